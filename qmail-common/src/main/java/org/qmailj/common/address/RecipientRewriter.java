@@ -1,0 +1,53 @@
+package org.qmailj.common.address;
+
+import java.util.Optional;
+
+/**
+ * qmail-send's rewriting of an envelope recipient before delivery (qmail-send(8)):
+ * <ol>
+ *   <li>no {@code @}: append {@code @envnoathost};
+ *   <li>percenthack: while the domain is listed, {@code user%fqdn@domain} becomes
+ *       {@code user@fqdn};
+ *   <li>locals: a listed domain makes the address local, unchanged;
+ *   <li>virtualdomains: the first match among the whole address (virtual user), the domain,
+ *       each {@code .suffix} of the domain from the longest, and the empty key (catch-all)
+ *       gives {@code prepend-address}, local; an empty prepend is an exception and stops the
+ *       search (the address stays remote);
+ *   <li>otherwise the address is remote.
+ * </ol>
+ * Immutable; qmail-send builds a new one when SIGHUP rereads locals and virtualdomains.
+ */
+public record RecipientRewriter(ConstMap locals, ConstMap percenthack, ConstMap virtualdomains, String envnoathost) {
+
+    public enum Channel { LOCAL, REMOTE }
+
+    public record Rewritten(Channel channel, String address) {}
+
+    public Rewritten rewrite(String recipient) {
+        String addr = recipient;
+        int at = addr.lastIndexOf('@');
+        if (at < 0) {
+            addr = addr + "@" + envnoathost;
+            at = addr.lastIndexOf('@');
+        }
+        while (percenthack.contains(addr.substring(at + 1))) {
+            int pct = addr.lastIndexOf('%', at - 1);
+            if (pct < 0) break;
+            addr = addr.substring(0, pct) + "@" + addr.substring(pct + 1, at);
+            at = pct;
+        }
+        at = addr.lastIndexOf('@');
+        if (locals.contains(addr.substring(at + 1))) return new Rewritten(Channel.LOCAL, addr);
+
+        for (int i = 0; i <= addr.length(); i++) {
+            boolean candidate = i == 0 || i == at + 1 || i == addr.length() || (i > at && addr.charAt(i) == '.');
+            if (!candidate) continue;
+            Optional<String> prepend = virtualdomains.get(addr.substring(i));
+            if (prepend.isPresent()) {
+                if (prepend.get().isEmpty()) break;
+                return new Rewritten(Channel.LOCAL, prepend.get() + "-" + addr);
+            }
+        }
+        return new Rewritten(Channel.REMOTE, addr);
+    }
+}

@@ -1,0 +1,74 @@
+package org.qmailj.common.queue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The envelope qmail-queue reads on descriptor 1: {@code F}sender{@code \0}, then
+ * {@code T}recipient{@code \0} for each recipient, then one more {@code \0}
+ * (qmail-queue(8)). Addresses are bytes; they are kept as ISO-8859-1 strings so that every
+ * byte survives a round trip.
+ *
+ * <p>Parsing is strict, as qmail-queue is: end of input before the final {@code \0} is
+ * {@link QueueExit#READ_ERROR} (nothing is queued), a first record other than {@code F} or a
+ * later one other than {@code T} is {@link QueueExit#ENVELOPE_FORMAT}, and an address longer
+ * than {@link #MAX_ADDRESS} bytes is {@link QueueExit#ADDRESS_TOO_LONG}.
+ */
+public record Envelope(String sender, List<String> recipients) {
+
+    /** qmail-queue refuses longer addresses with exit 11. */
+    public static final int MAX_ADDRESS = 1003;
+
+    public Envelope {
+        recipients = List.copyOf(recipients);
+    }
+
+    public byte[] encode() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        record(out, 'F', sender);
+        for (String r : recipients) record(out, 'T', r);
+        out.write(0);
+        return out.toByteArray();
+    }
+
+    /** Reads exactly one envelope from {@code in}, consuming nothing after its final NUL. */
+    public static Envelope read(InputStream in) throws IOException {
+        String sender = null;
+        List<String> recipients = new ArrayList<>();
+        byte[] buf = new byte[MAX_ADDRESS + 1];
+        while (true) {
+            int tag = in.read();
+            if (tag < 0) throw new EnvelopeFormatException(QueueExit.READ_ERROR, "envelope ended early");
+            if (tag == 0) {
+                if (sender == null) throw new EnvelopeFormatException(QueueExit.ENVELOPE_FORMAT, "envelope has no F record");
+                return new Envelope(sender, recipients);
+            }
+            if (sender == null ? tag != 'F' : tag != 'T') {
+                throw new EnvelopeFormatException(QueueExit.ENVELOPE_FORMAT,
+                        "unexpected envelope record '" + (char) tag + "'");
+            }
+            int len = 0;
+            while (true) {
+                int c = in.read();
+                if (c < 0) throw new EnvelopeFormatException(QueueExit.READ_ERROR, "envelope ended inside an address");
+                if (c == 0) break;
+                if (len > MAX_ADDRESS - 1) {
+                    throw new EnvelopeFormatException(QueueExit.ADDRESS_TOO_LONG, "address longer than " + MAX_ADDRESS + " bytes");
+                }
+                buf[len++] = (byte) c;
+            }
+            String addr = new String(buf, 0, len, StandardCharsets.ISO_8859_1);
+            if (sender == null) sender = addr; else recipients.add(addr);
+        }
+    }
+
+    static void record(ByteArrayOutputStream out, char tag, String value) {
+        out.write(tag);
+        out.writeBytes(value.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(0);
+    }
+}

@@ -1,0 +1,65 @@
+package org.qmailj.common.queue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The directories and file names of a qmail queue (INTERNALS.md section 2, FORMATS.md).
+ *
+ * <p>A message is named by the inode number N of the file holding it. {@code mess/},
+ * {@code info/}, {@code local/} and {@code remote/} are split into {@link #SPLIT} subdirectories
+ * ({@code DIR/(N mod 23)/N}); {@code todo/}, {@code intd/} and {@code bounce/} are flat, as in
+ * netqmail built with the default conf-split and without big-todo. Immutable.
+ */
+public record QueueLayout(Path root) {
+
+    /** conf-split of netqmail. A queue made by a C qmail with another split is not readable here. */
+    public static final int SPLIT = 23;
+
+    /** Who owns a queue directory in a root install (INSTALL.ids.md, FORMATS.md). */
+    public enum Owner { QMAILQ, QMAILS }
+
+    /** One directory of the queue, with its owner and mode as netqmail's install makes them. */
+    public record Dir(String name, boolean split, Owner owner, int mode) {}
+
+    /** Every directory, parents first, as qmail's install creates them. */
+    public static final List<Dir> DIRS = List.of(
+            new Dir("", false, Owner.QMAILQ, 0750),
+            new Dir("lock", false, Owner.QMAILQ, 0750),
+            new Dir("pid", false, Owner.QMAILQ, 0700),
+            new Dir("mess", true, Owner.QMAILQ, 0750),
+            new Dir("intd", false, Owner.QMAILQ, 0700),
+            new Dir("todo", false, Owner.QMAILQ, 0750),
+            new Dir("info", true, Owner.QMAILS, 0700),
+            new Dir("local", true, Owner.QMAILS, 0700),
+            new Dir("remote", true, Owner.QMAILS, 0700),
+            new Dir("bounce", false, Owner.QMAILS, 0700));
+
+    public static int split(long n) {
+        return (int) Long.remainderUnsigned(n, SPLIT);
+    }
+
+    public Path mess(long n) { return splitPath("mess", n); }
+    public Path info(long n) { return splitPath("info", n); }
+    public Path local(long n) { return splitPath("local", n); }
+    public Path remote(long n) { return splitPath("remote", n); }
+    public Path todo(long n) { return root.resolve("todo").resolve(Long.toString(n)); }
+    public Path intd(long n) { return root.resolve("intd").resolve(Long.toString(n)); }
+    public Path bounce(long n) { return root.resolve("bounce").resolve(Long.toString(n)); }
+
+    public Path dir(String name) { return root.resolve(name); }
+    public Path pidDir() { return root.resolve("pid"); }
+    public Path lockDir() { return root.resolve("lock"); }
+    public Path trigger() { return lockDir().resolve("trigger"); }
+    public Path sendmutex() { return lockDir().resolve("sendmutex"); }
+    public Path tcpto() { return lockDir().resolve("tcpto"); }
+
+    /** The {@code S/N} form qmail-send passes to the spawners: the path below mess/. */
+    public static String messName(long n) {
+        return split(n) + "/" + n;
+    }
+
+    private Path splitPath(String dir, long n) {
+        return root.resolve(dir).resolve(Integer.toString(split(n))).resolve(Long.toString(n));
+    }
+}

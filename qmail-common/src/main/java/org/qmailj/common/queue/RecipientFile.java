@@ -1,0 +1,53 @@
+package org.qmailj.common.queue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code local/S/N} and {@code remote/S/N}: one record per recipient, {@code T}address{@code \0}
+ * while NOT DONE; marking it DONE overwrites the {@code T} in place with {@code D}
+ * (INTERNALS.md section 5). In-place marking is what makes the state crash-safe: one byte,
+ * one write, then fsync.
+ */
+public final class RecipientFile {
+
+    /** One recipient and the offset of its tag byte. */
+    public record Entry(long offset, boolean done, String address) {}
+
+    private RecipientFile() {}
+
+    public static byte[] encode(List<String> addresses) {
+        var out = new java.io.ByteArrayOutputStream();
+        for (String a : addresses) Envelope.record(out, 'T', a);
+        return out.toByteArray();
+    }
+
+    public static List<Entry> decode(byte[] data) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        int i = 0;
+        while (i < data.length) {
+            int end = i;
+            while (end < data.length && data[end] != 0) end++;
+            if (end == data.length) throw new IOException("recipient record not terminated by NUL");
+            byte tag = data[i];
+            if (tag != 'T' && tag != 'D') throw new IOException("unknown record type " + (char) tag);
+            entries.add(new Entry(i, tag == 'D', new String(data, i + 1, end - i - 1, StandardCharsets.ISO_8859_1)));
+            i = end + 1;
+        }
+        return entries;
+    }
+
+    /** Marks the recipient at {@code offset} DONE and forces it to disk. */
+    public static void markDone(Path file, long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {'D'}), offset);
+            ch.force(false);
+        }
+    }
+}
