@@ -1,0 +1,152 @@
+package org.qmailj.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.testing.Cmd;
+
+/** The packaged tree (packaging/target/qmail) and bin/qmail-install, run as a user would. */
+class TreeIT {
+    static Path tree;
+
+    @BeforeAll
+    static void findTree() {
+        tree = Path.of(System.getProperty("qmail.tree"));
+        assertThat(tree.resolve("bin/qmail-install")).isExecutable();
+    }
+
+    static int mode(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    static int uid(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    static Cmd.Result install(Path dir, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(tree.resolve("bin/qmail-install").toString(), dir.toString()));
+        cmd.addAll(List.of(extra));
+        return Cmd.run(cmd, Map.of(), null, new byte[0], 180);
+    }
+
+    @Test
+    void treeHasLaunchersJarsAndManPages() throws IOException {
+        assertThat(tree.resolve("bin/qmail-showctl")).isExecutable();
+        assertThat(tree.resolve("lib/qmail-common.jar")).isRegularFile();
+        assertThat(tree.resolve("man/man8/qmail-send.8")).isRegularFile();
+        assertThat(Files.readString(tree.resolve("man/man8/qmail-send.8"))).contains("/var/qmail/control").doesNotContain("QMAILHOME");
+        assertThat(tree.resolve("man/man5/dot-qmail.5")).isRegularFile();
+        assertThat(tree.resolve("lib/jdk/bin/java")).isExecutable();
+    }
+
+    @Test
+    void sandboxInstallMakesAReadyQmailHome(@TempDir Path tmp) throws IOException {
+        Path home = tmp.resolve("qmail");
+        Cmd.Result r = install(home, "--sandbox", "--me=mail.test.example");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).isEmpty();
+
+        assertThat(home.resolve("bin/qmail-showctl")).isExecutable();
+        assertThat(home.resolve("lib/qmail.aot")).isRegularFile();
+        assertThat(Files.readString(home.resolve("control/me"))).isEqualTo("mail.test.example\n");
+        assertThat(Files.readString(home.resolve("control/locals"))).isEqualTo("localhost\nmail.test.example\n");
+        assertThat(Files.readString(home.resolve("control/rcpthosts"))).isEqualTo("mail.test.example\n");
+        assertThat(Files.readString(home.resolve("control/defaultdomain"))).isEqualTo("test.example\n");
+        assertThat(Files.readString(home.resolve("control/plusdomain"))).isEqualTo("test.example\n");
+
+        Path q = home.resolve("queue");
+        assertThat(mode(q)).isEqualTo(0750);
+        assertThat(mode(q.resolve("pid"))).isEqualTo(0700);
+        assertThat(mode(q.resolve("intd"))).isEqualTo(0700);
+        assertThat(mode(q.resolve("todo"))).isEqualTo(0750);
+        assertThat(mode(q.resolve("bounce"))).isEqualTo(0700);
+        assertThat(mode(q.resolve("lock"))).isEqualTo(0750);
+        for (String split : List.of("mess", "info", "local", "remote")) {
+            for (int i = 0; i < 23; i++) assertThat(q.resolve(split + "/" + i)).isDirectory();
+            assertThat(q.resolve(split + "/23")).doesNotExist();
+        }
+        assertThat(mode(q.resolve("mess/0"))).isEqualTo(0750);
+        assertThat(mode(q.resolve("info/22"))).isEqualTo(0700);
+        assertThat(Files.isOther(q.resolve("lock/trigger"))).as("trigger is a fifo").isTrue();
+        assertThat(mode(q.resolve("lock/trigger"))).isEqualTo(0622);
+        assertThat(mode(q.resolve("lock/tcpto"))).isEqualTo(0644);
+        assertThat(mode(q.resolve("lock/sendmutex"))).isEqualTo(0600);
+        assertThat(mode(home.resolve("alias"))).isEqualTo(02755);
+
+        int me = uid(tmp);
+        assertThat(uid(q.resolve("mess/3"))).isEqualTo(me);
+        String ids = Files.readString(home.resolve("lib/ids"));
+        assertThat(ids).contains("qmailq:" + me + ":").contains("qmails:" + me + ":").contains("alias:" + me + ":");
+
+        Cmd.Result show = Cmd.run(List.of(home.resolve("bin/qmail-showctl").toString()));
+        assertThat(show.exit()).isZero();
+        assertThat(show.err()).as("no JVM warnings on stderr").isEmpty();
+        assertThat(show.out()).startsWith("qmail home directory: " + home.toRealPath() + ".\n")
+                .contains("\nme: My name is mail.test.example.\n")
+                .contains("\nbouncehost: (Default.) Bounce host name is mail.test.example.\n")
+                .contains("\nlocals: \nMessages for localhost are delivered locally.\nMessages for mail.test.example are delivered locally.\n")
+                .contains("subdirectory split: 23.\n");
+    }
+
+    @Test
+    void installIsIdempotentAndKeepsQueueAndControl(@TempDir Path tmp) throws IOException {
+        Path home = tmp.resolve("qmail");
+        assertThat(install(home, "--sandbox", "--me=a.example", "--no-aot").exit()).isZero();
+        Path queued = home.resolve("queue/mess/5/5");
+        Files.writeString(queued, "a queued message\n");
+        Files.writeString(home.resolve("queue/todo/5"), "u1\0p2\0Fx\0Ty@z\0");
+        Files.writeString(home.resolve("control/me"), "changed.example\n");
+        Files.writeString(home.resolve("control/concurrencyremote"), "200\n");
+        Files.setAttribute(home.resolve("queue/todo"), "unix:mode", 0777);
+
+        Cmd.Result again = install(home, "--sandbox", "--me=b.example", "--no-aot");
+        assertThat(again.exit()).as(again.toString()).isZero();
+        assertThat(Files.readString(queued)).isEqualTo("a queued message\n");
+        assertThat(Files.readString(home.resolve("queue/todo/5"))).isEqualTo("u1\0p2\0Fx\0Ty@z\0");
+        assertThat(Files.readString(home.resolve("control/me"))).isEqualTo("changed.example\n");
+        assertThat(Files.readString(home.resolve("control/concurrencyremote"))).isEqualTo("200\n");
+        assertThat(mode(home.resolve("queue/todo"))).as("modes are set again").isEqualTo(0750);
+        assertThat(Files.isOther(home.resolve("queue/lock/trigger"))).isTrue();
+    }
+
+    @Test
+    void copiedTreeWorksWhereverItIs(@TempDir Path tmp) throws IOException, InterruptedException {
+        Path copy = tmp.resolve("elsewhere/qm");
+        Files.createDirectories(copy.getParent());
+        Process cp = new ProcessBuilder("cp", "-a", tree.toString(), copy.toString()).inheritIO().start();
+        assertThat(cp.waitFor()).isZero();
+        Files.createDirectories(copy.resolve("control"));
+        Files.writeString(copy.resolve("control/me"), "copy.example\n");
+        Files.writeString(copy.resolve("control/concurrencylocal"), "bogus\n");
+        Path link = tmp.resolve("showctl-link");
+        Files.createSymbolicLink(link, copy.resolve("bin/qmail-showctl"));
+        Cmd.Result show = Cmd.run(List.of(link.toString()));
+        assertThat(show.exit()).as(show.toString()).isZero();
+        assertThat(show.out()).startsWith("qmail home directory: " + copy.toRealPath() + ".\n")
+                .contains("\nme: My name is copy.example.\n")
+                .contains("\nconcurrencylocal: Oops! Trouble reading this file.\n")
+                .contains("\nconcurrencyremote: (Default.) Remote concurrency is 20.\n");
+    }
+
+    @Test
+    void usageErrors(@TempDir Path tmp) throws IOException {
+        Cmd.Result r = Cmd.run(List.of(tree.resolve("bin/qmail-install").toString()));
+        assertThat(r.exit()).isEqualTo(100);
+        assertThat(r.err()).startsWith("qmail-install: usage:");
+        Path file = tmp.resolve("plainfile");
+        Files.writeString(file, "x", StandardCharsets.US_ASCII);
+        Cmd.Result notDir = install(file, "--sandbox", "--no-aot");
+        assertThat(notDir.exit()).isEqualTo(111);
+        assertThat(notDir.err()).startsWith("qmail-install: fatal: ").contains(file.toString());
+    }
+}
