@@ -1,0 +1,339 @@
+package org.qmailj.common.sys;
+
+import static org.qmailj.common.sys.Native.C_INT;
+import static org.qmailj.common.sys.Native.C_LONG;
+import static org.qmailj.common.sys.Native.C_POINTER;
+import static org.qmailj.common.sys.Native.C_SHORT;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Raw file descriptors: open, read, write, poll, dup2, pipe, close, and streams over them.
+ *
+ * <p>Used where a JDK channel cannot be had: descriptors inherited from a parent
+ * (qmail-start's pipes), fifos opened non-blocking, descriptors to place in a child. Every
+ * descriptor this package creates is close-on-exec, so none leaks into a child by accident;
+ * {@link #dup2} (and {@link Spawn.FdAction.Dup2}) puts one at a fixed number without that flag,
+ * which is how a descriptor is handed to a child or kept across {@link Proc#execv}.
+ *
+ * <p>Errors throw {@link SysException}; EINTR is retried; EAGAIN on a non-blocking descriptor
+ * is reported as a return value (-1), not an exception.
+ *
+ * <p>Threads: all methods are thread-safe. {@code read}, {@code write} and {@code poll} on a
+ * blocking descriptor block in native code, which pins a virtual thread's carrier (the JDK
+ * cannot compensate for a foreign call): call them from platform threads.
+ */
+public final class Fd {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_CLOEXEC = 02000000;
+
+    public static final short POLLIN = 0x001;
+    public static final short POLLOUT = 0x004;
+    public static final short POLLERR = 0x008;
+    public static final short POLLHUP = 0x010;
+    public static final short POLLNVAL = 0x020;
+
+    private static final ValueLayout.OfByte C_BYTE = ValueLayout.JAVA_BYTE;
+
+    /** The two ends of a pipe, both close-on-exec. */
+    public record Pipe(int read, int write) {
+    }
+
+    private static final class C {
+        static final MethodHandle OPEN = Native.errnoCall("open",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
+        static final MethodHandle CLOSE = Native.errnoCall("close",
+                FunctionDescriptor.of(C_INT, C_INT));
+        static final MethodHandle READ = Native.errnoCall("read",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        static final MethodHandle WRITE = Native.errnoCall("write",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        static final MethodHandle DUP2 = Native.errnoCall("dup2",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final MethodHandle PIPE2 = Native.errnoCall("pipe2",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        static final MethodHandle POLL = Native.errnoCall("poll",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    }
+
+    private Fd() {
+    }
+
+    /** open(2) with {@code flags | O_CLOEXEC}; returns the descriptor. */
+    public static int open(Path path, int flags, int mode) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment p = Native.cString(arena, path.toString());
+            while (true) {
+                int fd = (int) C.OPEN.invokeExact(st, p, flags | O_CLOEXEC, mode);
+                if (fd >= 0) {
+                    return fd;
+                }
+                if (Native.errno(st) != Errno.EINTR) {
+                    throw Native.fail("open", path, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * close(2). EINTR is not retried: on Linux the descriptor is released even then, and a
+     * retry could close a descriptor another thread just opened.
+     */
+    public static void close(int fd) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            int rc = (int) C.CLOSE.invokeExact(st, fd);
+            if (rc == -1 && Native.errno(st) != Errno.EINTR) {
+                throw Native.fail("close", "fd " + fd, st);
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * read(2) into {@code b[off..off+len)}. A {@code len} of 0 returns 0 at once.
+     *
+     * @return bytes read, 0 at end of file, -1 if the descriptor is non-blocking and nothing is
+     *     there yet (EAGAIN)
+     */
+    public static int read(int fd, byte[] b, int off, int len) throws SysException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment buf = arena.allocate(Math.max(len, 1));
+            while (true) {
+                long n = (long) C.READ.invokeExact(st, fd, buf, (long) len);
+                if (n >= 0) {
+                    MemorySegment.copy(buf, C_BYTE, 0, b, off, (int) n);
+                    return (int) n;
+                }
+                int errno = Native.errno(st);
+                if (errno == Errno.EAGAIN) {
+                    return -1;
+                }
+                if (errno != Errno.EINTR) {
+                    throw Native.fail("read", "fd " + fd, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * One write(2) of {@code b[off..off+len)}.
+     *
+     * @return bytes written (possibly fewer than len), or -1 if the descriptor is non-blocking
+     *     and full (EAGAIN)
+     */
+    public static int write(int fd, byte[] b, int off, int len) throws SysException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment buf = arena.allocate(Math.max(len, 1));
+            MemorySegment.copy(b, off, buf, C_BYTE, 0, len);
+            while (true) {
+                long n = (long) C.WRITE.invokeExact(st, fd, buf, (long) len);
+                if (n >= 0) {
+                    return (int) n;
+                }
+                int errno = Native.errno(st);
+                if (errno == Errno.EAGAIN) {
+                    return -1;
+                }
+                if (errno != Errno.EINTR) {
+                    throw Native.fail("write", "fd " + fd, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * dup2(2): makes {@code to} refer to what {@code from} refers to, closing {@code to} first.
+     * The new descriptor is not close-on-exec, so it survives {@link Proc#execv}.
+     */
+    public static void dup2(int from, int to) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            while (true) {
+                int rc = (int) C.DUP2.invokeExact(st, from, to);
+                if (rc >= 0) {
+                    return;
+                }
+                if (Native.errno(st) != Errno.EINTR) {
+                    throw Native.fail("dup2", from + " " + to, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** pipe2(2) with O_CLOEXEC on both ends. */
+    public static Pipe pipe() throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment fds = arena.allocate(C_INT, 2);
+            int rc = (int) C.PIPE2.invokeExact(st, fds, O_CLOEXEC);
+            if (rc == -1) {
+                throw Native.fail("pipe2", null, st);
+            }
+            return new Pipe(fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * poll(2) on one descriptor.
+     *
+     * @param events {@link #POLLIN} and/or {@link #POLLOUT}
+     * @param timeoutMillis -1 waits for ever
+     * @return the revents bits, 0 on timeout or when a signal interrupted the wait (callers
+     *     loop, as qmail's select loops do)
+     */
+    public static int poll(int fd, short events, int timeoutMillis) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            // struct pollfd { int fd; short events; short revents; }
+            MemorySegment pfd = arena.allocate(8, 4);
+            pfd.set(C_INT, 0, fd);
+            pfd.set(C_SHORT, 4, events);
+            int rc = (int) C.POLL.invokeExact(st, pfd, 1L, timeoutMillis);
+            if (rc == -1) {
+                if (Native.errno(st) == Errno.EINTR) {
+                    return 0;
+                }
+                throw Native.fail("poll", "fd " + fd, st);
+            }
+            return rc == 0 ? 0 : pfd.get(C_SHORT, 6) & 0xffff;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * An InputStream reading {@code fd} with read(2); closing it closes {@code fd}. Works for
+     * any descriptor kind (pipe, fifo, socket, file). On a non-blocking descriptor it waits in
+     * poll rather than returning early. Not for use by several threads at once.
+     */
+    public static InputStream inputStream(int fd) {
+        return new FdInputStream(fd);
+    }
+
+    /**
+     * An OutputStream writing {@code fd} with write(2), unbuffered (wrap it in a
+     * BufferedOutputStream); closing it closes {@code fd}. Writes loop until every byte is
+     * written; on a non-blocking descriptor they wait in poll.
+     */
+    public static OutputStream outputStream(int fd) {
+        return new FdOutputStream(fd);
+    }
+
+    private static final class FdInputStream extends InputStream {
+        private final int fd;
+        private boolean closed;
+
+        FdInputStream(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (closed) {
+                throw new IOException("stream closed (fd " + fd + ")");
+            }
+            if (len == 0) {
+                return 0;
+            }
+            while (true) {
+                int n = Fd.read(fd, b, off, Math.min(len, 65536));
+                if (n > 0) {
+                    return n;
+                }
+                if (n == 0) {
+                    return -1;
+                }
+                poll(fd, POLLIN, -1);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                Fd.close(fd);
+            }
+        }
+    }
+
+    private static final class FdOutputStream extends OutputStream {
+        private final int fd;
+        private boolean closed;
+
+        FdOutputStream(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (closed) {
+                throw new IOException("stream closed (fd " + fd + ")");
+            }
+            while (len > 0) {
+                int n = Fd.write(fd, b, off, Math.min(len, 65536));
+                if (n == -1) {
+                    poll(fd, POLLOUT, -1);
+                    continue;
+                }
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                Fd.close(fd);
+            }
+        }
+    }
+}

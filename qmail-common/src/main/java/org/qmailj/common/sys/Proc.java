@@ -1,0 +1,132 @@
+package org.qmailj.common.sys;
+
+import static org.qmailj.common.sys.Native.C_INT;
+import static org.qmailj.common.sys.Native.C_POINTER;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.List;
+
+/**
+ * The process itself: ids, kill(2), and execve(2).
+ *
+ * <p>{@link #execv} is how qmail-start becomes qmail-send while keeping its pid: the JVM is
+ * replaced, all its threads vanish, and only descriptors without close-on-exec survive (put
+ * them in place with {@link Fd#dup2}).
+ *
+ * <p>Errors throw {@link SysException}; the id getters cannot fail. Thread-safe.
+ */
+public final class Proc {
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGQUIT = 3;
+    public static final int SIGABRT = 6;
+    public static final int SIGKILL = 9;
+    public static final int SIGUSR1 = 10;
+    public static final int SIGUSR2 = 12;
+    public static final int SIGPIPE = 13;
+    public static final int SIGALRM = 14;
+    public static final int SIGTERM = 15;
+    public static final int SIGCHLD = 17;
+    public static final int SIGCONT = 18;
+    public static final int SIGSTOP = 19;
+
+    /** glibc's sigset_t is 1024 bits; all zero is the empty set. */
+    static final long SIGSET_BYTES = 128;
+    private static final int SIG_SETMASK = 2;
+
+    private static final class C {
+        static final MethodHandle KILL = Native.errnoCall("kill",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final MethodHandle GETUID = Native.call("getuid", FunctionDescriptor.of(C_INT));
+        static final MethodHandle GETEUID = Native.call("geteuid", FunctionDescriptor.of(C_INT));
+        static final MethodHandle GETGID = Native.call("getgid", FunctionDescriptor.of(C_INT));
+        static final MethodHandle GETEGID = Native.call("getegid", FunctionDescriptor.of(C_INT));
+        static final MethodHandle EXECVE = Native.errnoCall("execve",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final MethodHandle PTHREAD_SIGMASK = Native.call("pthread_sigmask",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    }
+
+    private Proc() {
+    }
+
+    /** kill(2). {@code sig} 0 only checks that {@code pid} exists (ESRCH if not). */
+    public static void kill(long pid, int sig) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            int rc = (int) C.KILL.invokeExact(st, Math.toIntExact(pid), sig);
+            if (rc == -1) {
+                throw Native.fail("kill", pid + " " + sig, st);
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** This process's pid (from the JDK; unchanged by {@link #execv}). */
+    public static long getpid() {
+        return ProcessHandle.current().pid();
+    }
+
+    public static int getuid() {
+        return id(C.GETUID);
+    }
+
+    public static int geteuid() {
+        return id(C.GETEUID);
+    }
+
+    public static int getgid() {
+        return id(C.GETGID);
+    }
+
+    public static int getegid() {
+        return id(C.GETEGID);
+    }
+
+    private static int id(MethodHandle getter) {
+        try {
+            return (int) getter.invokeExact();
+        } catch (Throwable t) {
+            throw Native.unchecked(t);
+        }
+    }
+
+    /**
+     * execve(2): replaces this JVM with {@code path}, keeping the pid. Returns only by
+     * throwing, with the JVM intact.
+     *
+     * <p>The calling thread's signal mask is inherited by the new program, and JVM threads
+     * block SIGQUIT; it is cleared first (and restored if execve fails) so the program starts
+     * with no signals blocked, as it would under a C parent. Flush System.out/err first: their
+     * buffers die with the JVM.
+     *
+     * @param argv the full argument vector, argv[0] included
+     * @param envp "NAME=value" strings
+     */
+    public static void execv(String path, List<String> argv, List<String> envp)
+            throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment p = Native.cString(arena, path);
+            MemorySegment av = Native.cStringArray(arena, argv);
+            MemorySegment ev = Native.cStringArray(arena, envp);
+            MemorySegment empty = arena.allocate(SIGSET_BYTES);
+            MemorySegment old = arena.allocate(SIGSET_BYTES);
+            int rc = (int) C.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, empty, old);
+            if (rc != 0) {
+                throw new SysException("pthread_sigmask", null, rc);
+            }
+            rc = (int) C.EXECVE.invokeExact(st, p, av, ev);
+            // Still here: execve failed. Put the JVM thread's mask back.
+            int restored = (int) C.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, old, MemorySegment.NULL);
+            assert restored == 0;
+            throw Native.fail("execve", path, st);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+}
