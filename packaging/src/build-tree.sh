@@ -18,7 +18,7 @@ ln -sfn "$JAVA_HOME" "$tree/lib/jdk"
 
 # JVM flags. Warnings go to stderr, never to stdout: stdout is a protocol pipe for many
 # programs (qmail-queue's envelope, the spawners' reports).
-common='-XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr'
+common='-XX:+UseSerialGC -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr'
 tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 daemon_flags="$common"
 

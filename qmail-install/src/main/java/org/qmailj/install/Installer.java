@@ -125,7 +125,9 @@ final class Installer {
             Files.setAttribute(p, "unix:uid", owners.uid(user), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(p, "unix:gid", owners.gid(group), LinkOption.NOFOLLOW_LINKS);
         }
-        Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+        // chmod(2) by path: with NOFOLLOW_LINKS the JDK opens the file to fchmod it, and opening
+        // lock/trigger, a fifo without a writer, would block.
+        Files.setAttribute(p, "unix:mode", mode);
     }
 
     private static void createIfMissing(Path f, String content) throws IOException {

@@ -20,7 +20,7 @@ record Ownership(QmailIds ids, boolean sandbox) {
         MissingUsers(String message) { super(message); }
     }
 
-    static Ownership sandbox() {
+    static Ownership forSandbox() {
         int uid = Proc.getuid();
         int gid = Proc.getgid();
         Map<String, int[]> m = new LinkedHashMap<>();
@@ -29,7 +29,7 @@ record Ownership(QmailIds ids, boolean sandbox) {
         return new Ownership(new QmailIds(m), true);
     }
 
-    static Ownership system() throws IOException {
+    static Ownership forSystem() throws IOException {
         Map<String, int[]> m = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         for (String g : QmailIds.GROUPS) {

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 
 /**
@@ -18,7 +19,7 @@ public final class QmailInstall {
     private QmailInstall() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, QmailHome.current(), System.err));
+        Exit.now(run(args, QmailHome.current(), System.err));
     }
 
     static int run(String[] args, QmailHome from, PrintStream err) {
@@ -41,7 +42,7 @@ public final class QmailInstall {
         try {
             Files.createDirectories(dir);
             dir = dir.toRealPath();
-            Ownership owners = sandbox ? Ownership.sandbox() : Ownership.system();
+            Ownership owners = sandbox ? Ownership.forSandbox() : Ownership.forSystem();
             new Installer(from.root().toRealPath(), dir, owners, me == null ? hostname() : me, err).install(aot);
             return 0;
         } catch (Ownership.MissingUsers e) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
@@ -39,7 +40,7 @@ public final class QmailShowctl {
         PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.ISO_8859_1);
         int exit = new QmailShowctl(home.control().dir()).run(home, stdout);
         stdout.flush();
-        System.exit(exit);
+        Exit.now(exit);
     }
 
     /** The start-up path without System.exit, for the AOT training run. */
