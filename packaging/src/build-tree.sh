@@ -56,7 +56,7 @@ for f in "$src"/man/*; do
   case $b in
     *.9) sec=$(sed -n '1s/^\.TH [^ ]* \([0-9]\).*/\1/p' "$f"); sec=${sec:-8}
          mkdir -p "$tree/man/man$sec"
-         sed -e 's#QMAILHOME#/var/qmail#g' -e 's#compile time to SPAWN#compile time to 65000#' "$f" > "$tree/man/man$sec/${b%.9}.$sec" ;;
+         sed -e 's#QMAILHOME#/var/qmail#g' -e 's#^SPAWN\.#65000.#' -e 's#deliveries to SPAWN\.#deliveries to 65000.#' "$f" > "$tree/man/man$sec/${b%.9}.$sec" ;;
     *.[1-8]) sec=${b##*.}; mkdir -p "$tree/man/man$sec"; cp "$f" "$tree/man/man$sec/$b" ;;
   esac
 done

@@ -37,6 +37,7 @@ class RootInstallIT {
 
     @BeforeAll
     static void missingUsersAreRefusedThenCreated(@TempDir Path tmp) throws IOException {
+        TreeIT.findTree();
         boolean allThere = true;
         for (String u : USERS) allThere &= exists("passwd", u);
         for (String g : GROUPS) allThere &= exists("group", g);
@@ -57,9 +58,6 @@ class RootInstallIT {
             }
         }
     }
-
-    @BeforeAll
-    static void tree() { TreeIT.findTree(); }
 
     @AfterAll
     static void removeWhatWeCreated() throws IOException {
