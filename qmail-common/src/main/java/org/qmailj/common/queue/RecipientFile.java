@@ -3,7 +3,6 @@ package org.qmailj.common.queue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -30,15 +29,9 @@ public final class RecipientFile {
 
     public static List<Entry> decode(byte[] data) throws IOException {
         List<Entry> entries = new ArrayList<>();
-        int i = 0;
-        while (i < data.length) {
-            int end = i;
-            while (end < data.length && data[end] != 0) end++;
-            if (end == data.length) throw new IOException("recipient record not terminated by NUL");
-            byte tag = data[i];
-            if (tag != 'T' && tag != 'D') throw new IOException("unknown record type " + (char) tag);
-            entries.add(new Entry(i, tag == 'D', new String(data, i + 1, end - i - 1, StandardCharsets.ISO_8859_1)));
-            i = end + 1;
+        for (Text0 r : Text0.split(data, "recipient")) {
+            if (r.tag() != 'T' && r.tag() != 'D') throw new IOException("unknown record type " + (char) r.tag());
+            entries.add(new Entry(r.offset(), r.tag() == 'D', r.value()));
         }
         return entries;
     }

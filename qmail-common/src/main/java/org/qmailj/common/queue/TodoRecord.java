@@ -2,7 +2,6 @@ package org.qmailj.common.queue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,21 +34,15 @@ public record TodoRecord(long uid, long pid, String sender, List<String> recipie
         long pid = -1;
         String sender = null;
         List<String> recipients = new ArrayList<>();
-        int i = 0;
-        while (i < data.length) {
-            int end = i;
-            while (end < data.length && data[end] != 0) end++;
-            if (end == data.length) throw new IOException("todo record not terminated by NUL");
-            byte tag = data[i];
-            String value = new String(data, i + 1, end - i - 1, StandardCharsets.ISO_8859_1);
-            switch (tag) {
+        for (Text0 r : Text0.split(data, "todo")) {
+            String value = r.value();
+            switch (r.tag()) {
                 case 'u' -> uid = number(value);
                 case 'p' -> pid = number(value);
                 case 'F' -> sender = value;
                 case 'T' -> recipients.add(value);
-                default -> throw new IOException("unknown record type " + (char) tag);
+                default -> throw new IOException("unknown record type " + (char) r.tag());
             }
-            i = end + 1;
         }
         if (sender == null) throw new IOException("todo record has no F record");
         return new TodoRecord(uid, pid, sender, recipients);
