@@ -9,10 +9,15 @@ import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 
 /**
- * qmail-install DIR [--sandbox]: makes DIR a ready QMAIL_HOME from the tree this program runs
- * from. See the module README. Exit codes: 0 done, 100 bad usage or missing qmail users,
- * 111 a temporary failure (an I/O error); the message on stderr names the path.
- * Runs on the main thread only.
+ * qmail-install: makes a QMAIL_HOME from the tree this program runs from (see the module
+ * README).
+ * <pre>
+ *   qmail-install DIR [--sandbox] [--me=HOST] [--no-aot]     a ready QMAIL_HOME at DIR
+ *   qmail-install --mta [DIR] [--me=HOST] [--smtp=HOST:PORT]  the machine's MTA (root; DIR defaults to /var/qmail)
+ *   qmail-install --uninstall [DIR]                           undo --mta
+ * </pre>
+ * Exit codes: 0 done, 100 bad usage or missing qmail users, 111 a temporary failure (an I/O
+ * error); the message on stderr names the path. Runs on the main thread only.
  */
 public final class QmailInstall {
 
@@ -26,24 +31,45 @@ public final class QmailInstall {
         Path dir = null;
         boolean sandbox = false;
         boolean aot = true;
+        boolean mta = false;
+        boolean uninstall = false;
         String me = null;
+        MtaSetup.Smtp smtp = new MtaSetup.Smtp("0", "25");
+        SystemPaths sys = SystemPaths.REAL;
         for (String a : args) {
             switch (a) {
                 case "--sandbox" -> sandbox = true;
                 case "--no-aot" -> aot = false;
+                case "--mta" -> mta = true;
+                case "--uninstall" -> uninstall = true;
                 default -> {
                     if (a.startsWith("--me=")) me = a.substring(5);
+                    else if (a.startsWith("--smtp=") && a.lastIndexOf(':') > 7) {
+                        smtp = new MtaSetup.Smtp(a.substring(7, a.lastIndexOf(':')), a.substring(a.lastIndexOf(':') + 1));
+                    } else if (a.startsWith("--prefix=")) sys = new SystemPaths(Path.of(a.substring(9)));
                     else if (a.startsWith("-") || dir != null) return usage(err);
                     else dir = Path.of(a);
                 }
             }
         }
-        if (dir == null) return usage(err);
+        if ((mta || uninstall) && dir == null) dir = Path.of("/var/qmail");
+        if (dir == null || (mta && (sandbox || uninstall))) return usage(err);
         try {
+            if (uninstall) {
+                if (!Files.isDirectory(dir)) {
+                    err.println("qmail-install: fatal: " + dir + " is not a directory");
+                    return 100;
+                }
+                new Uninstall(dir.toRealPath(), err).run();
+                return 0;
+            }
             Files.createDirectories(dir);
             dir = dir.toRealPath();
+            MtaSetup setup = mta ? new MtaSetup(dir, sys, smtp, err) : null;
+            if (setup != null) setup.users();
             Ownership owners = sandbox ? Ownership.forSandbox() : Ownership.forSystem();
             new Installer(from.root().toRealPath(), dir, owners, me == null ? hostname() : me, err).install(aot);
+            if (setup != null) setup.rest(owners);
             return 0;
         } catch (Ownership.MissingUsers e) {
             err.println("qmail-install: fatal: " + e.getMessage());
@@ -55,7 +81,8 @@ public final class QmailInstall {
     }
 
     private static int usage(PrintStream err) {
-        err.println("qmail-install: usage: qmail-install DIR [--sandbox] [--me=HOSTNAME] [--no-aot]");
+        err.println("qmail-install: usage: qmail-install DIR [--sandbox] [--me=HOSTNAME] [--no-aot]"
+                + " | --mta [DIR] [--me=HOSTNAME] [--smtp=HOST:PORT] | --uninstall [DIR]");
         return 100;
     }
 
@@ -69,5 +96,4 @@ public final class QmailInstall {
             return "localhost";
         }
     }
-
 }

@@ -1,0 +1,241 @@
+package org.qmailj.install;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.qmailj.common.sys.Passwd;
+
+/**
+ * What makes a QMAIL_HOME the machine's MTA (INSTALL.ids.md, INSTALL.alias.md, SENDMAIL.md):
+ * the qmail users and groups, the alias user's .qmail files and Maildir, control/defaultdelivery,
+ * the supervise service directories with their log services, the SMTP rules, the sendmail
+ * links (the previous sendmail kept aside), a systemd unit running svscan, and the man pages.
+ * Everything added outside QMAIL_HOME is recorded in lib/installed for {@link Uninstall}.
+ * Each step leaves what already exists alone, so running it twice changes nothing.
+ */
+final class MtaSetup {
+    /** INSTALL.ids.md: the qmail users, with their group and home below QMAIL_HOME. */
+    record QmailUser(String name, String group, String home) {}
+
+    static final List<QmailUser> USERS = List.of(
+            new QmailUser("alias", "nofiles", "alias"),
+            new QmailUser("qmaild", "nofiles", ""),
+            new QmailUser("qmaill", "nofiles", ""),
+            new QmailUser("qmailp", "nofiles", ""),
+            new QmailUser("qmailq", "qmail", ""),
+            new QmailUser("qmailr", "qmail", ""),
+            new QmailUser("qmails", "qmail", ""));
+    static final List<String> GROUPS = List.of("nofiles", "qmail");
+
+    /** Where SMTP listens; a test passes a loopback address and a free port. */
+    record Smtp(String host, String port) {}
+
+    private final Path home;
+    private final SystemPaths sys;
+    private final Smtp smtp;
+    private final PrintStream err;
+    private final Manifest manifest;
+
+    MtaSetup(Path home, SystemPaths sys, Smtp smtp, PrintStream err) throws IOException {
+        this.home = home;
+        this.sys = sys;
+        this.smtp = smtp;
+        this.err = err;
+        Files.createDirectories(home.resolve("lib"));
+        this.manifest = Manifest.load(home);
+    }
+
+    /** The users and groups, before the tree is laid out with their ids. */
+    void users() throws IOException {
+        for (String g : GROUPS) {
+            if (Passwd.getgrnam(g).isPresent()) continue;
+            run("groupadd", "--system", g);
+            manifest.add("group", g);
+        }
+        for (QmailUser u : USERS) {
+            if (Passwd.getpwnam(u.name()).isPresent()) continue;
+            String dir = u.home().isEmpty() ? home.toString() : home.resolve(u.home()).toString();
+            run("useradd", "--system", "-M", "-g", u.group(), "-d", dir, "-s", "/usr/sbin/nologin", u.name());
+            manifest.add("user", u.name());
+        }
+    }
+
+    /** Everything after the tree: aliases, services, rules, sendmail, systemd, man pages. */
+    void rest(Ownership owners) throws IOException {
+        Path control = home.resolve("control");
+        createIfMissing(control.resolve("defaultdelivery"), "./Maildir/\n", 0644);
+        aliases(owners);
+        rules();
+        services(owners);
+        sendmail();
+        systemd();
+        manPages();
+    }
+
+    private void aliases(Ownership owners) throws IOException {
+        Path alias = home.resolve("alias");
+        for (String name : List.of(".qmail-postmaster", ".qmail-mailer-daemon", ".qmail-root")) {
+            createIfMissing(alias.resolve(name), "", 0644);
+        }
+        Path maildir = alias.resolve("Maildir");
+        for (String sub : List.of("", "tmp", "new", "cur")) {
+            Path d = maildir.resolve(sub);
+            Files.createDirectories(d);
+            Files.setAttribute(d, "unix:uid", owners.uid("alias"), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(d, "unix:gid", owners.ids().userGid("alias"), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(d, "unix:mode", 0700);
+        }
+    }
+
+    /** control/tcp.smtp: relaying for this host only; compiled by bin/tcprules when present. */
+    private void rules() throws IOException {
+        Path control = home.resolve("control");
+        Path text = control.resolve("tcp.smtp");
+        createIfMissing(text, "127.:allow,RELAYCLIENT=\"\"\n:allow\n", 0644);
+        Path tcprules = home.resolve("bin").resolve("tcprules");
+        Path cdb = control.resolve("tcp.smtp.cdb");
+        if (Files.isExecutable(tcprules) && (!Files.exists(cdb)
+                || Files.getLastModifiedTime(cdb).compareTo(Files.getLastModifiedTime(text)) < 0)) {
+            ProcessBuilder pb = new ProcessBuilder(tcprules.toString(), cdb.toString(), control.resolve("tcp.smtp.tmp").toString());
+            pb.redirectInput(text.toFile());
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            if (waitFor(pb.start()) != 0) err.println("qmail-install: warning: tcprules failed on " + text);
+        }
+    }
+
+    private void services(Ownership owners) throws IOException {
+        String bin = home.resolve("bin").toString();
+        String ctl = home.resolve("control").toString();
+        Path sup = home.resolve("supervise");
+        Path svc = home.resolve("service");
+        Files.createDirectories(svc);
+        service(sup.resolve("qmail-send"), """
+                #!/bin/sh
+                # qmail-start and the four delivery daemons. Deliveries go where
+                # control/defaultdelivery says; its activity record goes to log/.
+                exec env - PATH="%1$s:/usr/bin:/bin" %1$s/qmail-start "`cat %2$s/defaultdelivery`"
+                """.formatted(bin, ctl), "qmail-send", owners);
+        service(sup.resolve("qmail-smtpd"), """
+                #!/bin/sh
+                # SMTP on %3$s port %4$s, run as qmaild:nofiles; relaying by control/tcp.smtp
+                # (recompile with: tcprules tcp.smtp.cdb tcp.smtp.tmp < tcp.smtp).
+                QMAILDUID=`id -u qmaild`
+                NOFILESGID=`id -g qmaild`
+                exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -x %2$s/tcp.smtp.cdb -c 40 \\
+                  -u "$QMAILDUID" -g "$NOFILESGID" %3$s %4$s %1$s/qmail-smtpd 2>&1
+                """.formatted(bin, ctl, smtp.host(), smtp.port()), "qmail-smtpd", owners);
+        for (String name : List.of("qmail-send", "qmail-smtpd")) {
+            Path link = svc.resolve(name);
+            if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, sup.resolve(name));
+        }
+    }
+
+    private void service(Path dir, String run, String logName, Ownership owners) throws IOException {
+        Files.createDirectories(dir.resolve("log"));
+        Files.setAttribute(dir, "unix:mode", 01755);
+        writeIfChanged(dir.resolve("run"), run, 0755);
+        Path logDir = sys.logDir().resolve(logName);
+        if (!Files.isDirectory(logDir)) {
+            Files.createDirectories(logDir);
+            manifest.add("dir", logDir.toString());
+        }
+        if (!owners.sandbox()) {
+            Files.setAttribute(logDir, "unix:uid", owners.uid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(logDir, "unix:gid", owners.ids().userGid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+        }
+        Files.setAttribute(logDir, "unix:mode", 0750);
+        writeIfChanged(dir.resolve("log").resolve("run"), """
+                #!/bin/sh
+                exec %1$s/setuidgid qmaill %1$s/multilog t %2$s
+                """.formatted(home.resolve("bin"), logDir), 0755);
+    }
+
+    /** SENDMAIL.md: /usr/sbin/sendmail and /usr/lib/sendmail become ours; a previous one is kept aside. */
+    private void sendmail() throws IOException {
+        Path ours = home.resolve("bin").resolve("sendmail");
+        for (Path link : List.of(sys.sbinSendmail(), sys.libSendmail())) {
+            Files.createDirectories(link.getParent());
+            if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(ours)) continue;
+            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                Path aside = link.resolveSibling(link.getFileName() + ".pre-qmail");
+                if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException(link + " is not ours and " + aside + " exists already: move one of them away first");
+                }
+                Files.move(link, aside);
+                manifest.add("moved", link.toString(), aside.toString());
+            }
+            Files.createSymbolicLink(link, ours);
+            manifest.add("link", link.toString());
+        }
+    }
+
+    private void systemd() throws IOException {
+        Path unit = sys.systemdUnit();
+        Files.createDirectories(unit.getParent());
+        writeIfChanged(unit, """
+                [Unit]
+                Description=qmail in Java: svscan %1$s/service
+                After=network.target
+
+                [Service]
+                ExecStart=%1$s/bin/svscan %1$s/service
+                Restart=always
+
+                [Install]
+                WantedBy=multi-user.target
+                """.formatted(home), 0644);
+        manifest.add("file", unit.toString());
+    }
+
+    private void manPages() throws IOException {
+        Path src = home.resolve("man");
+        if (!Files.isDirectory(src)) return;
+        try (Stream<Path> walk = Files.walk(src)) {
+            for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                Path target = sys.manDir().resolve(src.relativize(p).toString());
+                Files.createDirectories(target.getParent());
+                Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                manifest.add("file", target.toString());
+            }
+        }
+    }
+
+    private void writeIfChanged(Path f, String content, int mode) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        if (!Files.exists(f) || !java.util.Arrays.equals(Files.readAllBytes(f), bytes)) {
+            Path tmp = f.resolveSibling(f.getFileName() + ".new");
+            Files.write(tmp, bytes);
+            Files.setAttribute(tmp, "unix:mode", mode);
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static void createIfMissing(Path f, String content, int mode) throws IOException {
+        if (Files.exists(f, LinkOption.NOFOLLOW_LINKS)) return;
+        Files.writeString(f, content, StandardCharsets.ISO_8859_1);
+        Files.setAttribute(f, "unix:mode", mode);
+    }
+
+    private void run(String... cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (waitFor(p) != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+    }
+
+    static int waitFor(Process p) throws IOException {
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+}
