@@ -60,7 +60,7 @@ class DebIT {
             assertThat(rm.exit()).as(rm.toString()).isZero();
         }
         assertThat(HOME).doesNotExist();
-        assertThat(Path.of("/usr/lib/qmail-java/bin")).doesNotExist();
+        assertThat(Path.of("/usr/lib/qmail-java")).doesNotExist();
         assertThat(sendmailState()).isEqualTo(sendmailBefore);
         assertThat(Cmd.run(List.of("dpkg", "-s", "qmail-java")).exit()).isNotZero();
     }
