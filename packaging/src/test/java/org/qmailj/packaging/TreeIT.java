@@ -148,6 +148,9 @@ class TreeIT {
         Cmd.Result r = Cmd.run(List.of(tree.resolve("bin/qmail-install").toString()));
         assertThat(r.exit()).isEqualTo(100);
         assertThat(r.err()).startsWith("qmail-install: usage:");
+        Cmd.Result bogus = Cmd.run(List.of(tree.resolve("bin/qmail-install").toString(), "--bogus"));
+        assertThat(bogus.exit()).isEqualTo(100);
+        assertThat(bogus.err()).contains("qmail-install: error: Unknown option: '--bogus'\n").contains("qmail-install: usage:");
         Path file = tmp.resolve("plainfile");
         Files.writeString(file, "x", StandardCharsets.US_ASCII);
         Cmd.Result notDir = install(file, "--sandbox", "--no-aot");

@@ -5,8 +5,12 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
+import org.qmailj.common.cli.Args;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * qmail-install: makes a QMAIL_HOME from the tree this program runs from (see the module
@@ -20,6 +24,7 @@ import org.qmailj.common.QmailHome;
  * error); the message on stderr names the path. Runs on the main thread only.
  */
 public final class QmailInstall {
+    private static final Logger LOG = LoggerFactory.getLogger(QmailInstall.class);
 
     private QmailInstall() {}
 
@@ -28,29 +33,29 @@ public final class QmailInstall {
     }
 
     static int run(String[] args, QmailHome from, PrintStream err) {
-        Path dir = null;
-        boolean sandbox = false;
-        boolean aot = true;
-        boolean mta = false;
-        boolean uninstall = false;
-        String me = null;
+        Args a = new Args("qmail-install")
+                .flag("--sandbox").flag("--no-aot").flag("--mta").flag("--uninstall")
+                .option("HOST", "--me").option("HOST:PORT", "--smtp").option("DIR", "--prefix")
+                .positionals("DIR", 0, 1);
+        try {
+            a.parse(args);
+        } catch (Args.UsageException e) {
+            LOG.error(e.getMessage());
+            return usage(err);
+        }
+        boolean sandbox = a.has("--sandbox");
+        boolean aot = !a.has("--no-aot");
+        boolean mta = a.has("--mta");
+        boolean uninstall = a.has("--uninstall");
+        String me = a.value("--me").orElse(null);
+        Path dir = a.positionals().isEmpty() ? null : Path.of(a.positionals().getFirst());
+        SystemPaths sys = a.value("--prefix").map(p -> new SystemPaths(Path.of(p))).orElse(SystemPaths.REAL);
         MtaSetup.Smtp smtp = new MtaSetup.Smtp("0", "25");
-        SystemPaths sys = SystemPaths.REAL;
-        for (String a : args) {
-            switch (a) {
-                case "--sandbox" -> sandbox = true;
-                case "--no-aot" -> aot = false;
-                case "--mta" -> mta = true;
-                case "--uninstall" -> uninstall = true;
-                default -> {
-                    if (a.startsWith("--me=")) me = a.substring(5);
-                    else if (a.startsWith("--smtp=") && a.lastIndexOf(':') > 7) {
-                        smtp = new MtaSetup.Smtp(a.substring(7, a.lastIndexOf(':')), a.substring(a.lastIndexOf(':') + 1));
-                    } else if (a.startsWith("--prefix=")) sys = new SystemPaths(Path.of(a.substring(9)));
-                    else if (a.startsWith("-") || dir != null) return usage(err);
-                    else dir = Path.of(a);
-                }
-            }
+        Optional<String> hostPort = a.value("--smtp");
+        if (hostPort.isPresent()) {
+            int colon = hostPort.get().lastIndexOf(':');
+            if (colon <= 0) return usage(err);
+            smtp = new MtaSetup.Smtp(hostPort.get().substring(0, colon), hostPort.get().substring(colon + 1));
         }
         if ((mta || uninstall) && dir == null) dir = Path.of("/var/qmail");
         if (dir == null || (mta && (sandbox || uninstall))) return usage(err);
