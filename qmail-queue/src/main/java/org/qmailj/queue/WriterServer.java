@@ -97,7 +97,18 @@ public final class WriterServer implements AutoCloseable {
         }
     }
 
+    /** qmail-queue gives up after 24 hours; so does a connection here. */
+    static final long DEATH_MILLIS = 86_400_000L;
+
     private void serve(SocketChannel ch) {
+        Thread alarm = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(DEATH_MILLIS);
+                ch.close();
+            } catch (InterruptedException | IOException e) {
+                // the connection ended first
+            }
+        });
         try (ch) {
             InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
             OutputStream out = Channels.newOutputStream(ch);
@@ -117,6 +128,8 @@ public final class WriterServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // the client went away; inject() has removed what it made
+        } finally {
+            alarm.interrupt();
         }
     }
 
