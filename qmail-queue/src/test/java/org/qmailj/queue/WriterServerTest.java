@@ -117,6 +117,33 @@ class WriterServerTest {
     }
 
     @Test
+    void oneByteAtATime() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t); SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(s.socket()));
+            java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+            WriterProtocol.writeHeader(req, 77, "qmaild");
+            WriterProtocol.ChunkOutputStream c = new WriterProtocol.ChunkOutputStream(req);
+            c.write(bytes("one\n"));
+            c.flush();
+            c.write(bytes("two\n"));
+            c.close();
+            req.write(bytes("Fa@b\0Tc@d\0Te@f\0\0"));
+            OutputStream out = Channels.newOutputStream(ch);
+            for (byte b : req.toByteArray()) {
+                out.write(b);
+                out.flush();
+            }
+            InputStream in = Channels.newInputStream(ch);
+            long n = ((WriterProtocol.Prepared) WriterProtocol.readAnswer(in)).number();
+            out.write(WriterProtocol.COMMIT);
+            assertThat(WriterProtocol.readAnswer(in)).isEqualTo(new WriterProtocol.Final(0));
+            assertThat(str(t.mess(n))).matches("Received: \\(qmail 77 invoked from network\\); .*\none\ntwo\n");
+            assertThat(str(Files.readAllBytes(t.queue.todo(n)))).isEqualTo("u" + Proc.getuid() + "\0p77\0Fa@b\0Tc@d\0Te@f\0");
+        }
+    }
+
+    @Test
     void nulBytesSurviveTheSocket() throws Exception {
         TestHome t = TestHome.sandbox(dir);
         try (WriterServer s = serve(t)) {
