@@ -205,7 +205,7 @@ public final class QmailInject {
             else sender = user + "@" + cfg.qualify(cfg.senderHost());
         }
 
-        // The header: new fields first, then the caller's, then Mail-Followup-To.
+        // The header: new fields (stamps, From, Cc, Mail-Followup-To) first, then the caller's.
         StringBuilder head = new StringBuilder();
         String p = resent ? "Resent-" : "";
         if (!seen.contains(p.toLowerCase(Locale.ROOT) + "date")) head.append(p).append("Date: ").append(DATE.format(start)).append(" -0000\n");
@@ -217,7 +217,6 @@ public final class QmailInject {
         if (resent ? !seen.contains("resent-to") && !seen.contains("resent-cc") : !seen.contains("to") && !seen.contains("cc")) {
             head.append(p).append("Cc: recipient list not shown: ;\n");
         }
-        head.append(saved);
         if (cfg.mftFile() != null && !seen.contains("mail-followup-to")) {
             try {
                 Set<String> lists = new HashSet<>();
@@ -232,6 +231,7 @@ public final class QmailInject {
                 return 111;
             }
         }
+        head.append(saved);
         head.append('\n');
         byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
 

@@ -214,7 +214,7 @@ class QmailInjectTest {
         Files.writeString(mft, "List@Lists.Example.com\n");
         env.put("QMAILMFTFILE", mft.toString());
         assertThat(print("To: list@lists.example.com\nCc: me@x.y\n\n"))
-                .endsWith("Cc: me@x.y\nMail-Followup-To: list@lists.example.com,\n  me@x.y\n\n");
+                .endsWith("Mail-Followup-To: list@lists.example.com,\n  me@x.y\nTo: list@lists.example.com\nCc: me@x.y\n\n");
         assertThat(print("To: other@lists.example.com\n\n")).doesNotContain("Mail-Followup-To");
         assertThat(print("To: list@lists.example.com\nMail-Followup-To: x@y.z\n\n")).containsOnlyOnce("Mail-Followup-To");
     }
