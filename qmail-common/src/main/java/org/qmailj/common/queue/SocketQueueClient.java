@@ -1,0 +1,187 @@
+package org.qmailj.common.queue;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * Talks to the queue writer daemon over {@code queue/lock/qmail-queue.sock}
+ * ({@link WriterProtocol}): no process per message. The writer takes the uid from the socket
+ * (SO_PEERCRED); {@code role} ("alias", "qmaild", "qmails" or null) only picks the wording of
+ * the Received line when the uid is shared by several roles (sandbox installs).
+ *
+ * <p>{@link #open()} throws an IOException when no writer listens; {@link QueueClients} then
+ * falls back to bin/qmail-queue. A session whose answer is lost after the commit request asks a
+ * (restarted) writer whether the message got queued, for up to {@code resolveMillis}.
+ * Sessions are independent: one client may be used by many threads.
+ */
+public final class SocketQueueClient implements QueueClient {
+    private final Path socket;
+    private final String role;
+    private final long resolveMillis;
+
+    public SocketQueueClient(Path socket, String role, long resolveMillis) {
+        this.socket = socket;
+        this.role = role;
+        this.resolveMillis = resolveMillis;
+    }
+
+    public SocketQueueClient(Path socket) {
+        this(socket, null, 30_000);
+    }
+
+    public Path socket() { return socket; }
+
+    private SocketChannel connect() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** True if a writer accepts connections on the socket now. */
+    public boolean answers() {
+        try (SocketChannel ch = connect()) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Session open() throws IOException {
+        SocketChannel ch = connect();
+        try {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 65536 + 8);
+            WriterProtocol.writeHeader(out, ProcessHandle.current().pid(), role);
+            return new SocketSession(ch, out, new BufferedInputStream(Channels.newInputStream(ch), 64));
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private final class SocketSession implements Session {
+        private final SocketChannel ch;
+        private final OutputStream out;
+        private final InputStream in;
+        private final WriterProtocol.ChunkOutputStream chunks;
+        private final OutputStream message;
+        private boolean failed;
+        private boolean done;
+
+        SocketSession(SocketChannel ch, OutputStream out, InputStream in) {
+            this.ch = ch;
+            this.out = out;
+            this.in = in;
+            this.chunks = new WriterProtocol.ChunkOutputStream(out);
+            this.message = new OutputStream() {
+                @Override public void write(int b) { write(new byte[] {(byte) b}, 0, 1); }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    if (failed) return;
+                    try {
+                        chunks.write(b, off, len);
+                    } catch (IOException e) {
+                        failed = true; // the writer has answered already, or is gone
+                    }
+                }
+
+                @Override
+                public void flush() {
+                    if (failed) return;
+                    try {
+                        chunks.flush();
+                    } catch (IOException e) {
+                        failed = true;
+                    }
+                }
+            };
+        }
+
+        @Override
+        public OutputStream message() { return message; }
+
+        @Override
+        public QueueResult commit(Envelope envelope) throws IOException {
+            done = true;
+            try (ch) {
+                if (!failed) {
+                    try {
+                        chunks.close();
+                        out.write(envelope.encode());
+                        out.flush();
+                    } catch (IOException e) {
+                        failed = true;
+                    }
+                }
+                WriterProtocol.Answer a;
+                try {
+                    a = WriterProtocol.readAnswer(in);
+                } catch (IOException e) {
+                    // Lost before the commit request: nothing can have been queued.
+                    return QueueResult.ofExit(QueueExit.COMMUNICATION.code());
+                }
+                if (a instanceof WriterProtocol.Final(int exit)) return QueueResult.ofExit(exit);
+                long n = ((WriterProtocol.Prepared) a).number();
+                try {
+                    out.write(WriterProtocol.COMMIT);
+                    out.flush();
+                    if (WriterProtocol.readAnswer(in) instanceof WriterProtocol.Final(int exit)) {
+                        return QueueResult.ofExit(exit);
+                    }
+                    return QueueResult.ofExit(QueueExit.BUG.code());
+                } catch (IOException e) {
+                    return resolve(n);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (done) return;
+            done = true;
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // abandoned: the writer sees end of input and removes what it made
+            }
+        }
+    }
+
+    /** Asks a writer whether message n got queued, retrying while none listens. */
+    private QueueResult resolve(long n) {
+        long deadline = System.nanoTime() + resolveMillis * 1_000_000L;
+        while (true) {
+            try (SocketChannel ch = connect()) {
+                OutputStream out = Channels.newOutputStream(ch);
+                WriterProtocol.writeNumber(out, WriterProtocol.RESOLVE, n);
+                out.flush();
+                if (WriterProtocol.readAnswer(Channels.newInputStream(ch)) instanceof WriterProtocol.Final(int exit)) {
+                    return QueueResult.ofExit(exit);
+                }
+            } catch (IOException e) {
+                // not back yet
+            }
+            if (System.nanoTime() > deadline) return QueueResult.ofExit(QueueExit.COMMUNICATION.code());
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return QueueResult.ofExit(QueueExit.COMMUNICATION.code());
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package org.qmailj.common.queue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The wire format between injectors and the queue writer daemon, spoken over the Unix-domain
+ * stream socket {@code queue/lock/qmail-queue.sock}, one message per connection. The writer
+ * learns the caller's uid from the kernel (SO_PEERCRED); nothing the client sends names a uid.
+ *
+ * <pre>
+ * inject  = 'Q' header message envelope [ 'C' ]
+ * header  = *( tag value NUL ) NUL          ; tags: 'p' caller pid (decimal, informative:
+ *                                           ;   it goes into the Received line and the p
+ *                                           ;   record); 'r' role (alias, qmaild or qmails),
+ *                                           ;   honoured only when the peer uid is that role's
+ * message = *( len32 1*OCTET ) len32-zero   ; chunks; len32 = 4-byte big-endian length, 1..1 MiB
+ * envelope = qmail-queue's fd-1 envelope: 'F' sender NUL *( 'T' rcpt NUL ) NUL
+ * resolve = 'R' num64                       ; "did message N get queued?" after a lost answer
+ *
+ * answer  = prepared / final
+ * prepared = 'P' num64                      ; mess/S/N and intd/N are on disk, synced;
+ *                                           ;   the client answers 'C' to commit
+ * final   = 'X' OCTET                       ; qmail-queue's exit code; 0 after 'C' means
+ *                                           ;   todo/N exists and is synced
+ * </pre>
+ *
+ * The writer may send a final answer at any moment (for instance 53 when the disk fills
+ * while the message streams) and close. A client that loses the connection after sending
+ * 'C' reconnects and sends {@code resolve}: the answer is 'X' 0 if todo/N exists, otherwise the
+ * writer removes intd/N and mess/S/N and answers 'X' 74. A client that disconnects before 'C'
+ * leaves nothing behind. num64 is 8 bytes big-endian.
+ */
+public final class WriterProtocol {
+    public static final String SOCKET_NAME = "qmail-queue.sock";
+    public static final int MAX_CHUNK = 1 << 20;
+    public static final byte INJECT = 'Q';
+    public static final byte RESOLVE = 'R';
+    public static final byte PREPARED = 'P';
+    public static final byte FINAL = 'X';
+    public static final byte COMMIT = 'C';
+
+    private WriterProtocol() {}
+
+    /** The socket of the queue at {@code queue}: {@code queue/lock/qmail-queue.sock}. */
+    public static Path socket(QueueLayout queue) {
+        return queue.lockDir().resolve(SOCKET_NAME);
+    }
+
+    public record Header(long pid, String role) {}
+
+    public static void writeHeader(OutputStream out, long pid, String role) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(INJECT);
+        Envelope.record(b, 'p', Long.toString(pid));
+        if (role != null) Envelope.record(b, 'r', role);
+        b.write(0);
+        out.write(b.toByteArray());
+    }
+
+    /** Reads the header after the 'Q' byte. */
+    public static Header readHeader(InputStream in) throws IOException {
+        long pid = 0;
+        String role = null;
+        while (true) {
+            int tag = in.read();
+            if (tag < 0) throw new EOFException("header ended early");
+            if (tag == 0) return new Header(pid, role);
+            String v = readText0(in, 64);
+            switch (tag) {
+                case 'p' -> {
+                    try {
+                        pid = Long.parseLong(v);
+                    } catch (NumberFormatException e) {
+                        throw new IOException("bad pid in header");
+                    }
+                }
+                case 'r' -> role = v;
+                default -> { } // unknown records are ignored, for later additions
+            }
+        }
+    }
+
+    private static String readText0(InputStream in, int max) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (true) {
+            int c = in.read();
+            if (c < 0) throw new EOFException("header ended early");
+            if (c == 0) return b.toString(StandardCharsets.ISO_8859_1);
+            if (b.size() >= max) throw new IOException("header record too long");
+            b.write(c);
+        }
+    }
+
+    public static void writeNumber(OutputStream out, byte tag, long n) throws IOException {
+        byte[] b = new byte[9];
+        b[0] = tag;
+        for (int i = 0; i < 8; i++) b[8 - i] = (byte) (n >>> (8 * i));
+        out.write(b);
+    }
+
+    public static long readNumber(InputStream in) throws IOException {
+        return new DataInputStream(in).readLong();
+    }
+
+    public static void writeFinal(OutputStream out, int exit) throws IOException {
+        out.write(new byte[] {FINAL, (byte) exit});
+    }
+
+    /** An answer from the writer: {@link Prepared} or {@link Final}. */
+    public sealed interface Answer permits Prepared, Final {}
+    public record Prepared(long number) implements Answer {}
+    public record Final(int exit) implements Answer {}
+
+    public static Answer readAnswer(InputStream in) throws IOException {
+        int tag = in.read();
+        if (tag == PREPARED) return new Prepared(readNumber(in));
+        if (tag == FINAL) {
+            int code = in.read();
+            if (code < 0) throw new EOFException("answer ended early");
+            return new Final(code);
+        }
+        if (tag < 0) throw new EOFException("no answer from the queue writer");
+        throw new IOException("bad answer from the queue writer: " + tag);
+    }
+
+    /** Writes the message as chunks; {@link #close()} writes the zero length, not closing the socket. */
+    public static final class ChunkOutputStream extends OutputStream {
+        private final OutputStream out;
+        private final byte[] buf = new byte[65536];
+        private int n;
+
+        public ChunkOutputStream(OutputStream out) { this.out = out; }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (n == buf.length) flushChunk();
+            buf[n++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (n == buf.length) flushChunk();
+                int k = Math.min(len, buf.length - n);
+                System.arraycopy(b, off, buf, n, k);
+                n += k;
+                off += k;
+                len -= k;
+            }
+        }
+
+        private void flushChunk() throws IOException {
+            if (n == 0) return;
+            out.write(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            out.write(buf, 0, n);
+            n = 0;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            flushChunk();
+            out.flush();
+        }
+
+        /** Ends the message (zero-length chunk). */
+        @Override
+        public void close() throws IOException {
+            flushChunk();
+            out.write(new byte[4]);
+        }
+    }
+
+    /** Reads a chunked message up to its zero-length end; end of input before it is an EOFException. */
+    public static final class ChunkInputStream extends InputStream {
+        private final DataInputStream in;
+        private int left;
+        private boolean done;
+
+        public ChunkInputStream(InputStream in) { this.in = new DataInputStream(in); }
+
+        private boolean fill() throws IOException {
+            while (left == 0 && !done) {
+                int len = in.readInt();
+                if (len < 0 || len > MAX_CHUNK) throw new IOException("bad chunk length " + len);
+                if (len == 0) done = true;
+                left = len;
+            }
+            return left > 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (!fill()) return -1;
+            int c = in.read();
+            if (c < 0) throw new EOFException("message ended early");
+            left--;
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (!fill()) return -1;
+            int r = in.read(b, off, Math.min(len, left));
+            if (r < 0) throw new EOFException("message ended early");
+            left -= r;
+            return r;
+        }
+    }
+}

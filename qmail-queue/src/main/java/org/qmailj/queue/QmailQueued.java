@@ -1,0 +1,62 @@
+package org.qmailj.queue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
+import java.util.Set;
+import org.qmailj.common.Exit;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.QmailIds;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.common.sys.Prot;
+import org.qmailj.common.sys.Umask;
+
+/**
+ * qmail-queued - the queue writer daemon: qmail-queue's privileged half.
+ *
+ * <p>Started as root it becomes qmailq (uid and gid from lib/ids) before it opens anything;
+ * started as another user (a sandbox) it stays that user. It listens on
+ * {@code QMAIL_HOME/queue/lock/qmail-queue.sock} ({@link org.qmailj.common.queue.WriterProtocol})
+ * and writes every message with {@link QueueWriter}. So that any local user can reach the
+ * socket, as any user can run qmail's setuid qmail-queue, it adds the search bit for others to
+ * {@code queue/} and {@code queue/lock/} (listing stays forbidden). No output on stdout;
+ * errors on stderr; exits 111 when it cannot start. SIGTERM removes the socket and exits.
+ */
+public final class QmailQueued {
+    private QmailQueued() {}
+
+    public static void main(String[] args) {
+        QmailHome home = QmailHome.current();
+        try {
+            QmailIds ids = QmailIds.read(home);
+            if (Proc.geteuid() == 0) {
+                Prot.groups(new int[] {ids.userGid("qmailq")});
+                Prot.dropTo(ids.uid("qmailq"), ids.userGid("qmailq"));
+            }
+            Umask.set(033);
+            QueueLayout q = new QueueLayout(home.queue());
+            searchable(q.root());
+            searchable(q.lockDir());
+            WriterServer server = WriterServer.bind(new QueueWriter(q, ReceivedLine.of(ids), Clock.systemUTC()), ids);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.close();
+                } catch (IOException e) {
+                    // exiting anyway
+                }
+            }));
+            server.start().join();
+        } catch (IOException | InterruptedException e) {
+            System.err.println("qmail-queued: fatal: " + e.getMessage());
+            Exit.now(Exit.SOFT);
+        }
+    }
+
+    private static void searchable(Path dir) throws IOException {
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+        if (p.add(PosixFilePermission.OTHERS_EXECUTE)) Files.setPosixFilePermissions(dir, p);
+    }
+}

@@ -1,0 +1,140 @@
+package org.qmailj.queue;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.qmailj.common.Exit;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueClients;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.common.sys.SysException;
+
+/**
+ * sendmail - qmail's sendmail wrapper, ready to be linked as /usr/sbin/sendmail and
+ * /usr/lib/sendmail.
+ *
+ * <p>Options as qmail's wrapper takes them: {@code -t} (recipients from the header and the
+ * arguments: qmail-inject -H; otherwise qmail-inject -a), {@code -f sender}, {@code -F name}
+ * (MAILNAME), {@code -bp} (qmail-qread), {@code -bs} (an SMTP session on stdin/stdout: this
+ * process execs bin/qmail-smtpd with PROTO=TCP, RELAYCLIENT, DATABYTES=0 and loopback TCP*
+ * variables unless PROTO is set), {@code -bm}; ignored: {@code -B x -p x -v -i -x -m -e x
+ * -o x} (so {@code -oi}, {@code -odb}, {@code -oem}), {@code -E}/{@code -J} with an attached
+ * argument. Different on purpose: {@code -q[time]} is accepted and does nothing (qmail-send
+ * runs the queue by itself). qmail-inject runs in this JVM rather than as a new process.
+ * Anything else: a usage message and exit 100.
+ */
+public final class Sendmail {
+    static final String USAGE = "usage: sendmail [ -t ] [ -fsender ] [ -Fname ] [ -bp ] [ -bs ] [ arg ... ]";
+
+    private Sendmail() {}
+
+    public static void main(String[] args) {
+        QmailHome home = QmailHome.current();
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.ISO_8859_1);
+        int exit = run(args, home, System.getenv(), new FileInputStream(FileDescriptor.in), out, System.err,
+                QueueClients.standard(home, System.getenv()), Clock.systemUTC());
+        out.flush();
+        Exit.now(exit);
+    }
+
+    public static int run(String[] args, QmailHome home, Map<String, String> env, InputStream stdin,
+            OutputStream stdout, PrintStream err, QueueClient queue, Clock clock) {
+        boolean flagT = false;
+        String sender = null;
+        Map<String, String> env2 = new HashMap<>(env);
+        int i = 0;
+        options:
+        for (; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                i++;
+                break;
+            }
+            if (!a.startsWith("-") || a.length() == 1) break;
+            for (int j = 1; j < a.length(); j++) {
+                char c = a.charAt(j);
+                if ("efpoBFb".indexOf(c) >= 0) {
+                    String arg;
+                    if (j + 1 < a.length()) arg = a.substring(j + 1);
+                    else if (i + 1 < args.length) arg = args[++i];
+                    else return usage(err);
+                    switch (c) {
+                        case 'f' -> sender = arg;
+                        case 'F' -> env2.put("MAILNAME", arg);
+                        case 'b' -> {
+                            switch (arg.charAt(0)) {
+                                case 'm' -> { }
+                                case 'p' -> { return QmailQread.run(home, stdout, err); }
+                                case 's' -> { return smtpd(home, env, err); }
+                                default -> { return usage(err); }
+                            }
+                        }
+                        default -> { } // -e -p -o -B: qmail has one mode for each
+                    }
+                    continue options;
+                }
+                switch (c) {
+                    case 't' -> flagT = true;
+                    case 'v', 'i', 'x', 'm' -> { }
+                    case 'E', 'J' -> { continue options; } // skip an attached argument
+                    case 'q' -> { return 0; }
+                    default -> { return usage(err); }
+                }
+            }
+        }
+        List<String> qi = new ArrayList<>();
+        qi.add(flagT ? "-H" : "-a");
+        if (sender != null) {
+            qi.add("-f");
+            qi.add(sender);
+        }
+        qi.add("--");
+        qi.addAll(List.of(args).subList(i, args.length));
+        return QmailInject.run(qi.toArray(String[]::new), home, env2, stdin, stdout, err, queue, clock);
+    }
+
+    private static int usage(PrintStream err) {
+        err.println(USAGE);
+        return 100;
+    }
+
+    /** The environment qmail's wrapper gives qmail-smtpd for -bs. */
+    static Map<String, String> smtpdEnv(Map<String, String> env) {
+        Map<String, String> e = new HashMap<>(env);
+        if (!env.containsKey("PROTO")) {
+            e.put("RELAYCLIENT", "");
+            e.put("DATABYTES", "0");
+            e.put("PROTO", "TCP");
+            e.put("TCPLOCALIP", "127.0.0.1");
+            e.put("TCPLOCALHOST", "localhost");
+            e.put("TCPREMOTEIP", "127.0.0.1");
+            e.put("TCPREMOTEHOST", "localhost");
+            e.put("TCPREMOTEINFO", "sendmail-bs");
+        }
+        return e;
+    }
+
+    private static int smtpd(QmailHome home, Map<String, String> env, PrintStream err) {
+        String prog = home.bin().resolve("qmail-smtpd").toString();
+        List<String> envp = new ArrayList<>();
+        smtpdEnv(env).forEach((k, v) -> envp.add(k + "=" + v));
+        try {
+            System.out.flush();
+            Proc.execv(prog, List.of(prog), envp);
+        } catch (SysException e) {
+            // fall through
+        }
+        err.println("sendmail: fatal: unable to run qmail-smtpd");
+        return 111;
+    }
+}

@@ -1,0 +1,138 @@
+package org.qmailj.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qmailj.queue.TestHome.bytes;
+import static org.qmailj.queue.TestHome.str;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueExit;
+import org.qmailj.common.sys.Proc;
+
+/** The writer core and bin/qmail-queue's direct path (no writer daemon running). */
+class QueueWriterTest {
+    @TempDir Path dir;
+
+    @Test
+    void writesTheFilesOfFormatsMd() throws Exception {
+        TestHome t = TestHome.system(dir);
+        Clock clock = Clock.fixed(Instant.parse("1995-09-26T04:46:54Z"), ZoneOffset.UTC);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), clock);
+        QueueWriter.Staged s = w.stage(new QueueWriter.Origin(500, 4242, null), new ByteArrayInputStream(bytes("Subject: x\n\nbody\n")));
+        long n = s.number();
+        assertThat(t.files("intd", "todo")).isEmpty();
+        s.intd(new Envelope("me@here", java.util.List.of("a@b", "c@d")));
+        assertThat(t.todo()).isEmpty();
+        s.link();
+        assertThat(t.todo()).containsExactly(n);
+        assertThat(str(t.mess(n))).isEqualTo(
+                "Received: (qmail 4242 invoked by uid 500); 26 Sep 1995 04:46:54 -0000\nSubject: x\n\nbody\n");
+        assertThat(Files.getAttribute(t.queue.mess(n), "unix:ino")).isEqualTo(n);
+        assertThat(t.queue.mess(n).getParent().getFileName().toString()).isEqualTo(Long.toString(n % 23));
+        assertThat(str(Files.readAllBytes(t.queue.todo(n)))).isEqualTo("u500\0p4242\0Fme@here\0Ta@b\0Tc@d\0");
+        assertThat(Files.readAllBytes(t.queue.intd(n))).isEqualTo(Files.readAllBytes(t.queue.todo(n)));
+        assertThat(Files.getAttribute(t.queue.intd(n), "unix:nlink")).isEqualTo(2);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(t.queue.mess(n)))).isEqualTo("rw-r--r--");
+        assertThat(t.files("pid")).isEmpty();
+    }
+
+    @Test
+    void receivedLineNamesTheRoles() {
+        ReceivedLine r = new ReceivedLine(7790, 7791, 7796);
+        Instant when = Instant.parse("2026-01-05T14:03:09Z");
+        assertThat(str(r.line(1, 7790, null, when))).isEqualTo("Received: (qmail 1 invoked by alias); 5 Jan 2026 14:03:09 -0000\n");
+        assertThat(str(r.line(1, 7791, null, when))).contains("invoked from network");
+        assertThat(str(r.line(1, 7796, "alias", when))).contains("invoked for bounce");
+        assertThat(str(r.line(1, 0, "qmaild", when))).contains("invoked by uid 0");
+        ReceivedLine sandbox = new ReceivedLine(1000, 1000, 1000);
+        assertThat(str(sandbox.line(9, 1000, null, when))).contains("(qmail 9 invoked by uid 1000)");
+        assertThat(str(sandbox.line(9, 1000, "qmaild", when))).contains("invoked from network");
+        assertThat(str(sandbox.line(9, 1000, "qmails", when))).contains("invoked for bounce");
+        assertThat(str(sandbox.line(9, 1000, "alias", when))).contains("invoked by alias");
+    }
+
+    static int direct(TestHome t, byte[] message, byte[] envelope) {
+        return QmailQueue.run(t.home, new ByteArrayInputStream(message), new ByteArrayInputStream(envelope),
+                new PrintStream(new ByteArrayOutputStream()));
+    }
+
+    @Test
+    void directPathQueuesWithTheCallersUid() throws Exception {
+        TestHome t = TestHome.system(dir);
+        assertThat(direct(t, bytes("hi\n"), bytes("Fa@b\0Tc@d\0\0"))).isZero();
+        long n = t.todo().getFirst();
+        assertThat(str(t.mess(n))).matches("Received: \\(qmail " + ProcessHandle.current().pid() + " invoked by uid "
+                + Proc.getuid() + "\\); \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d -0000\nhi\n");
+        assertThat(str(Files.readAllBytes(t.queue.todo(n))))
+                .isEqualTo("u" + Proc.getuid() + "\0p" + ProcessHandle.current().pid() + "\0Fa@b\0Tc@d\0");
+    }
+
+    @Test
+    void nulBytesInTheMessageAreKept() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        byte[] msg = bytes("a\0b\0\0c\n");
+        assertThat(direct(t, msg, bytes("F\0Tx@y\0\0"))).isZero();
+        byte[] m = t.mess(t.todo().getFirst());
+        assertThat(Arrays.copyOfRange(m, m.length - msg.length, m.length)).isEqualTo(msg);
+    }
+
+    /** The bad inputs of issue 3, with qmail-queue's exit codes; nothing may be left behind. */
+    static final Object[][] BAD = {
+        {"envelope without F", "Tx@y\0\0", QueueExit.ENVELOPE_FORMAT},
+        {"second F instead of T", "Fa\0Fb\0\0", QueueExit.ENVELOPE_FORMAT},
+        {"T without its NUL", "Fa\0Tb", QueueExit.READ_ERROR},
+        {"no final NUL", "Fa\0Tb\0", QueueExit.READ_ERROR},
+        {"empty envelope", "", QueueExit.READ_ERROR},
+        {"sender over 1003 bytes", "F" + "s".repeat(1004) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"recipient over 1003 bytes", "Fa\0T" + "r".repeat(1004) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+    };
+
+    @Test
+    void badEnvelopesLeaveNothing() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        for (Object[] c : BAD) {
+            assertThat(direct(t, bytes("m\n"), bytes((String) c[1]))).as((String) c[0]).isEqualTo(((QueueExit) c[2]).code());
+            assertThat(t.leftovers()).as((String) c[0]).isEmpty();
+        }
+        assertThat(direct(t, bytes("m\n"), bytes("Fa\0T" + "r".repeat(1003) + "\0\0"))).as("1003 bytes is fine").isZero();
+    }
+
+    @Test
+    void messageReadErrorIs54() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        InputStream broken = new InputStream() {
+            int n;
+            @Override public int read() throws IOException {
+                if (n++ > 100) throw new IOException("EIO");
+                return 'x';
+            }
+        };
+        assertThat(QmailQueue.run(t.home, broken, new ByteArrayInputStream(bytes("Fa\0\0")), System.err)).isEqualTo(54);
+        assertThat(t.leftovers()).isEmpty();
+    }
+
+    @Test
+    void missingHomeIs61AndMissingQueueIs62() throws Exception {
+        TestHome t = TestHome.sandbox(dir.resolve("h"));
+        assertThat(QmailQueue.run(new org.qmailj.common.QmailHome(dir.resolve("nope")), new ByteArrayInputStream(new byte[0]),
+                new ByteArrayInputStream(new byte[0]), System.err)).isEqualTo(61);
+        org.qmailj.common.queue.QueueLayout.DIRS.reversed().forEach(d -> { });
+        try (var s = Files.walk(t.queue.root())) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertThat(direct(t, bytes("m"), bytes("Fa\0\0"))).isEqualTo(62);
+    }
+}

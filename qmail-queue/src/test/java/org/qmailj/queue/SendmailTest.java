@@ -1,0 +1,113 @@
+package org.qmailj.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qmailj.queue.TestHome.bytes;
+import static org.qmailj.queue.TestHome.str;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.SocketQueueClient;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.testing.Cmd;
+
+/** sendmail as qmail's wrapper: the options it maps onto qmail-inject, -bp, -bs, and the files -t queues. */
+class SendmailTest {
+    @TempDir Path dir;
+    TestHome t;
+    final Clock clock = Clock.fixed(Instant.parse("2026-11-29T10:45:07Z"), ZoneOffset.UTC);
+    final long pid = ProcessHandle.current().pid();
+    final Map<String, String> env = new HashMap<>(Map.of("USER", "joe"));
+    final CapturingClient queue = new CapturingClient();
+    final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void home() throws Exception {
+        t = TestHome.sandbox(dir.resolve("home"));
+        t.control("me", "mx.example.com\n");
+    }
+
+    int sendmail(String message, String... args) {
+        return Sendmail.run(args, t.home, env, new ByteArrayInputStream(bytes(message)), stdout, new PrintStream(stderr), queue, clock);
+    }
+
+    @Test
+    void dashTQueuesQmailsFiles() throws Exception {
+        env.put("USER", "root");
+        try (WriterServer s = WriterServerTest.serve(t)) {
+            int exit = Sendmail.run(new String[] {"-t", "-oi"}, t.home, env,
+                    new ByteArrayInputStream(bytes("To: root\nSubject: hello\n\nbody\n")), stdout, new PrintStream(stderr),
+                    new SocketQueueClient(s.socket()), clock);
+            assertThat(exit).as(stderr.toString()).isZero();
+        }
+        long n = t.todo().getFirst();
+        assertThat(str(t.mess(n))).matches("Received: \\(qmail " + pid + " invoked by uid " + Proc.getuid()
+                + "\\); \\d+ [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d -0000\n" + Pattern.quote(
+                "Date: 29 Nov 2026 10:45:07 -0000\nMessage-ID: <20261129104507." + pid + ".qmail@mx.example.com>\n"
+                + "From: root@mx.example.com\nTo: root@mx.example.com\nSubject: hello\n\nbody\n"));
+        assertThat(str(Files.readAllBytes(t.queue.todo(n))))
+                .isEqualTo("u" + Proc.getuid() + "\0p" + pid + "\0Froot@mx.example.com\0Troot@mx.example.com\0");
+        assertThat(stdout.toString()).isEmpty();
+    }
+
+    @Test
+    void optionsMapOntoQmailInject() {
+        String m = "To: hdr@x.y\n\nb\n";
+        assertThat(sendmail(m, "arg@x.y")).isZero();
+        assertThat(queue.envelope.recipients()).containsExactly("arg@x.y");
+        assertThat(sendmail(m, "-t", "arg@x.y")).isZero();
+        assertThat(queue.envelope.recipients()).containsExactly("hdr@x.y", "arg@x.y");
+        assertThat(sendmail(m)).as("without -t the header is not used").isEqualTo(100);
+        assertThat(sendmail(m, "-f", "bounce@x.y", "-FJoe Q", "-i", "-oi", "-odb", "-oem", "-v", "-x", "-m",
+                "-B8BITMIME", "-p", "smtp:host", "-e", "q", "-Jfoo", "a@x.y")).isZero();
+        assertThat(queue.envelope).isEqualTo(new Envelope("bounce@x.y", List.of("a@x.y")));
+        assertThat(queue.text()).contains("From: Joe Q <joe@mx.example.com>\n");
+        assertThat(sendmail(m, "-fother@x.y", "-bm", "--", "-dash@x.y")).isZero();
+        assertThat(queue.envelope).isEqualTo(new Envelope("other@x.y", List.of("-dash@x.y")));
+        assertThat(sendmail(m, "-q")).isZero();
+        assertThat(sendmail(m, "-q30m")).isZero();
+        assertThat(sendmail(m, "-Z")).isEqualTo(100);
+        assertThat(stderr.toString()).contains(Sendmail.USAGE);
+        assertThat(sendmail(m, "-bz")).isEqualTo(100);
+        assertThat(sendmail(m, "-f")).isEqualTo(100);
+    }
+
+    @Test
+    void dashBpIsQmailQread() throws Exception {
+        QueueListingTest.message(t, 104545, "12345", "s@h", "Tme@here\0", null, Instant.parse("1997-07-28T18:27:11Z"));
+        assertThat(sendmail("", "-bp")).isZero();
+        assertThat(stdout.toString()).isEqualTo("28 Jul 1997 18:27:11 GMT  #104545  5  <s@h> \n\tlocal\tme@here\n");
+    }
+
+    @Test
+    void dashBsExecsQmailSmtpdWithLoopbackEnvironment() throws Exception {
+        Path smtpd = t.home.bin().resolve("qmail-smtpd");
+        Files.writeString(smtpd, "#!/bin/sh\necho \"pid $$\"\nenv | grep -E '^(PROTO|RELAYCLIENT|DATABYTES|TCP[A-Z]*)=' | sort\ncat\n");
+        smtpd.toFile().setExecutable(true);
+        String cp = System.getProperty("java.class.path");
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", "-c", "echo \"shell $$\"; exec \"$@\"", "sh"));
+        cmd.addAll(Jvm.command(cp, t.home.root(), null, "org.qmailj.queue.Sendmail", "-bs"));
+        Cmd.Result r = Cmd.run(cmd, Map.of(), null, bytes("HELO x\r\n"), 60);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        String[] lines = r.out().split("\n");
+        assertThat(lines[0].substring(6)).as("exec keeps the pid").isEqualTo(lines[1].substring(4));
+        assertThat(r.out()).contains("DATABYTES=0\nPROTO=TCP\nRELAYCLIENT=\nTCPLOCALHOST=localhost\nTCPLOCALIP=127.0.0.1\n"
+                + "TCPREMOTEHOST=localhost\nTCPREMOTEINFO=sendmail-bs\nTCPREMOTEIP=127.0.0.1\nHELO x\r\n");
+        assertThat(Sendmail.smtpdEnv(Map.of("PROTO", "TCP", "TCPREMOTEIP", "10.1.1.1")))
+                .isEqualTo(Map.of("PROTO", "TCP", "TCPREMOTEIP", "10.1.1.1"));
+    }
+}

@@ -1,0 +1,257 @@
+package org.qmailj.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qmailj.queue.TestHome.bytes;
+import static org.qmailj.queue.TestHome.str;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.QmailIds;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueExit;
+import org.qmailj.common.queue.QueueResult;
+import org.qmailj.common.queue.SocketQueueClient;
+import org.qmailj.common.queue.WriterProtocol;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.testing.RootOnly;
+
+/**
+ * The queue writer daemon in-process, driven by bin/qmail-queue's thin client and by raw
+ * socket peers: the faults of issue 3, each followed by a good message (the writer keeps
+ * serving), and the small tmpfs / read-only file system faults for both the daemon and the
+ * direct path.
+ */
+@RootOnly
+class WriterServerTest {
+    @TempDir Path dir;
+
+    static WriterServer serve(TestHome t) throws IOException {
+        WriterServer s = WriterServer.bind(new QueueWriter(t.queue, ReceivedLine.of(QmailIds.read(t.home)), Clock.systemUTC()),
+                QmailIds.read(t.home));
+        s.start();
+        return s;
+    }
+
+    static int thin(TestHome t, byte[] message, byte[] envelope) {
+        return QmailQueue.run(t.home, new ByteArrayInputStream(message), new ByteArrayInputStream(envelope),
+                new PrintStream(new ByteArrayOutputStream()));
+    }
+
+    static void awaitNoLeftovers(TestHome t) throws Exception {
+        for (int i = 0; i < 200 && !t.leftovers().isEmpty(); i++) Thread.sleep(10);
+        assertThat(t.leftovers()).isEmpty();
+    }
+
+    static void goodMessageStillQueues(TestHome t) throws Exception {
+        int before = t.todo().size();
+        assertThat(thin(t, bytes("ok\n"), bytes("Fa@b\0Tc@d\0\0"))).isZero();
+        assertThat(t.todo()).hasSize(before + 1);
+    }
+
+    @Test
+    void thinClientQueuesThroughTheWriter() throws Exception {
+        TestHome t = TestHome.system(dir);
+        try (WriterServer s = serve(t)) {
+            assertThat(thin(t, bytes("Subject: s\n\nbody\n"), bytes("Fme@x\0Tyou@y\0Tz@w\0\0"))).isZero();
+            long n = t.todo().getFirst();
+            assertThat(str(t.mess(n))).matches("Received: \\(qmail " + ProcessHandle.current().pid()
+                    + " invoked by uid 0\\); .* -0000\nSubject: s\n\nbody\n");
+            assertThat(str(Files.readAllBytes(t.queue.todo(n))))
+                    .isEqualTo("u0\0p" + ProcessHandle.current().pid() + "\0Fme@x\0Tyou@y\0Tz@w\0");
+            assertThat(t.files("pid")).isEmpty();
+        }
+    }
+
+    @Test
+    void badEnvelopesOverTheSocket() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t)) {
+            for (Object[] c : QueueWriterTest.BAD) {
+                assertThat(thin(t, bytes("m\n"), bytes((String) c[1]))).as((String) c[0]).isEqualTo(((QueueExit) c[2]).code());
+                awaitNoLeftovers(t);
+            }
+            // The writer's own parser, given the raw bad envelopes by a peer that skips the
+            // client-side check.
+            for (Object[] c : QueueWriterTest.BAD) {
+                if (c[2] == QueueExit.READ_ERROR) continue;
+                assertThat(raw(t, bytes("m\n"), bytes((String) c[1]))).as((String) c[0]).isEqualTo(((QueueExit) c[2]).code());
+                awaitNoLeftovers(t);
+            }
+            goodMessageStillQueues(t);
+        }
+    }
+
+    /** Sends a message and a raw envelope; returns the final answer's exit code. */
+    static int raw(TestHome t, byte[] message, byte[] envelope) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(WriterProtocol.socket(t.queue)));
+            OutputStream out = Channels.newOutputStream(ch);
+            InputStream in = Channels.newInputStream(ch);
+            WriterProtocol.writeHeader(out, 1, null);
+            WriterProtocol.ChunkOutputStream c = new WriterProtocol.ChunkOutputStream(out);
+            c.write(message);
+            c.close();
+            out.write(envelope);
+            WriterProtocol.Answer a = WriterProtocol.readAnswer(in);
+            if (a instanceof WriterProtocol.Prepared) {
+                out.write(WriterProtocol.COMMIT);
+                a = WriterProtocol.readAnswer(in);
+            }
+            return ((WriterProtocol.Final) a).exit();
+        }
+    }
+
+    @Test
+    void oneByteAtATime() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t); SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(s.socket()));
+            java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+            WriterProtocol.writeHeader(req, 77, "qmaild");
+            WriterProtocol.ChunkOutputStream c = new WriterProtocol.ChunkOutputStream(req);
+            c.write(bytes("one\n"));
+            c.flush();
+            c.write(bytes("two\n"));
+            c.close();
+            req.write(bytes("Fa@b\0Tc@d\0Te@f\0\0"));
+            OutputStream out = Channels.newOutputStream(ch);
+            for (byte b : req.toByteArray()) {
+                out.write(b);
+                out.flush();
+            }
+            InputStream in = Channels.newInputStream(ch);
+            long n = ((WriterProtocol.Prepared) WriterProtocol.readAnswer(in)).number();
+            out.write(WriterProtocol.COMMIT);
+            assertThat(WriterProtocol.readAnswer(in)).isEqualTo(new WriterProtocol.Final(0));
+            assertThat(str(t.mess(n))).matches("Received: \\(qmail 77 invoked from network\\); .*\none\ntwo\n");
+            assertThat(str(Files.readAllBytes(t.queue.todo(n)))).isEqualTo("u" + Proc.getuid() + "\0p77\0Fa@b\0Tc@d\0Te@f\0");
+        }
+    }
+
+    @Test
+    void nulBytesSurviveTheSocket() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t)) {
+            byte[] msg = new byte[200_000];
+            for (int i = 0; i < msg.length; i++) msg[i] = (byte) (i % 7 == 0 ? 0 : i);
+            assertThat(thin(t, msg, bytes("Fa\0Tb\0\0"))).isZero();
+            byte[] m = t.mess(t.todo().getFirst());
+            assertThat(java.util.Arrays.copyOfRange(m, m.length - msg.length, m.length)).isEqualTo(msg);
+        }
+    }
+
+    @Test
+    void callerDisconnectingMidMessageLeavesNothing() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t)) {
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(s.socket()));
+                OutputStream out = Channels.newOutputStream(ch);
+                WriterProtocol.writeHeader(out, 1, null);
+                out.write(new byte[] {0, 0, 16, 0}); // a 4096-byte chunk ...
+                out.write(new byte[100]);            // ... cut short
+            }
+            awaitNoLeftovers(t);
+            // Disconnect after the message, inside the envelope, and after 'P' without 'C'.
+            QueueClient c = new SocketQueueClient(s.socket());
+            try (QueueClient.Session sess = c.open()) {
+                sess.message().write(bytes("half a message"));
+                sess.message().flush();
+            }
+            awaitNoLeftovers(t);
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(s.socket()));
+                OutputStream out = Channels.newOutputStream(ch);
+                WriterProtocol.writeHeader(out, 1, null);
+                new WriterProtocol.ChunkOutputStream(out).close();
+                out.write(bytes("Fa\0Tb\0\0"));
+                assertThat(WriterProtocol.readAnswer(Channels.newInputStream(ch))).isInstanceOf(WriterProtocol.Prepared.class);
+            }
+            awaitNoLeftovers(t);
+            goodMessageStillQueues(t);
+        }
+    }
+
+    @Test
+    void resolveAfterALostAnswer() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t)) {
+            QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(QmailIds.read(t.home)), Clock.systemUTC());
+            QueueWriter.Staged st = w.stage(new QueueWriter.Origin(Proc.getuid(), 1, null), new ByteArrayInputStream(bytes("x")));
+            st.intd(new Envelope("a", List.of("b")));
+            QueueWriter.Staged linked = w.stage(new QueueWriter.Origin(Proc.getuid(), 1, null), new ByteArrayInputStream(bytes("y")));
+            linked.intd(new Envelope("a", List.of("b")));
+            linked.link();
+            assertThat(resolve(s, st.number())).isEqualTo(QueueExit.COMMUNICATION.code());
+            assertThat(resolve(s, linked.number())).isZero();
+            assertThat(t.leftovers()).containsExactlyInAnyOrder(t.queue.mess(linked.number()),
+                    t.queue.intd(linked.number()), t.queue.todo(linked.number()));
+        }
+    }
+
+    static int resolve(WriterServer s, long n) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(s.socket()));
+            WriterProtocol.writeNumber(Channels.newOutputStream(ch), WriterProtocol.RESOLVE, n);
+            return ((WriterProtocol.Final) WriterProtocol.readAnswer(Channels.newInputStream(ch))).exit();
+        }
+    }
+
+    @Test
+    void diskFullIs53ThroughTheWriterAndDirectly() throws Exception {
+        byte[] big = new byte[2 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        try (Mounts m = Mounts.tmpfs(dir.resolve("mnt"), "1m")) {
+            TestHome t = TestHome.sandbox(m.dir);
+            assertThat(thin(t, big, bytes("Fa\0Tb\0\0"))).as("direct").isEqualTo(QueueExit.WRITE_ERROR.code());
+            assertThat(t.leftovers()).isEmpty();
+            try (WriterServer s = serve(t)) {
+                assertThat(thin(t, big, bytes("Fa\0Tb\0\0"))).as("writer").isEqualTo(QueueExit.WRITE_ERROR.code());
+                awaitNoLeftovers(t);
+                QueueResult r;
+                try (QueueClient.Session sess = new SocketQueueClient(s.socket()).open()) {
+                    sess.message().write(big);
+                    r = sess.commit(new Envelope("a", List.of("b")));
+                }
+                assertThat(r.exit()).isEqualTo(53);
+                assertThat(r.report()).isEqualTo("Zqq write error or disk full (#4.3.0)");
+                awaitNoLeftovers(t);
+                goodMessageStillQueues(t);
+            }
+        }
+    }
+
+    @Test
+    void unwritableQueueIs63AndNothingIsLeft() throws Exception {
+        try (Mounts m = Mounts.tmpfs(dir.resolve("mnt"), "4m")) {
+            TestHome t = TestHome.sandbox(m.dir);
+            try (WriterServer s = serve(t)) {
+                m.readOnly(true);
+                assertThat(thin(t, bytes("m\n"), bytes("Fa\0Tb\0\0"))).as("writer").isEqualTo(QueueExit.PID_DIR.code());
+                m.readOnly(false);
+                assertThat(t.leftovers()).isEmpty();
+                goodMessageStillQueues(t);
+            }
+            List<Path> before = t.leftovers();
+            m.readOnly(true);
+            assertThat(thin(t, bytes("m\n"), bytes("Fa\0Tb\0\0"))).as("direct").isEqualTo(QueueExit.PID_DIR.code());
+            m.readOnly(false);
+            assertThat(t.leftovers()).isEqualTo(before);
+        }
+    }
+}
