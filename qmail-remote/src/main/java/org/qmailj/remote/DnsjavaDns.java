@@ -206,8 +206,10 @@ public final class DnsjavaDns implements Dns {
                     numsame = 1;
                 } else if (mx.get(j).pref() == mx.get(i).pref()) {
                     numsame++;
-                    random = random * 69069 + 1;
-                    if (Long.compareUnsigned(random >>> 1, 2147483647L / numsame) < 0) i = j;
+                    // qmail's generator in the 32-bit arithmetic it was written for: a 1/numsame
+                    // chance to switch (with 64-bit longs C qmail's test almost never switches).
+                    random = (random * 69069 + 1) & 0xFFFF_FFFFL;
+                    if ((random >>> 1) < 2147483647L / numsame) i = j;
                 }
             }
             Mx chosen = mx.get(i);
