@@ -39,6 +39,40 @@ public interface MessageSource {
     }
 
     /**
+     * An open file (qmail-rspawn opens mess/S/N before the delivery starts, as qmail-spawn
+     * does, so the message stays readable even if it is unlinked meanwhile). Reads are
+     * positional: the channel's own position is not used.
+     */
+    static MessageSource channel(FileChannel ch) {
+        return new MessageSource() {
+            @Override
+            public InputStream open() {
+                return new InputStream() {
+                    private long pos;
+
+                    @Override
+                    public int read() throws IOException {
+                        byte[] one = new byte[1];
+                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = ch.read(ByteBuffer.wrap(b, off, len), pos);
+                        if (n > 0) pos += n;
+                        return n;
+                    }
+                };
+            }
+
+            @Override
+            public boolean has8bit() throws IOException {
+                return scan(ch, 0);
+            }
+        };
+    }
+
+    /**
      * Descriptor 0 of this process, from where it stands. When it is a regular file it is
      * scanned for 8-bit bytes without moving its offset; otherwise it is read once.
      */

@@ -20,33 +20,33 @@ import java.util.function.Function;
  * reads the message up to CRLF.CRLF and answers {@link #afterData}. It records every command
  * line and the raw bytes of the message.
  */
-final class ScriptedServer implements AutoCloseable {
-    static final String CLOSE = "<close>";
-    static final String SILENT = "<silent>";
+public final class ScriptedServer implements AutoCloseable {
+    public static final String CLOSE = "<close>";
+    public static final String SILENT = "<silent>";
 
-    volatile String greeting = "220 scripted ESMTP\r\n";
-    volatile String afterData = "250 ok 1234\r\n";
-    volatile Function<String, String> replies = ScriptedServer::standard;
-    final List<String> commands = new CopyOnWriteArrayList<>();
+    public volatile String greeting = "220 scripted ESMTP\r\n";
+    public volatile String afterData = "250 ok 1234\r\n";
+    public volatile Function<String, String> replies = ScriptedServer::standard;
+    public final List<String> commands = new CopyOnWriteArrayList<>();
     final ByteArrayOutputStream data = new ByteArrayOutputStream();
     private final ServerSocket server;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
 
-    ScriptedServer(String address) throws IOException {
+    public ScriptedServer(String address) throws IOException {
         this(address, 0);
     }
 
-    ScriptedServer(String address, int port) throws IOException {
+    public ScriptedServer(String address, int port) throws IOException {
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getByName(address), port), 50);
         Thread.ofPlatform().daemon().name("scripted-smtp").start(this::accept);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    static String standard(String line) {
+    public static String standard(String line) {
         String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line;
         return switch (verb) {
             case "EHLO" -> "250-scripted\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
@@ -134,12 +134,12 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     /** Waits (at most 5 s) until the client has sent {@code line}: the client does not wait for QUIT's answer. */
-    List<String> awaitCommand(String line) throws InterruptedException {
+    public List<String> awaitCommand(String line) throws InterruptedException {
         for (int i = 0; i < 500 && !commands.contains(line); i++) Thread.sleep(10);
         return commands;
     }
 
-    String data() {
+    public String data() {
         synchronized (data) {
             return data.toString(StandardCharsets.ISO_8859_1);
         }
