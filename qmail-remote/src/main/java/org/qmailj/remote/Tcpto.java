@@ -186,11 +186,84 @@ public final class Tcpto {
         return System.currentTimeMillis() / 1000;
     }
 
-    /** qmail-rspawn's tcpto_clean and qmail-tcpok: 1024 zero bytes, written from the start. */
+    /** qmail-rspawn's tcpto_clean: 1024 zero bytes, written from the start (no lock). */
     public static void clear(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer z = ByteBuffer.allocate(SIZE);
-            while (z.hasRemaining()) ch.write(z, z.position());
+            zero(ch);
+        }
+    }
+
+    private static void zero(FileChannel ch) throws IOException {
+        ByteBuffer z = ByteBuffer.allocate(SIZE);
+        while (z.hasRemaining()) ch.write(z, z.position());
+    }
+
+    /** The steps of qmail-tcpto and qmail-tcpok, each failing with its own message. */
+    enum Step { OPEN, LOCK, READ, WRITE }
+
+    /** A failed step and its cause. */
+    static final class StepException extends IOException {
+        final Step step;
+
+        StepException(Step step, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.step = step;
+        }
+    }
+
+    /** qmail-tcpok: under the lock, 1024 zero bytes from the start. */
+    static void clearLocked(Path file) throws StepException {
+        int fd;
+        try {
+            fd = Fd.open(file, Fd.O_WRONLY, 0);
+        } catch (IOException e) {
+            throw new StepException(Step.OPEN, e);
+        }
+        try {
+            try {
+                Lock.lockEx(fd);
+            } catch (IOException e) {
+                throw new StepException(Step.LOCK, e);
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                zero(ch);
+            } catch (IOException e) {
+                throw new StepException(Step.WRITE, e);
+            }
+        } finally {
+            try {
+                Fd.close(fd);
+            } catch (IOException e) {
+                // the lock goes with it
+            }
+        }
+    }
+
+    /** qmail-tcpto: the table's bytes, read under the lock. */
+    static byte[] readLocked(Path file) throws StepException {
+        int fd;
+        try {
+            fd = Fd.open(file, Fd.O_WRONLY, 0);
+        } catch (IOException e) {
+            throw new StepException(Step.OPEN, e);
+        }
+        try {
+            try {
+                Lock.lockEx(fd);
+            } catch (IOException e) {
+                throw new StepException(Step.LOCK, e);
+            }
+            try {
+                return readPrefix(file);
+            } catch (IOException e) {
+                throw new StepException(Step.READ, e);
+            }
+        } finally {
+            try {
+                Fd.close(fd);
+            } catch (IOException e) {
+                // the lock goes with it
+            }
         }
     }
 }
