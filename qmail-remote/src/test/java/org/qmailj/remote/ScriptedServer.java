@@ -27,6 +27,8 @@ public final class ScriptedServer implements AutoCloseable {
     public volatile String greeting = "220 scripted ESMTP\r\n";
     public volatile String afterData = "250 ok 1234\r\n";
     public volatile Function<String, String> replies = ScriptedServer::standard;
+    /** After the 354, stop reading (a server that never takes the message). */
+    public volatile boolean stallInData;
     public final List<String> commands = new CopyOnWriteArrayList<>();
     final ByteArrayOutputStream data = new ByteArrayOutputStream();
     private final ServerSocket server;
@@ -81,6 +83,10 @@ public final class ScriptedServer implements AutoCloseable {
                 String reply = replies.apply(line);
                 if (!send(out, reply)) return;
                 if (reply.startsWith("354")) {
+                    if (stallInData) {
+                        send(out, SILENT);
+                        return;
+                    }
                     readData(in);
                     if (!send(out, afterData)) return;
                 }

@@ -227,6 +227,49 @@ class SmtpClientTest {
     }
 
     @Test
+    void writeTimeoutWhenTheServerStopsReading() throws IOException {
+        server.stallInData = true;
+        String big = ("x".repeat(999) + "\n").repeat(40_000); // 40 MB: more than the socket buffers hold
+        long t0 = System.nanoTime();
+        assertThat(deliver(1, big, "a@example.test"))
+                .isEqualTo("r\0ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n\0");
+        assertThat(System.nanoTime() - t0).isLessThan(20_000_000_000L);
+    }
+
+    @Test
+    void connectTimeoutIsRecordedInTcpto() throws Exception {
+        // A listener whose accept queue is full: Linux drops further SYNs, so connect times out.
+        java.net.ServerSocket full = new java.net.ServerSocket();
+        full.bind(new InetSocketAddress("127.0.0.4", 0), 1);
+        List<java.net.Socket> fillers = new java.util.ArrayList<>();
+        try (full) {
+            while (true) {
+                java.net.Socket s = new java.net.Socket();
+                fillers.add(s);
+                try {
+                    s.connect(full.getLocalSocketAddress(), 300);
+                } catch (java.net.SocketTimeoutException e) {
+                    break;
+                }
+                if (fillers.size() > 50) throw new AssertionError("accept queue never filled");
+            }
+            java.nio.file.Files.write(tmp.resolve("tcpto"), new byte[1024]);
+            RemoteControl c = new RemoteControl("me.test", 1, 10,
+                    ConstMap.ofColonLines(List.of("example.test:127.0.0.4:" + full.getLocalPort())));
+            Remote.Context ctx = new Remote.Context(c, ctx(10).dns(), new Ipme(), new Tcpto(tmp.resolve("tcpto")), () -> 1);
+            long t0 = System.nanoTime();
+            Output out = Remote.deliver(ctx, "example.test", "s@x", List.of("a@example.test"), msg("m\n"));
+            assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1))
+                    .isEqualTo("ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n\0");
+            assertThat(System.nanoTime() - t0).isBetween(900_000_000L, 10_000_000_000L);
+            byte[] table = java.nio.file.Files.readAllBytes(tmp.resolve("tcpto"));
+            assertThat(java.util.Arrays.copyOf(table, 5)).isEqualTo(new byte[] {127, 0, 0, 4, 1});
+        } finally {
+            for (java.net.Socket s : fillers) s.close();
+        }
+    }
+
+    @Test
     void eightBitMimeOnlyWhenOfferedAndNeeded() throws IOException {
         deliver("caf\u00e9\n", "a@example.test");
         assertThat(server.commands).contains("MAIL FROM:<sender@from.test> BODY=8BITMIME");

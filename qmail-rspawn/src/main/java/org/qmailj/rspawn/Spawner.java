@@ -129,7 +129,10 @@ final class Spawner {
             try (message) {
                 report = delivery.deliver(message, path, cmd);
             } catch (Exception | Error e) {
+                // What a crashed C qmail-remote's exit status says; the cause goes to fd 2.
                 report = "Zqmail-remote crashed.\n";
+                System.err.println("qmail-rspawn: delivery " + cmd.delnum() + " to " + cmd.recipient() + " crashed: " + e);
+                e.printStackTrace();
             }
             synchronized (used) {
                 used[cmd.delnum()] = false;
