@@ -19,6 +19,7 @@ import org.qmailj.common.sys.Prot;
 import org.qmailj.remote.MessageSource;
 import org.qmailj.remote.QmailRemote;
 import org.qmailj.remote.Remote;
+import org.qmailj.remote.RemoteControl;
 import org.qmailj.remote.Tcpto;
 
 /**
@@ -107,9 +108,13 @@ public final class QmailRspawn {
         };
     }
 
-    /** The deliveries' shared context, with control files re-read at most once a second. */
+    /**
+     * The deliveries' shared context: one resolver, ipme and tcpto table for the life of the
+     * process; the control files re-read at most once a second.
+     */
     static final class ContextCache {
         private final QmailHome home;
+        private Remote.Context base;
         private Optional<Remote.Context> ctx = Optional.empty();
         private long readAt;
         private boolean read;
@@ -122,10 +127,13 @@ public final class QmailRspawn {
             long now = System.nanoTime();
             if (!read || now - readAt > 1_000_000_000L) {
                 try {
-                    Optional<Remote.Context> fresh = QmailRemote.context(home);
-                    // Keep one resolver, ipme and tcpto table: only the control record changes.
-                    ctx = fresh.map(f -> ctx.map(old -> new Remote.Context(f.control(), old.dns(), old.ipme(),
-                            old.tcpto(), old.random())).orElse(f));
+                    if (base == null) {
+                        ctx = QmailRemote.context(home);
+                        base = ctx.orElse(null);
+                    } else {
+                        ctx = RemoteControl.load(home.control()).map(c -> new Remote.Context(c, base.dns(), base.ipme(),
+                                base.tcpto(), base.random()));
+                    }
                 } catch (ControlException e) {
                     ctx = Optional.empty();
                 }
@@ -135,5 +143,4 @@ public final class QmailRspawn {
             return ctx;
         }
     }
-
 }
