@@ -27,6 +27,8 @@ public final class ScriptedServer implements AutoCloseable {
     public volatile String greeting = "220 scripted ESMTP\r\n";
     public volatile String afterData = "250 ok 1234\r\n";
     public volatile Function<String, String> replies = ScriptedServer::standard;
+    /** Write every reply one byte at a time, flushing each (adversarial chunking). */
+    public volatile boolean trickle;
     /** After the 354, stop reading (a server that never takes the message). */
     public volatile boolean stallInData;
     public final List<String> commands = new CopyOnWriteArrayList<>();
@@ -107,8 +109,16 @@ public final class ScriptedServer implements AutoCloseable {
             }
             return false;
         }
-        out.write(reply.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
+        byte[] b = reply.getBytes(StandardCharsets.ISO_8859_1);
+        if (trickle) {
+            for (byte x : b) {
+                out.write(x);
+                out.flush();
+            }
+        } else {
+            out.write(b);
+            out.flush();
+        }
         return true;
     }
 

@@ -121,6 +121,13 @@ class SmtpClientTest {
     }
 
     @Test
+    void repliesArrivingOneByteAtATime() throws IOException {
+        server.trickle = true;
+        server.greeting = "220-multi\r\n220 line greeting\r\n";
+        recipientReports();
+    }
+
+    @Test
     void everyRecipientRejected() throws Exception {
         reply("RCPT", "553 relaying denied\r\n");
         String out = deliver("m\n", "a@example.test");
