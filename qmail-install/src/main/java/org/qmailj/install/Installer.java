@@ -105,7 +105,8 @@ final class Installer {
             }
         }
         Path tcpto = q.tcpto();
-        if (!Files.exists(tcpto)) Files.write(tcpto, new byte[0]);
+        // qmail's install: 1024 zero bytes (64 free records); tcpto ignores a shorter table.
+        if (!Files.exists(tcpto)) Files.write(tcpto, new byte[1024]);
         own(tcpto, "qmailr", "qmail", 0644);
         Path mutex = q.sendmutex();
         if (!Files.exists(mutex)) Files.write(mutex, new byte[0]);

@@ -1,0 +1,110 @@
+package org.qmailj.remote;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The message qmail-remote sends: qmail-remote's descriptor 0, or (in qmail-rspawn) the
+ * queue file {@code mess/S/N}. It also answers whether the message has 8-bit bytes, so the
+ * client declares {@code BODY=8BITMIME} only when the server offers it and it matters; a
+ * source that cannot be read twice (a pipe) says no.
+ */
+public interface MessageSource {
+
+    InputStream open() throws IOException;
+
+    boolean has8bit() throws IOException;
+
+    /** A regular file, read from its start. */
+    static MessageSource file(Path path) {
+        return new MessageSource() {
+            @Override
+            public InputStream open() throws IOException {
+                return java.nio.file.Files.newInputStream(path);
+            }
+
+            @Override
+            public boolean has8bit() throws IOException {
+                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                    return scan(ch, 0);
+                }
+            }
+        };
+    }
+
+    /**
+     * An open file (qmail-rspawn opens mess/S/N before the delivery starts, as qmail-spawn
+     * does, so the message stays readable even if it is unlinked meanwhile). Reads are
+     * positional: the channel's own position is not used.
+     */
+    static MessageSource channel(FileChannel ch) {
+        return new MessageSource() {
+            @Override
+            public InputStream open() {
+                return new InputStream() {
+                    private long pos;
+
+                    @Override
+                    public int read() throws IOException {
+                        byte[] one = new byte[1];
+                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = ch.read(ByteBuffer.wrap(b, off, len), pos);
+                        if (n > 0) pos += n;
+                        return n;
+                    }
+                };
+            }
+
+            @Override
+            public boolean has8bit() throws IOException {
+                return scan(ch, 0);
+            }
+        };
+    }
+
+    /**
+     * Descriptor 0 of this process, from where it stands. When it is a regular file it is
+     * scanned for 8-bit bytes without moving its offset; otherwise it is read once.
+     */
+    static MessageSource stdin() {
+        FileInputStream in = new FileInputStream(FileDescriptor.in);
+        return new MessageSource() {
+            @Override
+            public InputStream open() {
+                return in;
+            }
+
+            @Override
+            public boolean has8bit() {
+                try {
+                    FileChannel ch = in.getChannel();
+                    return scan(ch, ch.position());
+                } catch (IOException e) {
+                    return false; // a pipe or socket: not scanned
+                }
+            }
+        };
+    }
+
+    private static boolean scan(FileChannel ch, long from) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        long pos = from;
+        while (true) {
+            b.clear();
+            int n = ch.read(b, pos);
+            if (n <= 0) return false;
+            for (int i = 0; i < n; i++) if (b.get(i) < 0) return true;
+            pos += n;
+        }
+    }
+}
