@@ -10,10 +10,16 @@ final class Tools {
     }
 
     static List<String> java(String main, List<String> args) {
+        return java(List.of(), main, args);
+    }
+
+    static List<String> java(List<String> jvmArgs, String main, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main));
+                "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
         cmd.addAll(args);
         return cmd;
     }
