@@ -53,7 +53,8 @@ public final class Supervise {
     private record Retry() implements Event {
     }
 
-    private static final class Fatal extends Exception {
+    /** supervise cannot start in its directory; the message follows "supervise: fatal: ". */
+    static final class Fatal extends Exception {
         private static final long serialVersionUID = 1L;
 
         Fatal(String message) {
@@ -61,8 +62,22 @@ public final class Supervise {
         }
     }
 
+    /**
+     * Serialises the process-wide chdir-spawn-chdir of in-process supervisors (children
+     * inherit the working directory at spawn time).
+     */
+    private static final Object SPAWN_CWD = new Object();
+
     private final String dir;
     private final Path supervise;
+    /** Several supervisors share this JVM (svscan-inprocess): never chdir for good. */
+    private final boolean inProcess;
+    private final List<Spawn.FdAction> stdio;
+    private Lock lock;
+    private int control = -1;
+    private int controlWrite = -1;
+    private int ok = -1;
+    private volatile boolean stopped;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<Event> pending = new ArrayDeque<>();
     private final List<String> environment = new ArrayList<>();
@@ -74,9 +89,11 @@ public final class Supervise {
     private long pid;
     private Tai64n when = Tai64n.now();
 
-    private Supervise(String dir, Path absolute) {
+    private Supervise(String dir, Path absolute, boolean inProcess, List<Spawn.FdAction> stdio) {
         this.dir = dir;
         this.supervise = absolute.resolve("supervise");
+        this.inProcess = inProcess;
+        this.stdio = stdio;
         System.getenv().forEach((k, v) -> environment.add(k + "=" + v));
     }
 
@@ -87,7 +104,7 @@ public final class Supervise {
         }
         try {
             Path absolute = Path.of(args[0]).toAbsolutePath();
-            new Supervise(args[0], absolute).run();
+            new Supervise(args[0], absolute, false, List.of()).run();
             Exit.now(Exit.OK);
         } catch (Fatal f) {
             System.err.println(FATAL + f.getMessage());
@@ -95,13 +112,40 @@ public final class Supervise {
         }
     }
 
-    private void run() throws Fatal {
+    /**
+     * A supervisor for {@code absolute} inside a shared JVM, as svscan-inprocess runs them:
+     * the same files and behaviour as the supervise program, with ./run getting
+     * {@code stdio} (the log pipe) as its descriptors. {@link #run} blocks until svc -x.
+     */
+    static Supervise inProcess(String name, Path absolute, List<Spawn.FdAction> stdio) {
+        return new Supervise(name, absolute, true, stdio);
+    }
+
+    /** Runs until told to exit (svc -x and ./run gone); then releases the files. */
+    void run() throws Fatal {
         try {
-            Chdir.to(Path.of(dir));
-        } catch (SysException e) {
-            throw new Fatal("unable to chdir to " + dir + ": " + ErrorStr.of(e));
+            start();
+            loop();
+            announce();
+        } finally {
+            release();
         }
+    }
+
+    private void start() throws Fatal {
         Path base = supervise.getParent();
+        if (inProcess) {
+            if (!Files.isDirectory(base)) {
+                throw new Fatal("unable to chdir to " + dir + ": "
+                        + ErrorStr.of(Files.exists(base) ? Errno.ENOTDIR : Errno.ENOENT));
+            }
+        } else {
+            try {
+                Chdir.to(Path.of(dir));
+            } catch (SysException e) {
+                throw new Fatal("unable to chdir to " + dir + ": " + ErrorStr.of(e));
+            }
+        }
         try {
             Files.readAttributes(base.resolve("down"), "unix:mode");
             flagWantUp = false;
@@ -117,24 +161,57 @@ public final class Supervise {
             // exists already, or the lock below reports the trouble
         }
         try {
-            if (Lock.tryExclusive(supervise.resolve("lock")).isEmpty()) {
+            lock = Lock.tryExclusive(supervise.resolve("lock")).orElse(null);
+            if (lock == null) {
                 throw new Fatal("unable to acquire " + dir + "/supervise/lock: "
                         + ErrorStr.of(Errno.EWOULDBLOCK));
             }
         } catch (SysException e) {
             throw new Fatal("unable to acquire " + dir + "/supervise/lock: " + ErrorStr.of(e));
         }
-        int control = openFifo("control", true);
+        control = openFifo("control", true);
         pidchange();
         announce();
-        openFifo("ok", false);
-        Thread.ofPlatform().daemon().name("control").start(() -> readControl(control));
+        ok = openFifo("ok", false);
+        int fd = control;
+        Thread.ofPlatform().daemon().name("control " + dir).start(() -> readControl(fd));
 
         if (!flagWant || flagWantUp) {
             trystart();
         }
-        loop();
-        announce();
+    }
+
+    /**
+     * Gives up the lock and the fifos (svok then says "not running"). The control reader is
+     * woken through our own write end and closes the read end itself.
+     */
+    private void release() {
+        stopped = true;
+        try {
+            if (controlWrite >= 0) {
+                Fd.write(controlWrite, new byte[] {0}, 0, 1);
+            }
+        } catch (SysException e) {
+            // the reader will not wake; its descriptor stays open until the JVM ends
+        }
+        for (int fd : new int[] {ok, controlWrite}) {
+            if (fd >= 0) {
+                try {
+                    Fd.close(fd);
+                } catch (SysException e) {
+                    // nothing more to do
+                }
+            }
+        }
+        ok = -1;
+        controlWrite = -1;
+        try {
+            if (lock != null) {
+                lock.close();
+            }
+        } catch (SysException e) {
+            // released with the JVM at worst
+        }
     }
 
     /** mkfifo (if absent), open for reading, and for control also for writing. */
@@ -154,7 +231,7 @@ public final class Supervise {
         if (control) {
             try {
                 // Kept open so the reader never sees end-of-file between two svc runs.
-                Fifo.openWrite(p);
+                controlWrite = Fifo.openWrite(p);
             } catch (SysException e) {
                 throw new Fatal("unable to write " + dir + "/supervise/" + name + ": "
                         + ErrorStr.of(e));
@@ -166,8 +243,11 @@ public final class Supervise {
     private void readControl(int fd) {
         byte[] buf = new byte[64];
         try {
-            while (true) {
+            while (!stopped) {
                 Fd.poll(fd, Fd.POLLIN, -1);
+                if (stopped) {
+                    break;
+                }
                 int n = Fd.read(fd, buf, 0, buf.length);
                 for (int i = 0; i < n; i++) {
                     Command c = Command.of(buf[i]);
@@ -176,6 +256,7 @@ public final class Supervise {
                     }
                 }
             }
+            Fd.close(fd);
         } catch (SysException e) {
             System.err.println(WARNING + "unable to read " + dir + "/supervise/control: "
                     + ErrorStr.of(e));
@@ -290,7 +371,7 @@ public final class Supervise {
     private void trystart() {
         long child;
         try {
-            child = Spawn.spawn("./run", List.of("./run"), environment, List.of());
+            child = spawnRun();
         } catch (SysException e) {
             // daemontools' forked child prints this and exits 111; supervise tries again.
             System.err.println(FATAL + "unable to start " + dir + "/run: " + ErrorStr.of(e));
@@ -316,6 +397,21 @@ public final class Supervise {
             events.add(new Exited(child));
         });
         deepsleep();
+    }
+
+    /** posix_spawn ./run in the service directory. */
+    private long spawnRun() throws SysException {
+        if (!inProcess) {
+            return Spawn.spawn("./run", List.of("./run"), environment, stdio);
+        }
+        synchronized (SPAWN_CWD) {
+            Chdir.to(supervise.getParent());
+            try {
+                return Spawn.spawn("./run", List.of("./run"), environment, stdio);
+            } finally {
+                Chdir.to(Path.of(System.getProperty("user.dir")));
+            }
+        }
     }
 
     /** The pause after each start, so a failing ./run does not loop too quickly. */

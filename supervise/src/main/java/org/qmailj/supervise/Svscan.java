@@ -33,6 +33,7 @@ import org.qmailj.common.sys.SysException;
 public final class Svscan {
     private static final String WARNING = "svscan: warning: ";
     private static final int SERVICES = 1000;
+    private static final long IN_PROCESS = -1;
 
     /** One service directory and its supervise processes. */
     private static final class Service {
@@ -40,8 +41,9 @@ public final class Svscan {
         String name;
         boolean active;
         boolean hasLog;
-        long pid;
-        long pidLog;
+        /** The supervise child's pid, or {@link #IN_PROCESS} while an in-process one runs. */
+        volatile long pid;
+        volatile long pidLog;
         Fd.Pipe pipe;
 
         Service(Object key) {
@@ -51,12 +53,22 @@ public final class Svscan {
 
     private final List<Service> services = new ArrayList<>();
     private final List<String> environment = new ArrayList<>();
+    private final boolean inProcess;
 
-    private Svscan() {
+    private Svscan(boolean inProcess) {
+        this.inProcess = inProcess;
         System.getenv().forEach((k, v) -> environment.add(k + "=" + v));
     }
 
     public static void main(String[] args) {
+        scan(args, false);
+    }
+
+    /**
+     * svscan's loop; with {@code inProcess} every supervise is a {@link Supervise} object on
+     * threads of this JVM instead of a process (see {@link SvscanInProcess}).
+     */
+    static void scan(String[] args, boolean inProcess) {
         if (args.length > 0) {
             try {
                 Chdir.to(Path.of(args[0]));
@@ -66,7 +78,7 @@ public final class Svscan {
             }
         }
         Path here = args.length > 0 ? Path.of(args[0]).toAbsolutePath() : Path.of("").toAbsolutePath();
-        Svscan s = new Svscan();
+        Svscan s = new Svscan(inProcess);
         while (true) {
             s.doit(here);
             try {
@@ -78,7 +90,10 @@ public final class Svscan {
     }
 
     private void doit(Path here) {
-        reap();
+        if (!inProcess) {
+            // In-process supervisors wait for their own children; waitpid(-1) would steal them.
+            reap();
+        }
         for (Service s : services) {
             s.active = false;
         }
@@ -114,7 +129,7 @@ public final class Svscan {
         }
         for (Service s : services) {
             if (s.active) {
-                start(s);
+                start(here, s);
             }
         }
     }
@@ -146,13 +161,40 @@ public final class Svscan {
         services.add(s);
     }
 
-    private void start(Service s) {
+    private void start(Path here, Service s) {
+        List<Spawn.FdAction> out = s.hasLog ? List.of(new Spawn.FdAction.Dup2(s.pipe.write(), 1)) : List.of();
         if (s.pid == 0) {
-            s.pid = spawn(s.name, s.hasLog ? List.of(new Spawn.FdAction.Dup2(s.pipe.write(), 1)) : List.of());
+            if (inProcess) {
+                s.pid = IN_PROCESS;
+                supervise(here, s.name, out, () -> s.pid = 0);
+            } else {
+                s.pid = spawn(s.name, out);
+            }
         }
         if (s.hasLog && s.pidLog == 0) {
-            s.pidLog = spawn(s.name + "/log", List.of(new Spawn.FdAction.Dup2(s.pipe.read(), 0)));
+            List<Spawn.FdAction> in = List.of(new Spawn.FdAction.Dup2(s.pipe.read(), 0));
+            if (inProcess) {
+                s.pidLog = IN_PROCESS;
+                supervise(here, s.name + "/log", in, () -> s.pidLog = 0);
+            } else {
+                s.pidLog = spawn(s.name + "/log", in);
+            }
         }
+    }
+
+    /** Runs an in-process supervisor on its own thread; {@code done} when it exits. */
+    private static void supervise(Path here, String name, List<Spawn.FdAction> stdio, Runnable done) {
+        Thread.ofPlatform().name("supervise " + name).start(() -> {
+            try {
+                Supervise.inProcess(name, here.resolve(name), stdio).run();
+            } catch (Supervise.Fatal f) {
+                System.err.println("supervise: fatal: " + f.getMessage());
+            } catch (RuntimeException e) {
+                System.err.println("supervise: fatal: " + name + ": " + e);
+            } finally {
+                done.run();
+            }
+        });
     }
 
     /** Runs {@code supervise dir} from PATH; 0 if that failed (tried again next scan). */

@@ -33,6 +33,7 @@ final class Service implements AutoCloseable {
     final Path dir;
     final boolean ours;
     private Process supervise;
+    private boolean scanner;
 
     private Service(Path dir, boolean ours) {
         this.dir = dir;
@@ -51,8 +52,17 @@ final class Service implements AutoCloseable {
     }
 
     Service start() throws IOException {
-        List<String> cmd = ours ? Tools.java("org.qmailj.supervise.Supervise", dir.toString())
-                : List.of("/usr/bin/supervise", dir.toString());
+        return start(ours ? Tools.java("org.qmailj.supervise.Supervise", dir.toString())
+                : List.of("/usr/bin/supervise", dir.toString()));
+    }
+
+    /** Supervised by svscan-inprocess scanning the parent directory (this service alone). */
+    Service startInProcess() throws IOException {
+        scanner = true;
+        return start(Tools.java("org.qmailj.supervise.SvscanInProcess", dir.getParent().toString()));
+    }
+
+    private Service start(List<String> cmd) throws IOException {
         supervise = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolveSibling(dir.getFileName() + ".err").toFile()).start();
         await("svok", () -> okRunning());
@@ -142,6 +152,11 @@ final class Service implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (scanner && supervise.isAlive()) {
+            Cmd.run(List.of("/usr/bin/svc", "-d", dir.toString()));
+            await("down before the scanner stops", () -> quiet(() -> decoded().pid() == 0));
+            supervise.destroyForcibly();
+        }
         if (supervise != null && supervise.isAlive()) {
             Cmd.run(List.of("/usr/bin/svc", "-dx", dir.toString()));
             try {

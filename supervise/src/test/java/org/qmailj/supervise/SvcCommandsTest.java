@@ -79,7 +79,19 @@ class SvcCommandsTest {
         }
     }
 
+    @Test
+    void debianToolsDriveSvscanInProcess() throws Exception {
+        try (Service s = Service.create(tmp.resolve("scan/svc"), Service.RUN, false, true).startInProcess()) {
+            everyCommand(s, DEBIAN, false);
+        }
+    }
+
     private static void everyCommand(Service s, Tools t) throws Exception {
+        everyCommand(s, t, true);
+    }
+
+    /** {@code exits}: supervise is its own process, which svc -x ends. */
+    private static void everyCommand(Service s, Tools t, boolean exits) throws Exception {
         Path d = s.dir;
         String prefix = d + ": ";
         await("first start", () -> quiet(() -> s.pids().size() == 1));
@@ -146,6 +158,9 @@ class SvcCommandsTest {
         await("status p5", () -> quiet(() -> s.decoded().pid() == p5));
         assertThat(s.status()[17]).isEqualTo((byte) 'u');
 
+        if (!exits) {
+            return;
+        }
         // x: supervise stays while ./run runs, exits when it has gone.
         t.svc("-x", d);
         Thread.sleep(500);

@@ -52,21 +52,27 @@ class SvscanTest {
             cmd.append(" '").append(a).append("'");
         }
         script(bin.resolve("supervise"), cmd + " \"$@\"\n");
-        scan(bin + ":/bin:/usr/bin");
+        scan("org.qmailj.supervise.Svscan", bin + ":/bin:/usr/bin");
     }
 
     @Test
     void withDebianSupervise() throws Exception {
-        scan("/usr/bin:/bin");
+        scan("org.qmailj.supervise.Svscan", "/usr/bin:/bin");
     }
 
-    private void scan(String path) throws Exception {
+    /** svscan-inprocess: no supervise in PATH at all; Debian's svc/svok drive it. */
+    @Test
+    void inProcess() throws Exception {
+        scan("org.qmailj.supervise.SvscanInProcess", "/bin");
+    }
+
+    private void scan(String main, String path) throws Exception {
         Path service = Files.createDirectories(tmp.resolve("service"));
         script(service.resolve("a/run"), "echo $$ >> pids\nwhile :; do echo tick; sleep 0.1; done\n");
         script(service.resolve("a/log/run"), "exec cat >> captured\n");
         script(service.resolve("b/run"), "echo $$ >> pids\nexec sleep 1000\n");
         script(service.resolve(".hidden/run"), "echo $$ >> pids\nexec sleep 1000\n");
-        ProcessBuilder pb = new ProcessBuilder(Tools.java("org.qmailj.supervise.Svscan", service.toString()))
+        ProcessBuilder pb = new ProcessBuilder(Tools.java(main, service.toString()))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("svscan.out").toFile());
         pb.environment().put("PATH", path);
         Process svscan = pb.start();
