@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.qmailj.common.ErrorStr;
 import org.qmailj.common.Exit;
+import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Umask;
 import org.qmailj.common.tai.Tai64n;
 
@@ -219,7 +221,9 @@ public final class Multilog {
         while (true) {
             int n;
             try {
-                // After TERM, read byte by byte up to the end of the line being processed.
+                // Wait for input before choosing how much to read: after a TERM, read byte by
+                // byte up to the end of the line being processed, leaving the rest in the pipe.
+                awaitInput();
                 n = in.read(buf, 0, exitAsap ? 1 : buf.length);
             } catch (IOException e) {
                 n = -1;
@@ -242,6 +246,17 @@ public final class Multilog {
                     return;
                 }
             }
+        }
+    }
+
+    /** poll(2) on fd 0 until it is readable (or at end); the TERM handler may run meanwhile. */
+    private static void awaitInput() {
+        try {
+            while (Fd.poll(0, Fd.POLLIN, 1000) == 0) {
+                // nothing yet
+            }
+        } catch (SysException e) {
+            // not pollable: just read
         }
     }
 
