@@ -56,11 +56,11 @@ public record Tai64n(long label, int nanos) {
 
     /** Writes the 24 lowercase hex digits at {@code off} (no {@code @}). */
     public void hex(byte[] out, int off) {
-        byte[] p = new byte[PACKED_BYTES];
-        pack(p, 0);
-        for (int i = 0; i < PACKED_BYTES; i++) {
-            out[off + 2 * i] = HEX[(p[i] >> 4) & 15];
-            out[off + 2 * i + 1] = HEX[p[i] & 15];
+        for (int i = 0; i < 16; i++) {
+            out[off + i] = HEX[(int) (label >>> (60 - 4 * i)) & 15];
+        }
+        for (int i = 0; i < 8; i++) {
+            out[off + 16 + i] = HEX[(nanos >>> (28 - 4 * i)) & 15];
         }
     }
 
