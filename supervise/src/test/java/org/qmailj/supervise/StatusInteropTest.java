@@ -144,6 +144,24 @@ class StatusInteropTest {
     }
 
     @Test
+    void aRunThatCannotBeExecutedIsRetriedUntilItCan() throws Exception {
+        try (Service s = Service.create(tmp.resolve("s"), Service.RUN, false, true)) {
+            Files.setPosixFilePermissions(s.dir.resolve("run"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            s.start();
+            Thread.sleep(2500);
+            assertThat(s.pids()).isEmpty();
+            assertThat(s.decoded().pid()).isZero();
+            assertThat(s.decoded().want()).isEqualTo((byte) 'u');
+            String err = Files.readString(tmp.resolve("s.err"));
+            assertThat(err).startsWith("supervise: fatal: unable to start " + s.dir + "/run: access denied\n");
+            assertThat(err.lines().count()).isBetween(2L, 4L);
+            Files.setPosixFilePermissions(s.dir.resolve("run"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            await("started once executable", () -> quiet(() -> s.pids().size() == 1));
+            await("status up", () -> quiet(() -> s.decoded().pid() == s.pids().get(0)));
+        }
+    }
+
+    @Test
     void lockKeepsASecondSuperviseOutBothWays() throws Exception {
         try (Service ours = Service.create(tmp.resolve("ours"), Service.RUN, true, true).start();
                 Service deb = Service.create(tmp.resolve("deb"), Service.RUN, true, false).start()) {
