@@ -87,7 +87,11 @@ public final class Multilog {
     private boolean inLine;
     private boolean streaming;
     private boolean flagNewline = true;
-    private volatile boolean exitAsap;
+    /** TERM seen: set by the handler, which may run before the script is parsed. */
+    private static volatile boolean exitAsap;
+    /** ALRM seen before the logs were open: rotate at the first chance. */
+    private static volatile boolean forceRotateAsap;
+    private static volatile Multilog instance;
 
     private Multilog(Action[] script, Cyclog[] logs, boolean timestamp) {
         this.script = script;
@@ -119,6 +123,8 @@ public final class Multilog {
 
     public static void main(String[] args) {
         Umask.set(022);
+        // Handlers first, as daemontools blocks TERM and ALRM before it opens the logs.
+        signals();
         Multilog m;
         try {
             m = parse(args);
@@ -127,7 +133,7 @@ public final class Multilog {
             Exit.now(Exit.SOFT);
             return;
         }
-        m.signals();
+        instance = m;
         m.run(new FileInputStream(FileDescriptor.in));
         Exit.now(Exit.OK);
     }
@@ -190,19 +196,25 @@ public final class Multilog {
     }
 
     @SuppressWarnings("removal")
-    private void signals() {
+    private static void signals() {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> {
             exitAsap = true;
             synchronized (lock) {
-                if (flagNewline && !inLine) {
-                    quit();
+                Multilog m = instance;
+                if (m != null && m.flagNewline && !m.inLine) {
+                    m.quit();
                     Exit.now(Exit.OK);
                 }
             }
         });
         sun.misc.Signal.handle(new sun.misc.Signal("ALRM"), s -> {
             synchronized (lock) {
-                forceRotate();
+                Multilog m = instance;
+                if (m == null) {
+                    forceRotateAsap = true;
+                } else {
+                    m.forceRotate();
+                }
             }
         });
     }
@@ -218,6 +230,15 @@ public final class Multilog {
 
     private void run(InputStream in) {
         byte[] buf = new byte[READ];
+        synchronized (lock) {
+            if (forceRotateAsap) {
+                forceRotate();
+            }
+            if (exitAsap) {
+                quit();
+                return;
+            }
+        }
         while (true) {
             int n;
             try {

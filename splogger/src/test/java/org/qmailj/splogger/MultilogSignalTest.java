@@ -24,7 +24,7 @@ class MultilogSignalTest {
         while (!Files.exists(tmp.resolve("log/current")) && System.nanoTime() < end) {
             Thread.sleep(20);
         }
-        Thread.sleep(300); // signal handlers are installed right after the directories
+        // multilog installs its handlers before it opens the directories
         return p;
     }
 
