@@ -13,9 +13,13 @@ tree=packaging/target/qmail
 work=$(mktemp -d)
 scan=
 cleanup() {
+  # down first; x only once svscan-inprocess is gone (it would restart what exits)
+  svc -d "$work"/* "$work"/scan/* "$work"/scan/*/log 2>/dev/null || true
+  sleep 2
   [ -z "$scan" ] || kill "$scan" 2>/dev/null || true
-  svc -dx "$work"/* "$work"/scan/* "$work"/scan/*/log 2>/dev/null || true
-  sleep 1; rm -rf "$work"
+  svc -dx "$work"/* 2>/dev/null || true
+  sleep 1
+  rm -rf "$work"
 }
 trap cleanup EXIT
 small='-Xmx8m -Xss256k -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=4m -XX:MaxMetaspaceSize=24m -XX:TieredStopAtLevel=1'

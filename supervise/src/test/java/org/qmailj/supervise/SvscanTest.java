@@ -85,7 +85,7 @@ class SvscanTest {
             assertThat(service.resolve(".hidden/supervise")).doesNotExist();
 
             // A new service is picked up on a later scan.
-            script(service.resolve("c/run"), "exec sleep 1000\n");
+            script(service.resolve("c/run"), "echo $$ >> pids\nexec sleep 1000\n");
             await("c supervised", () -> quiet(() -> svok(service.resolve("c")) == 0));
 
             // A supervise that exits is restarted.
@@ -103,9 +103,23 @@ class SvscanTest {
             assertThat(read(a.resolve("pids")).lines().count()).isEqualTo(1);
             assertThat(read(a.resolve("log/captured"))).matches("(tick\n)+");
         } finally {
+            // Down first, while supervision (maybe inside svscan) still runs; then stop it all.
+            for (String d : List.of("a", "a/log", "b", "c")) {
+                Cmd.run(List.of("/usr/bin/svc", "-d", service.resolve(d).toString()));
+            }
+            Thread.sleep(1500);
             svscan.destroyForcibly().waitFor();
             for (String d : List.of("a", "a/log", "b", "c")) {
                 Cmd.run(List.of("/usr/bin/svc", "-dx", service.resolve(d).toString()));
+            }
+            for (String d : List.of("a", "b", "c")) {
+                for (String pid : read(service.resolve(d).resolve("pids")).lines().toList()) {
+                    try {
+                        org.qmailj.common.sys.Proc.kill(Long.parseLong(pid.trim()), 9);
+                    } catch (IOException e) {
+                        // gone, as it should be
+                    }
+                }
             }
         }
         assertThat(read(tmp.resolve("svscan.out"))).isEmpty();
