@@ -1,0 +1,72 @@
+package org.qmailj.common.sys;
+
+import static org.qmailj.common.sys.Native.C_INT;
+import static org.qmailj.common.sys.Native.C_LONG;
+import static org.qmailj.common.sys.Native.C_POINTER;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * getrlimit(2)/setrlimit(2), for daemontools' softlimit. Resource numbers are Linux's.
+ * Limits are process-wide and are inherited across {@link Proc#execv}.
+ *
+ * <p>Errors throw {@link SysException}.
+ */
+public final class Rlimit {
+    public static final int RLIMIT_CPU = 0;
+    public static final int RLIMIT_FSIZE = 1;
+    public static final int RLIMIT_DATA = 2;
+    public static final int RLIMIT_STACK = 3;
+    public static final int RLIMIT_CORE = 4;
+    public static final int RLIMIT_RSS = 5;
+    public static final int RLIMIT_NPROC = 6;
+    public static final int RLIMIT_NOFILE = 7;
+    public static final int RLIMIT_MEMLOCK = 8;
+    public static final int RLIMIT_AS = 9;
+    /** RLIM_INFINITY: an unsigned all-ones, -1 as a Java long. */
+    public static final long INFINITY = -1L;
+
+    /** A soft (current) and hard (maximum) limit. */
+    public record Limit(long soft, long hard) {
+    }
+
+    private static final class C {
+        static final MethodHandle GETRLIMIT = Native.errnoCall("getrlimit",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final MethodHandle SETRLIMIT = Native.errnoCall("setrlimit",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    }
+
+    private Rlimit() {
+    }
+
+    public static Limit get(int resource) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment rl = arena.allocate(16, 8);
+            if ((int) C.GETRLIMIT.invokeExact(st, resource, rl) == -1) {
+                throw Native.fail("getrlimit", resource, st);
+            }
+            return new Limit(rl.get(C_LONG, 0), rl.get(C_LONG, 8));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    public static void set(int resource, Limit limit) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment rl = arena.allocate(16, 8);
+            rl.set(C_LONG, 0, limit.soft());
+            rl.set(C_LONG, 8, limit.hard());
+            if ((int) C.SETRLIMIT.invokeExact(st, resource, rl) == -1) {
+                throw Native.fail("setrlimit", resource, st);
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+}

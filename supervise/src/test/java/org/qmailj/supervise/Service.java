@@ -1,0 +1,178 @@
+package org.qmailj.supervise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.qmailj.testing.Cmd;
+
+/**
+ * A service directory with a run script that records its pids and the signals it gets, and
+ * a supervise (ours or Debian's) running on it.
+ */
+final class Service implements AutoCloseable {
+    /** Records its pid in ./pids and each signal in ./sigs; TERM makes it exit. */
+    static final String RUN = """
+            #!/bin/sh
+            echo $$ >> pids
+            trap 'echo HUP >> sigs' HUP
+            trap 'echo ALRM >> sigs' ALRM
+            trap 'echo INT >> sigs' INT
+            trap 'echo CONT >> sigs' CONT
+            trap 'echo TERM >> sigs; exit 0' TERM
+            while :; do sleep 0.05; done
+            """;
+
+    final Path dir;
+    final boolean ours;
+    private Process supervise;
+    private boolean scanner;
+
+    private Service(Path dir, boolean ours) {
+        this.dir = dir;
+        this.ours = ours;
+    }
+
+    static Service create(Path dir, String run, boolean down, boolean ours) throws IOException {
+        Files.createDirectories(dir);
+        Path r = dir.resolve("run");
+        Files.writeString(r, run);
+        Files.setPosixFilePermissions(r, PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (down) {
+            Files.writeString(dir.resolve("down"), "");
+        }
+        return new Service(dir, ours);
+    }
+
+    Service start() throws IOException {
+        return start(ours ? Tools.java("org.qmailj.supervise.Supervise", dir.toString())
+                : List.of("/usr/bin/supervise", dir.toString()));
+    }
+
+    /** Supervised by svscan-inprocess scanning the parent directory (this service alone). */
+    Service startInProcess() throws IOException {
+        scanner = true;
+        return start(Tools.java("org.qmailj.supervise.SvscanInProcess", dir.getParent().toString()));
+    }
+
+    private Service start(List<String> cmd) throws IOException {
+        supervise = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolveSibling(dir.getFileName() + ".err").toFile()).start();
+        await("svok", () -> okRunning());
+        return this;
+    }
+
+    Process process() {
+        return supervise;
+    }
+
+    boolean okRunning() {
+        try {
+            return Cmd.run(List.of("/usr/bin/svok", dir.toString())).exit() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    byte[] status() throws IOException {
+        return Files.readAllBytes(dir.resolve("supervise/status"));
+    }
+
+    Status decoded() throws IOException {
+        return Status.decode(status());
+    }
+
+    List<Long> pids() throws IOException {
+        List<Long> out = new ArrayList<>();
+        for (String l : lines("pids")) {
+            out.add(Long.parseLong(l.trim()));
+        }
+        return out;
+    }
+
+    List<String> sigs() throws IOException {
+        return lines("sigs");
+    }
+
+    private List<String> lines(String name) throws IOException {
+        try {
+            return Files.readAllLines(dir.resolve(name), StandardCharsets.ISO_8859_1);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+    }
+
+    /** The process state letter from /proc (R, S, T for stopped, Z), or "gone". */
+    static String procState(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch (IOException e) {
+            return "gone";
+        }
+    }
+
+    void svc(String opts) throws IOException {
+        Cmd.Result r = Cmd.run(List.of("/usr/bin/svc", opts, dir.toString()));
+        assertThat(r.exit()).as(r.toString()).isZero();
+    }
+
+    static void await(String what, BooleanSupplier cond) {
+        long end = System.nanoTime() + 15_000_000_000L;
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    static boolean quiet(IoCheck c) {
+        try {
+            return c.check();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    interface IoCheck {
+        boolean check() throws IOException;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (scanner && supervise.isAlive()) {
+            Cmd.run(List.of("/usr/bin/svc", "-d", dir.toString()));
+            await("down before the scanner stops", () -> quiet(() -> decoded().pid() == 0));
+            supervise.destroyForcibly();
+        }
+        if (supervise != null && supervise.isAlive()) {
+            Cmd.run(List.of("/usr/bin/svc", "-dx", dir.toString()));
+            try {
+                if (!supervise.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    supervise.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                supervise.destroyForcibly();
+            }
+        }
+        for (Long p : pids()) {
+            try {
+                org.qmailj.common.sys.Proc.kill(p, 9);
+            } catch (IOException e) {
+                // gone already
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package org.qmailj.supervise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.qmailj.supervise.Service.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.testing.Cmd;
+
+/**
+ * svscan with a service/log pair, a plain service, a dot directory, a service added later,
+ * and supervise processes that exit: our supervise (through a PATH wrapper, as the launcher
+ * would be found) and Debian's.
+ */
+class SvscanTest {
+    @TempDir
+    Path tmp;
+
+    private static void script(Path file, String body) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static int svok(Path dir) throws IOException {
+        return Cmd.run(List.of("/usr/bin/svok", dir.toString())).exit();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.ISO_8859_1);
+        } catch (NoSuchFileException e) {
+            return "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void withOurSupervise() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        StringBuilder cmd = new StringBuilder("exec");
+        for (String a : Tools.java("org.qmailj.supervise.Supervise")) {
+            cmd.append(" '").append(a).append("'");
+        }
+        script(bin.resolve("supervise"), cmd + " \"$@\"\n");
+        scan("org.qmailj.supervise.Svscan", bin + ":/bin:/usr/bin");
+    }
+
+    @Test
+    void withDebianSupervise() throws Exception {
+        scan("org.qmailj.supervise.Svscan", "/usr/bin:/bin");
+    }
+
+    /** svscan-inprocess: no supervise in PATH at all; Debian's svc/svok drive it. */
+    @Test
+    void inProcess() throws Exception {
+        scan("org.qmailj.supervise.SvscanInProcess", "/bin");
+    }
+
+    private void scan(String main, String path) throws Exception {
+        Path service = Files.createDirectories(tmp.resolve("service"));
+        script(service.resolve("a/run"), "echo $$ >> pids\nwhile :; do echo tick; sleep 0.1; done\n");
+        script(service.resolve("a/log/run"), "exec cat >> captured\n");
+        script(service.resolve("b/run"), "echo $$ >> pids\nexec sleep 1000\n");
+        script(service.resolve(".hidden/run"), "echo $$ >> pids\nexec sleep 1000\n");
+        ProcessBuilder pb = new ProcessBuilder(Tools.java(main, service.toString()))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("svscan.out").toFile());
+        pb.environment().put("PATH", path);
+        Process svscan = pb.start();
+        try {
+            Path a = service.resolve("a");
+            Path b = service.resolve("b");
+            await("a, a/log and b supervised", () -> quiet(() -> svok(a) == 0 && svok(a.resolve("log")) == 0
+                    && svok(b) == 0));
+            await("a's output reaches its log", () -> read(a.resolve("log/captured")).contains("tick\n"));
+            assertThat(service.resolve(".hidden/supervise")).doesNotExist();
+
+            // A new service is picked up on a later scan.
+            script(service.resolve("c/run"), "echo $$ >> pids\nexec sleep 1000\n");
+            await("c supervised", () -> quiet(() -> svok(service.resolve("c")) == 0));
+
+            // A supervise that exits is restarted.
+            Cmd.run(List.of("/usr/bin/svc", "-dx", b.toString()));
+            await("b's supervise gone", () -> quiet(() -> svok(b) != 0));
+            await("b's supervise back", () -> quiet(() -> svok(b) == 0));
+            await("b's run restarted", () -> read(b.resolve("pids")).lines().count() == 2);
+
+            // The log's supervise restarts on the same pipe: output keeps flowing.
+            Cmd.run(List.of("/usr/bin/svc", "-dx", a.resolve("log").toString()));
+            await("log supervise gone", () -> quiet(() -> svok(a.resolve("log")) != 0));
+            await("log supervise back", () -> quiet(() -> svok(a.resolve("log")) == 0));
+            long before = read(a.resolve("log/captured")).lines().count();
+            await("more ticks", () -> read(a.resolve("log/captured")).lines().count() > before + 5);
+            assertThat(read(a.resolve("pids")).lines().count()).isEqualTo(1);
+            assertThat(read(a.resolve("log/captured"))).matches("(tick\n)+");
+        } finally {
+            // Down first, while supervision (maybe inside svscan) still runs; then stop it all.
+            for (String d : List.of("a", "a/log", "b", "c")) {
+                Cmd.run(List.of("/usr/bin/svc", "-d", service.resolve(d).toString()));
+            }
+            Thread.sleep(1500);
+            svscan.destroyForcibly().waitFor();
+            for (String d : List.of("a", "a/log", "b", "c")) {
+                Cmd.run(List.of("/usr/bin/svc", "-dx", service.resolve(d).toString()));
+            }
+            for (String d : List.of("a", "b", "c")) {
+                for (String pid : read(service.resolve(d).resolve("pids")).lines().toList()) {
+                    try {
+                        org.qmailj.common.sys.Proc.kill(Long.parseLong(pid.trim()), 9);
+                    } catch (IOException e) {
+                        // gone, as it should be
+                    }
+                }
+            }
+        }
+        assertThat(read(tmp.resolve("svscan.out"))).isEmpty();
+    }
+
+    private static boolean quiet(Service.IoCheck c) {
+        return Service.quiet(c);
+    }
+}

@@ -1,0 +1,27 @@
+package org.qmailj.supervise;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.qmailj.testing.Cmd;
+
+/** Runs our programs in a child JVM on the test classpath, as the launchers would. */
+final class Tools {
+    private Tools() {
+    }
+
+    static List<String> java(String main, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
+                System.getProperty("java.class.path"), main));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    static Cmd.Result run(String main, String... args) throws IOException {
+        return Cmd.run(java(main, args));
+    }
+}
