@@ -247,4 +247,51 @@ class LspawnRootTest {
             assertThat(l.deliver("5/99999", "s", "qlspawna@example.com")).isEqualTo("Zqmail-spawn unable to open message. (#4.3.0)\n");
         }
     }
+
+    @Test
+    void qmailGetpwPrintsNughde() throws IOException {
+        Cmd.Result r = getpw("QLSpawnA-Foo-Bar");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("qlspawna\0" + a.uid() + "\0" + a.gid() + "\0" + a.home() + "\0-\0Foo-Bar\0");
+        r = getpw("qlspawnb");
+        assertThat(r.out()).isEqualTo("qlspawnb\0" + b.uid() + "\0" + b.gid() + "\0" + b.home() + "\0\0\0");
+        r = getpw("no.such-user");
+        assertThat(r.out()).isEqualTo("qlspawnal\0" + alias.uid() + "\0" + alias.gid() + "\0" + qhome.resolve("alias") + "\0-\0no.such-user\0");
+        r = getpw("root");
+        assertThat(r.out()).startsWith("qlspawnal\0").endsWith("\0-\0root\0");
+    }
+
+    Cmd.Result getpw(String local) throws IOException {
+        return Cmd.run(List.of(System.getProperty("java.home") + "/bin/java", "--enable-native-access=ALL-UNNAMED",
+                "-Dqmail.home=" + qhome, "-cp", System.getProperty("java.class.path"),
+                "org.qmailj.lspawn.QmailGetpw", local), Map.of(), null, new byte[0], 60);
+    }
+
+    @Test
+    void sandboxDeliversEveryAddressToTheSandboxHome() throws IOException {
+        Path ids = qhome.resolve("lib/ids");
+        String saved = Files.readString(ids);
+        StringBuilder all = new StringBuilder();
+        for (String u : org.qmailj.common.QmailIds.USERS) all.append(u).append(':').append(a.uid()).append(':').append(a.gid()).append('\n');
+        all.append("nofiles:").append(a.gid()).append("\nqmail:").append(a.gid()).append('\n');
+        Files.writeString(ids, all);
+        Path sbox = base.resolve("sandbox");
+        TestUsers.User sa = new TestUsers.User(a.name(), a.uid(), a.gid(), sbox);
+        Path md = TestUsers.maildir(sa, "SandboxMaildir");
+        Files.setAttribute(sbox, "unix:mode", 0755);
+        Files.writeString(qhome.resolve("control/sandboxhome"), sbox + "\n");
+        try (Lspawn l = new Lspawn(qhome, env, "./SandboxMaildir/")) {
+            String m = mess(MSG);
+            assertThat(l.deliver(m, "s", "anyone@example.com")).isEqualTo("Kdid 1+0+0\n");
+            assertThat(l.deliver(m, "s", "qlspawnb-x@example.com")).isEqualTo("Kdid 1+0+0\n");
+        } finally {
+            Files.writeString(ids, saved);
+            Files.delete(qhome.resolve("control/sandboxhome"));
+        }
+        List<Path> news = TestUsers.list(md.resolve("new"));
+        assertThat(news).hasSize(2);
+        for (Path n : news) assertThat(Files.getAttribute(n, "unix:uid")).isEqualTo(a.uid());
+        assertThat(Files.readString(news.get(0)) + Files.readString(news.get(1)))
+                .contains("Delivered-To: anyone@example.com\n", "Delivered-To: qlspawnb-x@example.com\n");
+    }
 }
