@@ -43,7 +43,7 @@ public final class LocalWorker {
             return;
         }
         if (uid == 0) Exit.now(LocalExit.ROOT.code());
-        Preload.classes(LocalWorker.class, QmailHome.class);
+        if (!Preload.classPathReadableBy(uid, gid)) Preload.classes(LocalWorker.class, QmailHome.class);
         try {
             if (Proc.getuid() != uid || Proc.getgid() != gid || Proc.geteuid() != uid) {
                 Prot.dropTo(uid, gid);

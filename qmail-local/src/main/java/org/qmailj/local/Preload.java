@@ -22,6 +22,34 @@ final class Preload {
     private Preload() {
     }
 
+    /**
+     * True when every class path entry (and each directory above it) lets uid/gid read it, so
+     * classes can still be loaded after the drop and preloading is not needed.
+     */
+    static boolean classPathReadableBy(int uid, int gid) {
+        for (String e : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            if (e.isEmpty()) continue;
+            Path p = Path.of(e).toAbsolutePath();
+            if (!permits(p, uid, gid, Files.isDirectory(p) ? 05 : 04)) return false;
+            for (Path d = p.getParent(); d != null; d = d.getParent()) {
+                if (!permits(d, uid, gid, 01)) return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean permits(Path p, int uid, int gid, int bits) {
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            int owner = (Integer) Files.getAttribute(p, "unix:uid");
+            int group = (Integer) Files.getAttribute(p, "unix:gid");
+            int granted = owner == uid ? (mode >> 6) & 7 : group == gid ? (mode >> 3) & 7 : mode & 7;
+            return (granted & bits) == bits;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     static int classes(Class<?>... anchors) {
         int n = 0;
         ClassLoader loader = Preload.class.getClassLoader();

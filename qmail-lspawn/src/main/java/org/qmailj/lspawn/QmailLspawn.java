@@ -77,7 +77,7 @@ public final class QmailLspawn {
             return;
         }
         OutputStream out = new FileOutputStream(FileDescriptor.out);
-        try (WorkerPool pool = new WorkerPool(home, max, idle * 1000, workerJvmOptions())) {
+        try (WorkerPool pool = new WorkerPool(home, max, idle * 1000, workerJvmOptions(home))) {
             QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, isSandbox(home));
             out.write(SPAWN);
             out.flush();
@@ -89,10 +89,17 @@ public final class QmailLspawn {
         Exit.now(0);
     }
 
-    static List<String> workerJvmOptions() {
+    /**
+     * Worker JVM flags: small heap, Serial GC, C1 only, the install's AOT cache when there is
+     * one (same JDK and class path as this JVM), plus -Dqmail.worker.jvm's words.
+     */
+    static List<String> workerJvmOptions(QmailHome home) {
         String extra = System.getProperty("qmail.worker.jvm", "");
         java.util.ArrayList<String> o = new java.util.ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k"));
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xmx128m", "-Xss512k",
+                "-Xlog:disable", "-Xlog:all=warning:stderr"));
+        Path aot = home.root().resolve("lib/qmail.aot");
+        if (Files.isRegularFile(aot)) o.add("-XX:AOTCache=" + aot);
         for (String s : extra.split(" ")) if (!s.isBlank()) o.add(s);
         return o;
     }
