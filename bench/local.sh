@@ -5,7 +5,7 @@
 #   1. into one user's Maildir (N1 messages; the first one starts the worker),
 #   2. over USERS users, cold: one message each, so every delivery starts a worker,
 #   3. over USERS users, warm: PER more messages each to the running workers,
-# then the number of workers and the total RSS of qmail-lspawn and its workers.
+# then the number of workers and the total RSS (and PSS) of qmail-lspawn and its workers.
 # Needs root (it creates the users qlb000.. and removes them). Usage:
 #   bench/local.sh [N1=2000] [USERS=100] [PER=10]
 set -euo pipefail
@@ -82,6 +82,15 @@ def rss_kb(pid):
         pass
     return 0
 
+def pss_kb(pid):
+    try:
+        for line in open("/proc/%d/smaps_rollup" % pid):
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
 def workers():
     kids = []
     for e in os.listdir("/proc"):
@@ -107,6 +116,9 @@ total = rss_kb(p.pid) + sum(rss_kb(k) for k in ks)
 print("workers: %d; RSS: qmail-lspawn %d MB, workers %d MB, total %d MB (%.1f MB per worker)" % (
     len(ks), rss_kb(p.pid) // 1024, (total - rss_kb(p.pid)) // 1024, total // 1024,
     (total - rss_kb(p.pid)) / 1024 / max(1, len(ks))))
+pss = pss_kb(p.pid) + sum(pss_kb(k) for k in ks)
+print("PSS (shared pages such as libjvm and the AOT cache counted once): total %d MB (%.1f MB per worker)" % (
+    pss // 1024, (pss - pss_kb(p.pid)) / 1024 / max(1, len(ks))))
 p.stdin.close()
 p.wait()
 PY
