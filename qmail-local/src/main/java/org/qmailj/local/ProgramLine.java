@@ -5,6 +5,9 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.qmailj.common.sys.Fd;
@@ -13,7 +16,9 @@ import org.qmailj.common.sys.SysException;
 
 /**
  * A {@code |command} line (qmail-command(8)): {@code sh -c command} in the home directory,
- * the message (without qmail-local's Return-Path and Delivered-To lines) on its stdin, its
+ * the message (without qmail-local's Return-Path and Delivered-To lines) on its stdin as a
+ * seekable file (an unlinked file in java.io.tmpdir, mode 0600, as qmail gives programs the
+ * message file itself, so tools that rewind fd 0 work), its
  * stdout and stderr going to qmail-local's report. A JVM cannot chdir, so the shell does:
  * {@code /bin/sh -c 'cd "$HOME" && exec /bin/sh -c "$1"' sh command}.
  *
@@ -32,58 +37,52 @@ public final class ProgramLine {
 
     public static Outcome run(String command, Map<String, String> env, byte[] msg, Report report)
             throws LocalFailure {
-        Fd.Pipe in;
+        // The message as a seekable file, as qmail gives it: written to an unlinked temp file.
+        Path file;
+        try {
+            file = Files.createTempFile("qmail-local", ".msg", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+        } catch (IOException e) {
+            throw LocalFailure.temp("Unable to rewind message. (#4.3.0)");
+        }
         Fd.Pipe out;
-        try {
-            in = Fd.pipe();
-        } catch (SysException e) {
-            throw LocalFailure.temp("Unable to fork: " + LocalFailure.reason(e) + ". (#4.3.0)");
-        }
-        try {
-            out = Fd.pipe();
-        } catch (SysException e) {
-            closeQuietly(in.read(), in.write());
-            throw LocalFailure.temp("Unable to fork: " + LocalFailure.reason(e) + ". (#4.3.0)");
-        }
         long pid;
         try {
-            pid = Spawn.spawn("/bin/sh", List.of("/bin/sh", "-c", WRAPPER, "sh", command), env,
-                    List.of(new Spawn.FdAction.Dup2(in.read(), 0),
-                            new Spawn.FdAction.Dup2(out.write(), 1),
-                            new Spawn.FdAction.Dup2(out.write(), 2)));
+            Files.write(file, msg);
+            out = Fd.pipe();
+            try {
+                pid = Spawn.spawn("/bin/sh", List.of("/bin/sh", "-c", WRAPPER, "sh", command), env,
+                        List.of(new Spawn.FdAction.Open(0, file, Fd.O_RDONLY, 0),
+                                new Spawn.FdAction.Dup2(out.write(), 1),
+                                new Spawn.FdAction.Dup2(out.write(), 2)));
+            } catch (SysException e) {
+                closeQuietly(out.read(), out.write());
+                throw LocalFailure.temp("Unable to run /bin/sh: " + LocalFailure.reason(e) + ". (#4.3.0)");
+            }
         } catch (SysException e) {
-            closeQuietly(in.read(), in.write(), out.read(), out.write());
-            throw LocalFailure.temp("Unable to run /bin/sh: " + LocalFailure.reason(e) + ". (#4.3.0)");
+            throw LocalFailure.temp("Unable to fork: " + LocalFailure.reason(e) + ". (#4.3.0)");
+        } catch (IOException e) {
+            throw LocalFailure.temp("Unable to rewind message. (#4.3.0)");
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a leftover in the temp directory is harmless
+            }
         }
-        closeQuietly(in.read(), out.write());
-        Thread feeder;
-        try (OutputStream toChild = reopenOut(in.write()); InputStream fromChild = reopenIn(out.read())) {
-            feeder = Thread.ofPlatform().daemon().name("qmail-local-feed").start(() -> {
-                try (toChild) {
-                    toChild.write(msg);
-                } catch (IOException e) {
-                    // the program did not read all of its input; that is its business
-                }
-            });
+        closeQuietly(out.write());
+        try (InputStream fromChild = reopenIn(out.read())) {
             byte[] buf = new byte[8192];
             int n;
             while ((n = fromChild.read(buf)) > 0) report.out(buf, 0, n);
         } catch (IOException e) {
             // reading the output failed; the exit status decides
-            feeder = null;
         }
         Spawn.WaitStatus st;
         try {
             st = Spawn.waitpid(pid);
         } catch (SysException e) {
             throw LocalFailure.temp("Aack, child crashed. (#4.3.0)");
-        }
-        if (feeder != null) {
-            try {
-                feeder.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
         if (st.signaled() || !st.exited()) throw LocalFailure.temp("Aack, child crashed. (#4.3.0)");
         return switch (st.exitCode()) {

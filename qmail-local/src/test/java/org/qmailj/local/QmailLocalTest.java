@@ -120,7 +120,7 @@ class QmailLocalTest {
 
     @Test
     void programLineGetsEveryQmailCommandVariableAndTheBareMessage() throws IOException {
-        dotqmail(".qmail-foo-default", "|env > envout; cat > msgout; pwd > pwdout\n");
+        dotqmail(".qmail-foo-default", "|env > envout; [ -f /dev/stdin ] && cat > msgout; pwd > pwdout\n");
         dotqmail(".qmail-foo-bar-baz-q:x-owner", ""); // qmail checks .qmail-EXT-owner, not the default file's
         env.put("INHERITED", "yes");
         Cmd.Result r = LocalRun.local(env, MSG, "joe", home.toString(), "joe-Foo-Bar-baz-q.x",
@@ -138,6 +138,15 @@ class QmailLocalTest {
                 "\nEXT3=baz-q.x\n", "\nEXT4=q.x\n", "\nDEFAULT=Bar-baz-q.x\n",
                 "\nDTLINE=Delivered-To: " + rcpt + "\n\n", "\nRPLINE=Return-Path: <s@x.org>\n\n",
                 "\nUFLINE=From s@x.org ", "\nINHERITED=yes\n");
+    }
+
+    @Test
+    void eachProgramLineGetsTheWholeMessage() throws IOException {
+        dotqmail(".qmail-two", "|head -c 4 > one\n|cat > two\n");
+        Cmd.Result r = deliver("joe-two", "-", "two", "s@x.org", "./Mailbox");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(Files.readString(home.resolve("one"))).isEqualTo(MSG.substring(0, 4));
+        assertThat(Files.readString(home.resolve("two"))).isEqualTo(MSG);
     }
 
     @Test
