@@ -294,4 +294,47 @@ class LspawnRootTest {
         assertThat(Files.readString(news.get(0)) + Files.readString(news.get(1)))
                 .contains("Delivered-To: anyone@example.com\n", "Delivered-To: qlspawnb-x@example.com\n");
     }
+
+    /** Copies the code of qmail-lspawn, qmail-local and qmail-common where any user can read it. */
+    String readableClassPath() throws Exception {
+        Path dir = Files.createDirectories(base.resolve("cp"));
+        StringBuilder cp = new StringBuilder();
+        int i = 0;
+        for (Class<?> c : List.of(QmailLspawn.class, org.qmailj.local.QmailLocal.class, org.qmailj.common.QmailHome.class)) {
+            Path src = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path dst = dir.resolve("e" + i++ + (Files.isDirectory(src) ? "" : ".jar"));
+            Cmd.Result r = Cmd.run(List.of("cp", "-r", src.toString(), dst.toString()));
+            assertThat(r.exit()).as(r.toString()).isZero();
+            cp.append(cp.isEmpty() ? "" : ":").append(dst);
+        }
+        Cmd.run(List.of("chmod", "-R", "a+rX", dir.toString()));
+        return cp.toString();
+    }
+
+    @Test
+    void nonRootSandboxDeliversInProcess() throws Exception {
+        Path sq = Files.createDirectories(base.resolve("sq"));
+        for (String d : List.of("queue/mess/3", "control", "lib", "users", "alias")) Files.createDirectories(sq.resolve(d));
+        Path sbox = Files.createDirectories(base.resolve("sbox2"));
+        TestUsers.User sa = new TestUsers.User(a.name(), a.uid(), a.gid(), sbox);
+        Path md = TestUsers.maildir(sa, "Maildir");
+        TestUsers.file(sa, ".qmail", "./Maildir/\n|id -u > uid; echo $PPID > ppid\n", 0644);
+        Files.setAttribute(sbox, "unix:uid", a.uid());
+        Files.setAttribute(sbox, "unix:mode", 0755);
+        StringBuilder ids = new StringBuilder();
+        for (String u : org.qmailj.common.QmailIds.USERS) ids.append(u).append(':').append(a.uid()).append(':').append(a.gid()).append('\n');
+        Files.writeString(sq.resolve("lib/ids"), ids + "nofiles:" + a.gid() + "\nqmail:" + a.gid() + "\n");
+        Files.writeString(sq.resolve("control/sandboxhome"), sbox + "\n");
+        Files.writeString(sq.resolve("queue/mess/3/26"), MSG);
+        Cmd.run(List.of("chown", "-R", a.uid() + ":" + a.gid(), sq.toString()));
+        String in = "\u0007" + "3/26\0s@x.org\0whoever@sandbox.example\0";
+        Cmd.Result r = Cmd.run(List.of("setpriv", "--reuid=" + a.uid(), "--regid=" + a.gid(), "--clear-groups",
+                System.getProperty("java.home") + "/bin/java", "--enable-native-access=ALL-UNNAMED",
+                "-Dqmail.home=" + sq, "-cp", readableClassPath(), "org.qmailj.lspawn.QmailLspawn", "./Mailbox"),
+                Map.of(), null, in.getBytes(StandardCharsets.ISO_8859_1), 60);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("x\u0007Kdid 1+0+1\n\0");
+        assertThat(TestUsers.list(md.resolve("new"))).hasSize(1);
+        assertThat(Files.readString(sbox.resolve("uid")).trim()).isEqualTo(Integer.toString(a.uid()));
+    }
 }
