@@ -108,6 +108,21 @@ class QmailLocalTest {
     }
 
     @Test
+    void mboxDeliveryWaitsForTheFlockOfAMailReader() throws Exception {
+        Path box = home.resolve("Mailbox");
+        Files.writeString(box, "");
+        Process holder = new ProcessBuilder("flock", box.toString(), "sleep", "2").start();
+        Thread.sleep(300);
+        long t0 = System.nanoTime();
+        Cmd.Result r = deliver("joe", "", "", "s@x.org", "./Mailbox");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(holder.waitFor()).isZero();
+        assertThat(ms).as("waited for the lock").isGreaterThan(1200);
+        assertThat(Files.readString(box)).contains("Delivered-To: joe@example.com\n");
+    }
+
+    @Test
     void absoluteMboxAndMaildirLinesAndComments() throws IOException {
         Path md = makeMaildir("Other");
         dotqmail(".qmail-list", "# comment\n" + home.resolve("box") + "  \t\n" + md + "/\n\n#end\n");

@@ -17,14 +17,34 @@ import org.qmailj.local.LocalExit;
  * its final field's NUL and gets the rest of the address (original case) appended as ext.
  */
 public final class UsersCdb {
+    /** The last users/cdb read, reused while its inode, size and mtime stay the same. */
+    private record Cached(Path file, Object key, long size, long mtime, Cdb cdb) {
+    }
+
+    private static volatile Cached cached;
+
     private UsersCdb() {
+    }
+
+    /** qmail-newu replaces users/cdb by rename, so a new file has a new inode. */
+    private static Cdb open(Path file) throws IOException {
+        var attrs = java.nio.file.Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        Cached c = cached;
+        long mtime = attrs.lastModifiedTime().toMillis();
+        if (c != null && c.file().equals(file) && java.util.Objects.equals(c.key(), attrs.fileKey())
+                && c.size() == attrs.size() && c.mtime() == mtime) {
+            return c.cdb();
+        }
+        Cdb cdb = Cdb.open(file);
+        cached = new Cached(file, attrs.fileKey(), attrs.size(), mtime, cdb);
+        return cdb;
     }
 
     /** Empty when users/cdb does not exist or does not list the address. */
     public static Optional<Nughde> lookup(Path usersCdb, String local) throws LookupFailure {
         Cdb cdb;
         try {
-            cdb = Cdb.open(usersCdb);
+            cdb = open(usersCdb);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
