@@ -1,10 +1,8 @@
 package org.qmailj.local;
 
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -91,14 +89,6 @@ public final class ProgramLine {
             case 100, 64, 65, 70, 76, 77, 78, 112 -> throw new LocalFailure(LocalExit.HARD.code(), null);
             default -> throw new LocalFailure(LocalExit.SOFT.code(), null);
         };
-    }
-
-    static OutputStream reopenOut(int fd) throws IOException {
-        try {
-            return new FileOutputStream("/proc/self/fd/" + fd);
-        } finally {
-            Fd.close(fd);
-        }
     }
 
     static InputStream reopenIn(int fd) throws IOException {

@@ -96,7 +96,7 @@ public final class QmailLspawn {
     static List<String> workerJvmOptions(QmailHome home) {
         String extra = System.getProperty("qmail.worker.jvm", "");
         java.util.ArrayList<String> o = new java.util.ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xms8m", "-Xmx128m", "-Xss512k",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xms8m", "-Xmx512m", "-Xss512k",
                 "-XX:ReservedCodeCacheSize=32m", "-XX:MetaspaceSize=16m", "-XX:CICompilerCount=1",
                 "-Xlog:disable", "-Xlog:all=warning:stderr"));
         Path aot = home.root().resolve("lib/qmail.aot");
