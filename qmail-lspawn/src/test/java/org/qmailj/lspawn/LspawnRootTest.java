@@ -330,7 +330,7 @@ class LspawnRootTest {
         String in = "\u0007" + "3/26\0s@x.org\0whoever@sandbox.example\0";
         Cmd.Result r = Cmd.run(List.of("setpriv", "--reuid=" + a.uid(), "--regid=" + a.gid(), "--clear-groups",
                 System.getProperty("java.home") + "/bin/java", "--enable-native-access=ALL-UNNAMED",
-                "-Dqmail.home=" + sq, "-cp", readableClassPath(), "org.qmailj.lspawn.QmailLspawn", "./Mailbox"),
+                "-XX:-UsePerfData", "-Dqmail.home=" + sq, "-cp", readableClassPath(), "org.qmailj.lspawn.QmailLspawn", "./Mailbox"),
                 Map.of(), null, in.getBytes(StandardCharsets.ISO_8859_1), 60);
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).isEqualTo("x\u0007Kdid 1+0+1\n\0");
