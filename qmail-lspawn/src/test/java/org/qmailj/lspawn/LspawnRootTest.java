@@ -337,4 +337,19 @@ class LspawnRootTest {
         assertThat(TestUsers.list(md.resolve("new"))).hasSize(1);
         assertThat(Files.readString(sbox.resolve("uid")).trim()).isEqualTo(Integer.toString(a.uid()));
     }
+
+    @Test
+    void manyConcurrentDeliveriesToOneWorkerEachArriveOnce() throws IOException {
+        Path md = TestUsers.maildir(b, "Busy");
+        TestUsers.file(b, ".qmail-busy", "./Busy/\n", 0644);
+        try (Lspawn l = lspawn()) {
+            String m = mess(MSG);
+            for (int d = 0; d < 30; d++) l.send(d, m, "s@x.org", "qlspawnb-busy@example.com");
+            Map<Integer, String> r = l.readAll(30);
+            assertThat(r).hasSize(30);
+            assertThat(r.values()).allMatch("Kdid 1+0+0\n"::equals);
+        }
+        assertThat(TestUsers.list(md.resolve("new"))).hasSize(30);
+        assertThat(TestUsers.list(md.resolve("tmp"))).isEmpty();
+    }
 }
