@@ -1,0 +1,205 @@
+package org.qmailj.local;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueClients;
+import org.qmailj.common.queue.QueueResult;
+
+/**
+ * One qmail-local delivery (qmail-local(8), dot-qmail(5)): checks the home directory, looks
+ * for the Delivered-To loop, finds the .qmail file, then follows its lines in order:
+ * comment, mbox, maildir and program lines at once, forward lines all together at the end
+ * through one queue session. Runs on the calling thread; several deliveries may run at once
+ * in one worker JVM (nothing here depends on the process's working directory or umask).
+ *
+ * <p>Result: exit code 0 with "did F+W+P" on the report, or a {@link LocalFailure}.
+ */
+public final class Delivery {
+    private final LocalRequest req;
+    private final byte[] msg;
+    private final Map<String, String> baseEnv;
+    private final QmailHome qmailHome;
+    private final Report report;
+    private int countFile;
+    private int countForward;
+    private int countProgram;
+
+    public Delivery(LocalRequest req, byte[] msg, Map<String, String> baseEnv, QmailHome qmailHome,
+            Report report) {
+        this.req = req;
+        this.msg = msg;
+        this.baseEnv = baseEnv;
+        this.qmailHome = qmailHome;
+        this.report = report;
+    }
+
+    /** Runs the delivery; returns the exit code, having written qmail-local's words to the report. */
+    public int run() {
+        try {
+            deliver();
+            return LocalExit.OK.code();
+        } catch (LocalFailure f) {
+            if (f.getMessage() != null) report.err(f.getMessage());
+            return f.exit();
+        } catch (RuntimeException e) {
+            report.err("Temporary failure in qmail-local: " + e + ". (#4.3.0)");
+            return LocalExit.SOFT.code();
+        }
+    }
+
+    private void deliver() throws LocalFailure {
+        Path home = Path.of(req.homedir());
+        checkHome(home);
+        EnvelopeLines lines = EnvelopeLines.of(req, System.currentTimeMillis() / 1000);
+        Map<String, String> env = new LinkedHashMap<>(baseEnv);
+        env.remove("DEFAULT");
+        env.putAll(lines.env());
+
+        // Look for our own Delivered-To line in the header.
+        if (req.doit()) checkLoop(lines.dtline());
+
+        // Find the .qmail file.
+        Optional<DotQmail.Found> found = DotQmail.search(home, req.dash(), req.ext());
+        if (found.isEmpty() && !req.dash().isEmpty()) {
+            throw LocalFailure.perm("Sorry, no mailbox here by that name. (#5.1.1)");
+        }
+        found.map(DotQmail.Found::defaultPart).ifPresent(d -> env.put("DEFAULT", d));
+
+        // The envelope sender for forwards.
+        String ueo = req.sender();
+        if (!req.sender().isEmpty() && !req.sender().equals("#@[]")
+                && DotQmail.exists(home, req.dash(), req.ext(), "-owner")) {
+            ueo = DotQmail.exists(home, req.dash(), req.ext(), "-owner-default")
+                    ? req.local() + "-owner-@" + req.domain() + "-@[]"
+                    : req.local() + "-owner@" + req.domain();
+        }
+        env.put("NEWSENDER", ueo);
+
+        byte[] cmds = found.map(DotQmail.Found::contents).orElse(new byte[0]);
+        boolean forwardOnly = found.map(DotQmail.Found::executable).orElse(false);
+        if (cmds.length == 0) {
+            cmds = req.defaultDelivery().getBytes(StandardCharsets.ISO_8859_1);
+            forwardOnly = false;
+        }
+        String text = new String(cmds, StandardCharsets.ISO_8859_1);
+        if (!text.endsWith("\n")) text += "\n";
+
+        byte[] head = (lines.rpline() + lines.dtline()).getBytes(StandardCharsets.ISO_8859_1);
+        List<String> recips = new ArrayList<>();
+        String[] all = text.split("\n", -1);
+        for (int n = 0; n < all.length - 1; n++) {
+            String line = stripTrailing(all[n]);
+            if (line.isEmpty()) {
+                if (n == 0) throw LocalFailure.temp("Uh-oh: first line of .qmail file is blank. (#4.2.1)");
+                continue;
+            }
+            char c = line.charAt(0);
+            if (c == '#') continue;
+            if (c == '.' || c == '/') {
+                countFile++;
+                if (forwardOnly) throw LocalFailure.temp("Uh-oh: .qmail has file delivery but has x bit set. (#4.7.0)");
+                Path target = home.resolve(line);
+                if (line.endsWith("/")) {
+                    if (req.doit()) Maildir.deliver(target, head, msg);
+                    else report.out("maildir " + line + "\n");
+                } else {
+                    if (req.doit()) {
+                        byte[] uf = lines.ufline().getBytes(StandardCharsets.ISO_8859_1);
+                        Mbox.deliver(target, line, Mbox.concat(uf, head), msg);
+                    } else {
+                        report.out("mbox " + line + "\n");
+                    }
+                }
+            } else if (c == '|') {
+                countProgram++;
+                if (forwardOnly) throw LocalFailure.temp("Uh-oh: .qmail has prog delivery but has x bit set. (#4.7.0)");
+                if (req.doit()) {
+                    if (ProgramLine.run(line.substring(1), env, msg, report) == ProgramLine.Outcome.STOP) break;
+                } else {
+                    report.out("program " + line.substring(1) + "\n");
+                }
+            } else {
+                String addr = c == '&' ? line.substring(1) : line;
+                countForward++;
+                if (req.doit()) recips.add(addr);
+                else report.out("forward " + addr + "\n");
+            }
+        }
+        if (!req.doit()) return;
+        if (!recips.isEmpty()) forward(ueo, recips, lines.dtline());
+        report.out("did " + countFile + "+" + countForward + "+" + countProgram + "\n");
+    }
+
+    private static String stripTrailing(String s) {
+        int k = s.length();
+        while (k > 0 && (s.charAt(k - 1) == ' ' || s.charAt(k - 1) == '\t')) k--;
+        return s.substring(0, k);
+    }
+
+    private void checkHome(Path home) throws LocalFailure {
+        PosixFileAttributes st;
+        try {
+            st = Files.readAttributes(home, PosixFileAttributes.class);
+            if (!st.isDirectory()) {
+                throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": not a directory. (#4.3.0)");
+            }
+        } catch (IOException e) {
+            throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": " + LocalFailure.reason(e) + ". (#4.3.0)");
+        }
+        if (!Files.isExecutable(home)) {
+            throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": access denied. (#4.3.0)");
+        }
+        int mode = DotQmail.mode(home);
+        if ((mode & DotQmail.PATRN) != 0) throw LocalFailure.temp("Uh-oh: home directory is writable. (#4.7.0)");
+        if ((mode & 01000) != 0) {
+            if (req.doit()) {
+                throw LocalFailure.temp("Home directory is sticky: user is editing his .qmail file. (#4.2.1)");
+            }
+            report.err("Warning: home directory is sticky.");
+        }
+    }
+
+    private void checkLoop(String dtline) throws LocalFailure {
+        byte[] dt = dtline.getBytes(StandardCharsets.ISO_8859_1);
+        int i = 0;
+        while (i < msg.length) {
+            int nl = i;
+            while (nl < msg.length && msg[nl] != '\n') nl++;
+            if (nl == msg.length) return; // a last line without newline ends the search
+            int len = nl + 1 - i;
+            if (len <= 1) return;
+            if (len == dt.length && java.util.Arrays.equals(msg, i, nl + 1, dt, 0, dt.length)) {
+                throw LocalFailure.perm("This message is looping: it already has my Delivered-To line. (#5.4.6)");
+            }
+            i = nl + 1;
+        }
+    }
+
+    private void forward(String sender, List<String> recips, String dtline) throws LocalFailure {
+        QueueClient client = QueueClients.standard(qmailHome, baseEnv);
+        QueueResult r;
+        try (QueueClient.Session s = client.open()) {
+            OutputStream out = s.message();
+            out.write(dtline.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(msg);
+            r = s.commit(new Envelope(sender, recips));
+        } catch (IOException | IllegalArgumentException e) {
+            throw LocalFailure.temp("Unable to fork: " + e.getMessage() + ". (#4.3.0)");
+        }
+        if (r.ok()) return;
+        throw new LocalFailure(r.permanent() ? LocalExit.HARD.code() : LocalExit.SOFT.code(),
+                "Unable to forward message: " + r.text() + ".");
+    }
+}

@@ -1,0 +1,85 @@
+package org.qmailj.lspawn;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.QmailIds;
+import org.qmailj.common.sys.Passwd;
+import org.qmailj.common.sys.SysException;
+import org.qmailj.local.LocalExit;
+
+/**
+ * qmail-getpw(8)'s rules: the longest prefix of {@code local} that ends at the end or at a
+ * dash, is shorter than 32 characters and, lower-cased, names an account with a nonzero uid
+ * whose home directory exists and is owned by it, controls the address (dash "" and ext ""
+ * for the bare name, dash "-" and the rest as ext otherwise). All other addresses belong to
+ * the alias user, with dash "-" and ext = local.
+ *
+ * <p>The alias user is lib/ids' {@code alias} entry with home QMAIL_HOME/alias (qmail's
+ * alias account has that home); its name is the passwd name of that uid, or "alias".
+ */
+public final class Getpw {
+    static final int USERLEN = 32;
+
+    private Getpw() {
+    }
+
+    public static Nughde lookup(QmailHome home, String local) throws LookupFailure {
+        if (local.isEmpty()) throw new LookupFailure(LocalExit.USAGE);
+        Optional<Nughde> u = userext(local);
+        if (u.isPresent()) return u.get();
+        return alias(home, local);
+    }
+
+    static Optional<Nughde> userext(String local) throws LookupFailure {
+        for (int s = local.length(); s >= 0; s--) {
+            if (s >= USERLEN) continue;
+            if (s != local.length() && local.charAt(s) != '-') continue;
+            String username = local.substring(0, s).toLowerCase(Locale.ROOT);
+            if (username.isEmpty()) continue;
+            Optional<Passwd.PasswdEntry> pw;
+            try {
+                pw = Passwd.getpwnam(username);
+            } catch (SysException e) {
+                throw new LookupFailure(LocalExit.SYS);
+            }
+            if (pw.isEmpty() || pw.get().uid() == 0) continue;
+            int owner;
+            try {
+                owner = (Integer) Files.getAttribute(Path.of(pw.get().home()), "unix:uid");
+            } catch (NoSuchFileException | AccessDeniedException | NotDirectoryException e) {
+                continue;
+            } catch (IOException e) {
+                throw new LookupFailure(LocalExit.NFS);
+            }
+            if (owner != pw.get().uid()) continue;
+            boolean bare = s == local.length();
+            return Optional.of(new Nughde(pw.get().name(), pw.get().uid(), pw.get().gid(), pw.get().home(),
+                    bare ? "" : "-", bare ? "" : local.substring(s + 1)));
+        }
+        return Optional.empty();
+    }
+
+    static Nughde alias(QmailHome home, String local) throws LookupFailure {
+        try {
+            QmailIds ids = QmailIds.read(home);
+            int uid = ids.uid("alias");
+            int gid = ids.userGid("alias");
+            String name = "alias";
+            try {
+                name = Passwd.getpwuid(uid).map(Passwd.PasswdEntry::name).orElse("alias");
+            } catch (SysException e) {
+                // keep the role name
+            }
+            return new Nughde(name, uid, gid, home.alias().toString(), "-", local);
+        } catch (IOException e) {
+            throw new LookupFailure(LocalExit.NOALIAS);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.qmailj.lspawn;
+
+import java.io.BufferedInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Phaser;
+import org.qmailj.common.Exit;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.QmailIds;
+import org.qmailj.common.control.ControlException;
+import org.qmailj.common.sys.Passwd;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.common.sys.SysException;
+import org.qmailj.local.Delivery;
+import org.qmailj.local.LocalExit;
+import org.qmailj.local.LocalRequest;
+import org.qmailj.local.Report;
+
+/**
+ * qmail-lspawn - schedule local deliveries (qmail-lspawn(8)). {@code qmail-lspawn
+ * defaultdelivery} reads delivery commands on fd 0 and writes results on fd 1
+ * ({@link SpawnProtocol}); each delivery runs on its own platform thread.
+ *
+ * <p>For each recipient it finds the user in charge: users/cdb ({@link UsersCdb}), else
+ * qmail-getpw's rules ({@link Getpw}), or, in a sandbox install (lib/ids gives every qmail
+ * user the same uid), the sandbox user: lib/ids' alias uid/gid with home
+ * control/sandboxhome (default QMAIL_HOME/alias), dash and ext empty, so every address
+ * follows that home's .qmail or the defaultdelivery. The empty local part is a trash address
+ * (K, nothing delivered). Deliveries never run as root. A delivery for this process's own
+ * (nonzero) uid runs in-process; any other runs in that user's warm worker
+ * ({@link WorkerPool}), which needs this process to be root.
+ *
+ * <p>Configuration: control/lspawnworkers (most workers at once, default 120),
+ * control/lspawnidle (seconds before an idle worker stops, default 300).
+ */
+public final class QmailLspawn {
+    /** qmail's conf-spawn: the concurrency byte written at start. */
+    static final int SPAWN = 120;
+
+    private final QmailHome home;
+    private final String defaultDelivery;
+    private final OutputStream out;
+    private final WorkerPool pool;
+    private final boolean sandbox;
+
+    QmailLspawn(QmailHome home, String defaultDelivery, OutputStream out, WorkerPool pool, boolean sandbox) {
+        this.home = home;
+        this.defaultDelivery = defaultDelivery;
+        this.out = out;
+        this.pool = pool;
+        this.sandbox = sandbox;
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("qmail-lspawn: usage: qmail-lspawn defaultdelivery");
+            Exit.now(100);
+        }
+        QmailHome home = QmailHome.current();
+        int max;
+        long idle;
+        try {
+            max = (int) home.control().integer("lspawnworkers", SPAWN, 1, 100000);
+            idle = home.control().integer("lspawnidle", 300, 0, 86400 * 7);
+        } catch (ControlException e) {
+            System.err.println("qmail-lspawn: fatal: " + e.getMessage());
+            Exit.now(111);
+            return;
+        }
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        try (WorkerPool pool = new WorkerPool(home, max, idle * 1000, workerJvmOptions(home))) {
+            QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, isSandbox(home));
+            out.write(SPAWN);
+            out.flush();
+            lspawn.serve(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
+        } catch (IOException e) {
+            System.err.println("qmail-lspawn: fatal: " + e.getMessage());
+            Exit.now(111);
+        }
+        Exit.now(0);
+    }
+
+    /**
+     * Worker JVM flags: small heap, Serial GC, C1 only, the install's AOT cache when there is
+     * one (same JDK and class path as this JVM), plus -Dqmail.worker.jvm's words.
+     */
+    static List<String> workerJvmOptions(QmailHome home) {
+        String extra = System.getProperty("qmail.worker.jvm", "");
+        java.util.ArrayList<String> o = new java.util.ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xms8m", "-Xmx512m", "-Xss512k",
+                "-XX:ReservedCodeCacheSize=32m", "-XX:MetaspaceSize=16m", "-XX:CICompilerCount=1",
+                "-Xlog:disable", "-Xlog:all=warning:stderr"));
+        Path aot = home.root().resolve("lib/qmail.aot");
+        if (Files.isRegularFile(aot)) o.add("-XX:AOTCache=" + aot);
+        for (String s : extra.split(" ")) if (!s.isBlank()) o.add(s);
+        return o;
+    }
+
+    static boolean isSandbox(QmailHome home) {
+        try {
+            QmailIds ids = QmailIds.read(home);
+            Integer uid = null;
+            for (String u : QmailIds.USERS) {
+                int x = ids.uid(u);
+                if (uid != null && uid != x) return false;
+                uid = x;
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Reads commands until end of file, then waits for the deliveries in flight. */
+    void serve(InputStream in) throws IOException {
+        Phaser inFlight = new Phaser(1);
+        while (true) {
+            SpawnProtocol.Command c = SpawnProtocol.read(in);
+            if (c == null) break;
+            inFlight.register();
+            Thread.ofPlatform().name("delivery-" + c.delnum()).start(() -> {
+                try {
+                    SpawnProtocol.write(out, c.delnum(), handle(c));
+                } catch (IOException e) {
+                    // qmail-send is gone; nothing to tell
+                } finally {
+                    inFlight.arriveAndDeregister();
+                }
+            });
+        }
+        inFlight.arriveAndAwaitAdvance();
+    }
+
+    /** One delivery: the report for qmail-send. */
+    String handle(SpawnProtocol.Command c) {
+        String r = c.recipient();
+        int at = r.lastIndexOf('@');
+        String local = at < 0 ? r : r.substring(0, at);
+        String domain = at < 0 ? "" : r.substring(at + 1);
+        if (local.isEmpty()) return "K"; // <>: the trash address
+
+        byte[] msg;
+        try {
+            msg = Files.readAllBytes(home.queue().resolve("mess").resolve(c.message()));
+        } catch (IOException e) {
+            return "Zqmail-spawn unable to open message. (#4.3.0)\n";
+        }
+        Nughde n;
+        try {
+            n = lookup(local);
+        } catch (LookupFailure e) {
+            return LocalExit.report(e.exit().code(), "");
+        }
+        if (n.uid() == 0) return LocalExit.report(LocalExit.ROOT.code(), "");
+        LocalRequest req = new LocalRequest(n.user(), n.homedir(), local, n.dash(), n.ext(), domain,
+                c.sender(), defaultDelivery, true);
+        if (!n.homedir().startsWith("/")) return LocalExit.report(LocalExit.USAGE.code(), "");
+        if (n.uid() == Proc.getuid() && n.gid() == Proc.getgid()) {
+            Report.Buffer report = new Report.Buffer();
+            int exit = new Delivery(req, msg, System.getenv(), home, report).run();
+            return LocalExit.report(exit, new String(report.bytes(), StandardCharsets.ISO_8859_1));
+        }
+        if (Proc.getuid() != 0) return LocalExit.report(LocalExit.USAGE.code(), "");
+        WorkerPool.Result res = pool.deliver(new WorkerPool.Key(n.uid(), n.gid()), req, msg);
+        if (res.fixedReport() != null) return res.fixedReport();
+        return LocalExit.report(res.exit(), new String(res.output(), StandardCharsets.ISO_8859_1));
+    }
+
+    Nughde lookup(String local) throws LookupFailure {
+        Optional<Nughde> fromCdb = UsersCdb.lookup(home.users().resolve("cdb"), local);
+        if (fromCdb.isPresent()) return fromCdb.get();
+        if (sandbox) return sandboxUser();
+        return Getpw.lookup(home, local);
+    }
+
+    private Nughde sandboxUser() throws LookupFailure {
+        try {
+            QmailIds ids = QmailIds.read(home);
+            int uid = ids.uid("alias");
+            int gid = ids.userGid("alias");
+            String name = Passwd.getpwuid(uid).map(Passwd.PasswdEntry::name).orElse("alias");
+            String dir = home.control().line("sandboxhome").orElse(home.alias().toString());
+            return new Nughde(name, uid, gid, Path.of(dir).toAbsolutePath().toString(), "", "");
+        } catch (SysException e) {
+            throw new LookupFailure(LocalExit.SYS);
+        } catch (IOException e) {
+            throw new LookupFailure(LocalExit.NOALIAS);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package org.qmailj.lspawn;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.Spawn;
+import org.qmailj.common.sys.SysException;
+import org.qmailj.local.LocalExit;
+import org.qmailj.local.LocalRequest;
+import org.qmailj.local.WorkerProtocol;
+
+/**
+ * Warm qmail-local workers, one per (uid, gid) (DESIGN.md). The first delivery for a user
+ * starts {@code java -cp CLASSPATH org.qmailj.local.LocalWorker UID GID} (java from
+ * java.home, the classpath of this JVM) with posix_spawn, a request pipe on its fd 0 and a
+ * response pipe on its fd 1; the worker drops to GID/UID itself before anything else. Later
+ * deliveries for that user reuse it ({@link WorkerProtocol}).
+ *
+ * <p>At most {@code max} workers run; when a new one is needed and the pool is full, the
+ * least recently used idle worker is told to stop (its request pipe is closed); if none is
+ * idle the caller waits. A worker idle for {@code idleMillis} is stopped the same way. A
+ * worker that dies with deliveries in flight fails them temporarily (its exit code's qlx
+ * report, or "Zqmail-local crashed."), so qmail-send retries them: nothing is lost.
+ *
+ * <p>Threads: {@link #deliver} is called from one platform thread per delivery; each worker
+ * has a reader thread (it also reaps the worker) and the pool one reaper thread.
+ */
+public final class WorkerPool implements AutoCloseable {
+    public record Key(int uid, int gid) {
+    }
+
+    public record Result(int exit, byte[] output, String fixedReport) {
+    }
+
+    private final QmailHome home;
+    private final int max;
+    private final long idleMillis;
+    private final List<String> jvmOptions;
+    private final Map<Key, Worker> workers = new LinkedHashMap<>(16, 0.75f, true);
+    private int seq;
+    private volatile boolean closed;
+
+    public WorkerPool(QmailHome home, int max, long idleMillis, List<String> jvmOptions) {
+        this.home = home;
+        this.max = Math.max(1, max);
+        this.idleMillis = idleMillis;
+        this.jvmOptions = List.copyOf(jvmOptions);
+        Thread.ofPlatform().daemon().name("worker-reaper").start(this::reap);
+    }
+
+    final class Worker {
+        final Key key;
+        final long pid;
+        final DataOutputStream out;
+        final Map<Integer, CompletableFuture<Result>> pending = new HashMap<>();
+        long lastUsed = System.nanoTime();
+        boolean stopping;
+        boolean dead;
+
+        Worker(Key key, long pid, DataOutputStream out) {
+            this.key = key;
+            this.pid = pid;
+            this.out = out;
+        }
+
+        void stop() {
+            stopping = true;
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // the worker is gone already
+            }
+        }
+    }
+
+    /** How many workers run now. */
+    public synchronized int size() {
+        return workers.size();
+    }
+
+    /** The pids of the running workers. */
+    public synchronized List<Long> pids() {
+        return workers.values().stream().map(w -> w.pid).toList();
+    }
+
+    public Result deliver(Key key, LocalRequest req, byte[] msg) {
+        Worker w;
+        int id;
+        CompletableFuture<Result> f = new CompletableFuture<>();
+        synchronized (this) {
+            try {
+                w = acquire(key);
+            } catch (IOException e) {
+                return new Result(LocalExit.EXECSOFT.code(), new byte[0], null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Result(LocalExit.SYS.code(), new byte[0], null);
+            }
+            id = ++seq;
+            w.pending.put(id, f);
+            w.lastUsed = System.nanoTime();
+        }
+        try {
+            synchronized (w.out) {
+                WorkerProtocol.write(w.out, new WorkerProtocol.Request(id, req, msg));
+            }
+        } catch (IOException e) {
+            // The reader thread sees the worker die and completes f.
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(LocalExit.SYS.code(), new byte[0], null);
+        } catch (ExecutionException e) {
+            return new Result(LocalExit.SYS.code(), new byte[0], null);
+        }
+    }
+
+    /** Called holding the pool lock. */
+    private Worker acquire(Key key) throws IOException, InterruptedException {
+        while (true) {
+            Worker w = workers.get(key);
+            if (w != null && !w.dead && !w.stopping) return w;
+            if (live() < max) break;
+            Worker idle = null;
+            for (Worker x : workers.values()) {
+                if (!x.stopping && x.pending.isEmpty()) {
+                    idle = x;
+                    break;
+                }
+            }
+            if (idle != null) {
+                idle.stop();
+                workers.remove(idle.key);
+                break;
+            }
+            wait(1000);
+        }
+        Worker w = start(key);
+        workers.put(key, w);
+        return w;
+    }
+
+    private int live() {
+        int n = 0;
+        for (Worker w : workers.values()) if (!w.stopping && !w.dead) n++;
+        return n;
+    }
+
+    private Worker start(Key key) throws IOException {
+        Fd.Pipe req = Fd.pipe();
+        Fd.Pipe resp;
+        try {
+            resp = Fd.pipe();
+        } catch (SysException e) {
+            closeQuietly(req.read(), req.write());
+            throw e;
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(System.getProperty("java.home") + "/bin/java");
+        argv.addAll(jvmOptions);
+        argv.add("-D" + QmailHome.PROPERTY + "=" + home.root());
+        argv.add("-cp");
+        argv.add(System.getProperty("java.class.path"));
+        argv.add("org.qmailj.local.LocalWorker");
+        argv.add(Integer.toUnsignedString(key.uid()));
+        argv.add(Integer.toUnsignedString(key.gid()));
+        long pid;
+        try {
+            pid = Spawn.spawn(argv.getFirst(), argv, System.getenv(), List.of(
+                    new Spawn.FdAction.Dup2(req.read(), 0),
+                    new Spawn.FdAction.Dup2(resp.write(), 1),
+                    new Spawn.FdAction.Dup2(2, 2)));
+        } catch (SysException e) {
+            closeQuietly(req.read(), req.write(), resp.read(), resp.write());
+            throw e;
+        }
+        closeQuietly(req.read(), resp.write());
+        OutputStream toWorker = reopenOut(req.write());
+        InputStream fromWorker = reopenIn(resp.read());
+        Worker w = new Worker(key, pid, new DataOutputStream(new BufferedOutputStream(toWorker, 65536)));
+        Thread.ofPlatform().daemon().name("worker-" + pid).start(() -> read(w,
+                new DataInputStream(new BufferedInputStream(fromWorker, 65536))));
+        return w;
+    }
+
+    private void read(Worker w, DataInputStream in) {
+        try (in) {
+            while (true) {
+                WorkerProtocol.Response r = WorkerProtocol.readResponse(in);
+                if (r == null) break;
+                CompletableFuture<Result> f;
+                synchronized (this) {
+                    f = w.pending.remove(r.id());
+                    w.lastUsed = System.nanoTime();
+                    notifyAll();
+                }
+                if (f != null) f.complete(new Result(r.exit(), r.report(), null));
+            }
+        } catch (IOException e) {
+            // the worker died mid-frame
+        }
+        String fixed = LocalExit.CRASHED;
+        try {
+            Spawn.WaitStatus st = Spawn.waitpid(w.pid);
+            if (st.exited() && st.exitCode() != 0) {
+                String r = LocalExit.report(st.exitCode(), "");
+                if (r.length() > 1) fixed = r;
+            }
+        } catch (SysException e) {
+            // already reaped
+        }
+        List<CompletableFuture<Result>> lost;
+        synchronized (this) {
+            w.dead = true;
+            if (workers.get(w.key) == w) workers.remove(w.key);
+            lost = new ArrayList<>(w.pending.values());
+            w.pending.clear();
+            notifyAll();
+        }
+        for (CompletableFuture<Result> f : lost) f.complete(new Result(LocalExit.SOFT.code(), new byte[0], fixed));
+    }
+
+    private void reap() {
+        while (!closed) {
+            try {
+                Thread.sleep(Math.max(50, Math.min(1000, idleMillis / 4)));
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            synchronized (this) {
+                for (var it = workers.values().iterator(); it.hasNext(); ) {
+                    Worker w = it.next();
+                    if (w.pending.isEmpty() && now - w.lastUsed > idleMillis * 1_000_000L) {
+                        w.stop();
+                        it.remove();
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (Worker w : workers.values()) w.stop();
+        workers.clear();
+    }
+
+    private static OutputStream reopenOut(int fd) throws IOException {
+        try {
+            return new FileOutputStream("/proc/self/fd/" + fd);
+        } finally {
+            Fd.close(fd);
+        }
+    }
+
+    private static InputStream reopenIn(int fd) throws IOException {
+        try {
+            return new FileInputStream("/proc/self/fd/" + fd);
+        } finally {
+            Fd.close(fd);
+        }
+    }
+
+    private static void closeQuietly(int... fds) {
+        for (int fd : fds) {
+            try {
+                Fd.close(fd);
+            } catch (SysException ignored) {
+                // already closed
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.qmailj.lspawn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A qmail-lspawn child JVM driven over its fds 0 and 1 as qmail-send drives it. */
+final class Lspawn implements AutoCloseable {
+    final Process p;
+    final OutputStream in;
+    final InputStream out;
+    final int concurrency;
+
+    Lspawn(Path qmailHome, Map<String, String> env, String defaultDelivery) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-Dqmail.home=" + qmailHome, "-cp", System.getProperty("java.class.path"),
+                "org.qmailj.lspawn.QmailLspawn", defaultDelivery));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        p = pb.start();
+        in = p.getOutputStream();
+        out = p.getInputStream();
+        concurrency = out.read();
+    }
+
+    void send(int delnum, String mess, String sender, String rcpt) throws IOException {
+        in.write(delnum);
+        in.write((mess + "\0" + sender + "\0" + rcpt + "\0").getBytes(StandardCharsets.ISO_8859_1));
+        in.flush();
+    }
+
+    /** Reads one result: delnum and report. */
+    Map.Entry<Integer, String> read() throws IOException {
+        int d = out.read();
+        assertThat(d).as("result delnum").isNotNegative();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = out.read()) > 0) b.write(c);
+        assertThat(c).as("report NUL").isZero();
+        return Map.entry(d, b.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    /** One delivery, waiting for its result. */
+    String deliver(String mess, String sender, String rcpt) throws IOException {
+        send(1, mess, sender, rcpt);
+        Map.Entry<Integer, String> r = read();
+        assertThat(r.getKey()).isEqualTo(1);
+        return r.getValue();
+    }
+
+    Map<Integer, String> readAll(int n) throws IOException {
+        Map<Integer, String> m = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Map.Entry<Integer, String> e = read();
+            m.put(e.getKey(), e.getValue());
+        }
+        return m;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+        try {
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("lspawn exits at end of input").isTrue();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).isZero();
+    }
+
+    /** Writes queue/mess/S/N by hand (split 23), returning "S/N". */
+    static String message(Path qmailHome, long n, String text) throws IOException {
+        Path f = qmailHome.resolve("queue/mess/" + (n % 23) + "/" + n);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, text, StandardCharsets.ISO_8859_1);
+        return (n % 23) + "/" + n;
+    }
+}
