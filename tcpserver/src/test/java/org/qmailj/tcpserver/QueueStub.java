@@ -25,11 +25,29 @@ final class QueueStub {
         Files.writeString(stub, """
                 #!/bin/sh
                 d='%s'; n=$(date +%%s%%N).$$
-                cat > "$d/$n.tmp" || exit 54
-                cat 0<&1 > "$d/$n.env" || exit 54
-                mv "$d/$n.tmp" "$d/$n.msg"
+                if [ -f "$d/discard" ]; then wc -c > "$d/$n.tmp" || exit 54; else cat > "$d/$n.tmp" || exit 54; fi
+                cat 0<&1 > "$d/$n.tmpenv" || exit 54
+                if [ "$(tail -c 2 "$d/$n.tmpenv" | od -An -c | tr -d ' \\n')" != '\\0\\0' ]; then
+                  rm -f "$d/$n.tmp" "$d/$n.tmpenv"; exit 54
+                fi
+                mv "$d/$n.tmpenv" "$d/$n.env"; mv "$d/$n.tmp" "$d/$n.msg"
                 """.formatted(qq));
         Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    void discard() throws IOException {
+        Files.writeString(qq.resolve("discard"), "");
+    }
+
+    void control(String name, String value) throws IOException {
+        Files.writeString(home.resolve("control").resolve(name), value + "\n");
+    }
+
+    /** Anything the stub started but did not finish: must be empty after every refusal. */
+    List<Path> leftovers() throws IOException {
+        try (Stream<Path> s = Files.list(qq)) {
+            return s.filter(p -> p.toString().contains(".tmp")).toList();
+        }
     }
 
     List<String> messages() throws IOException {
