@@ -3,6 +3,8 @@ package org.qmailj.tcpserver;
 import java.util.Map;
 import java.util.Optional;
 import org.qmailj.common.QmailHome;
+import org.qmailj.smtpd.QmqpdSession;
+import org.qmailj.smtpd.QmtpdSession;
 import org.qmailj.smtpd.SmtpdSession;
 import org.qmailj.smtpd.Wire;
 
@@ -12,7 +14,9 @@ import org.qmailj.smtpd.Wire;
  * argument) to its session. Anything else is spawned per connection.
  */
 enum Builtin {
-    QMAIL_SMTPD("qmail-smtpd", SmtpdSession::serve);
+    QMAIL_SMTPD("qmail-smtpd", SmtpdSession::serve),
+    QMAIL_QMQPD("qmail-qmqpd", QmqpdSession::serve),
+    QMAIL_QMTPD("qmail-qmtpd", QmtpdSession::serve);
 
     interface Session {
         /** Runs one connection; returns the exit code the standalone program would have. */

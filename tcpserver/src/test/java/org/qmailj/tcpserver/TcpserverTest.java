@@ -133,6 +133,25 @@ class TcpserverTest {
     }
 
     @Test
+    void inProcessQmqpdAndQmtpd() throws Exception {
+        QueueStub q = new QueueStub(dir);
+        try (ServerProcess srv = server(q, "-1", "-v", "-RH", "-l0", "127.0.0.1", "0", "qmail-qmqpd"); Socket s = srv.connect()) {
+            String body = "3:hi\n,3:a@b,14:c@test.example,";
+            s.getOutputStream().write((body.length() + ":" + body + ",").getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(readAll(s)).matches("\\d+:Kok \\d+ qp \\d+,");
+            srv.awaitLog("tcpserver: end 1 status 0");
+        }
+        try (ServerProcess srv = server(q, "-1", "-RH", "-l0", "127.0.0.1", "0", "/var/qmail/bin/qmail-qmtpd"); Socket s = srv.connect()) {
+            s.getOutputStream().write("4:\nhi\n,3:a@b,24:14:c@test.example,3:x@y,,".getBytes(StandardCharsets.ISO_8859_1));
+            s.shutdownOutput();
+            assertThat(readAll(s)).matches("\\d+:Kok \\d+ qp \\d+,66:Dsorry, that domain isn't in my list of allowed rcpthosts \\(#5.7.1\\),");
+        }
+        assertThat(q.messages()).hasSize(2);
+        assertThat(q.messages().get(0)).matches("(?s)Received: from unknown \\(127.0.0.1\\)\n  by 0 with QMQP; .*\nhi\n");
+        assertThat(q.envelopes()).contains("Fa@b\0Tc@test.example\0\0");
+    }
+
+    @Test
     void usage() throws Exception {
         List<String> c = new ArrayList<>(ServerProcess.java("org.qmailj.tcpserver.Tcpserver", null));
         c.addAll(List.of("-c", "0", "127.0.0.1", "0", "cat"));
