@@ -10,11 +10,12 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * IPv4 TCP listening and accepting on raw descriptors: socket, bind, listen, accept4,
- * getsockname, shutdown, setsockopt. For servers that hand each accepted connection to a
+ * IPv4 TCP on raw descriptors: socket, bind, listen, accept4, connect, getsockname,
+ * shutdown, setsockopt. For servers that hand each accepted connection to a
  * child process as its descriptors 0 and 1 (tcpserver running a program), which needs the
  * descriptor number that JDK sockets do not reveal. Every descriptor is close-on-exec; the
- * child gets its copy through a posix_spawn dup2 action ({@link Spawn}).
+ * child gets its copy through a posix_spawn dup2 action ({@link Spawn}); tcpclient moves
+ * its connection to fds 6 and 7 with {@link Fd#dup2} and then execs the program.
  *
  * <p>accept blocks in native code and pins a virtual thread's carrier: call it from a
  * platform thread (the accept loop). Addresses are 4 bytes in network order.
@@ -42,6 +43,8 @@ public final class TcpSocket {
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
         static final MethodHandle SETSOCKOPT = Native.errnoCall("setsockopt",
                 FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
+        static final MethodHandle CONNECT = Native.errnoCall("connect",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
         static final MethodHandle SHUTDOWN = Native.errnoCall("shutdown",
                 FunctionDescriptor.of(C_INT, C_INT, C_INT));
     }
@@ -78,6 +81,53 @@ public final class TcpSocket {
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
+    }
+
+    /**
+     * An outgoing connection (tcpclient): socket, bind to {@code localIp}/{@code localPort}
+     * when given (null / 0 let the system choose), connect giving up after
+     * {@code timeoutMillis} (through SO_SNDTIMEO, which Linux applies to connect; reset
+     * afterwards). Returns the connected descriptor, close-on-exec.
+     */
+    public static int connect(byte[] ip, int port, byte[] localIp, int localPort, int timeoutMillis) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            int fd = (int) C.SOCKET.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd == -1) throw Native.fail("socket", null, st);
+            try {
+                if (localIp != null || localPort != 0) {
+                    MemorySegment la = sockaddr(arena, localIp == null ? new byte[4] : localIp, localPort);
+                    if ((int) C.BIND.invokeExact(st, fd, la, 16) == -1) throw Native.fail("bind", null, st);
+                }
+                setTimeval(arena, fd, SO_SNDTIMEO, timeoutMillis);
+                MemorySegment sa = sockaddr(arena, ip, port);
+                while (true) {
+                    if ((int) C.CONNECT.invokeExact(st, fd, sa, 16) == 0) break;
+                    int errno = Native.errno(st);
+                    if (errno == Errno.EINTR) continue;
+                    // EINPROGRESS after SO_SNDTIMEO ran out is a timeout.
+                    throw new SysException("connect", new Endpoint(ip, port).ipString() + ":" + port,
+                            errno == 115 ? 110 : errno);
+                }
+                setTimeval(arena, fd, SO_SNDTIMEO, 0);
+                return fd;
+            } catch (Throwable t) {
+                Fd.close(fd);
+                throw t;
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    private static final int SO_SNDTIMEO = 21;
+
+    private static void setTimeval(Arena arena, int fd, int name, int millis) throws Throwable {
+        MemorySegment st = Native.errnoState(arena);
+        MemorySegment tv = arena.allocate(16, 8);
+        tv.set(ValueLayout.JAVA_LONG, 0, millis / 1000);
+        tv.set(ValueLayout.JAVA_LONG, 8, (millis % 1000) * 1000L);
+        if ((int) C.SETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, name, tv, 16) == -1) throw Native.fail("setsockopt", null, st);
     }
 
     /** accept4 with SOCK_CLOEXEC, retried on EINTR and ECONNABORTED. */
