@@ -37,6 +37,33 @@ class StandaloneSmtpdTest {
     }
 
     @Test
+    void underDebiansTcpserver() throws Exception {
+        TestHome h = new TestHome(dir).control("rcpthosts", "test.example");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/tcpserver", "-1", "-R", "-H", "-l", "mx.example", "127.0.0.1", "0",
+                java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "-Dqmail.home=" + h.root, "org.qmailj.smtpd.QmailSmtpd");
+        pb.environment().put("QMAILQUEUE", h.stub.toString());
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        try {
+            String port = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+            try (SmtpClient c = new SmtpClient(new java.net.Socket("127.0.0.1", Integer.parseInt(port.trim())))) {
+                assertThat(c.reply()).isEqualTo("220 test.example ESMTP\r\n");
+                c.send("EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@test.example>\r\nDATA\r\n");
+                assertThat(c.reply() + c.reply() + c.reply() + c.reply())
+                        .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n");
+                assertThat(c.send("hi\r\n.\r\n").reply()).matches("250 ok \\d+ qp \\d+\r\n");
+                assertThat(c.send("QUIT\r\n").rest()).isEqualTo("221 test.example\r\n");
+            }
+        } finally {
+            p.destroy();
+        }
+        assertThat(h.queued()).hasSize(1);
+        assertThat(h.queued().get(0).message()).startsWith("Received: from unknown (HELO x) (127.0.0.1)\n  by mx.example with SMTP; ");
+    }
+
+    @Test
     void endOfInputExitsOneAndQueuesNothing() throws Exception {
         TestHome h = new TestHome(dir);
         Cmd.Result r = run(h, h.env(), "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nDATA\r\nhalf a message\r\n");
