@@ -47,6 +47,25 @@ class SmtpdTranscriptTest {
         }
     }
 
+    /** TEST.receive.md, test 1, as typed into telnet (which sends CR LF). */
+    @Test
+    void testReceiveWalkThrough() throws Exception {
+        TestHome h = new TestHome(dir).control("me", "domain").control("rcpthosts", "domain");
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            assertThat(c.reply()).isEqualTo("220 domain ESMTP\r\n");
+            assertThat(c.send("helo dude\r\n").reply()).isEqualTo("250 domain\r\n");
+            assertThat(c.send("mail <me@domain>\r\n").reply()).isEqualTo("250 ok\r\n");
+            assertThat(c.send("rcpt <me@domain>\r\n").reply()).isEqualTo("250 ok\r\n");
+            assertThat(c.send("data\r\n").reply()).isEqualTo("354 go ahead\r\n");
+            assertThat(c.send("Subject: testing\r\n\r\nThis is a test.\r\n.\r\n").reply()).matches("250 ok \\d+ qp \\d+\r\n");
+            assertThat(c.send("quit\r\n").reply()).isEqualTo("221 domain\r\n");
+            assertThat(c.rest()).isEmpty();
+        }
+        assertThat(h.queued().get(0).envelope()).isEqualTo("Fme@domain\0Tme@domain\0\0");
+        assertThat(h.queued().get(0).message()).endsWith("\nSubject: testing\n\nThis is a test.\n")
+                .startsWith("Received: from unknown (HELO dude) (127.0.0.1)\n");
+    }
+
     @Test
     void acceptedMessageWithReceivedLineAndEnvelope() throws Exception {
         TestHome h = home();
