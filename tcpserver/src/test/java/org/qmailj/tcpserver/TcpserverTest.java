@@ -107,6 +107,19 @@ class TcpserverTest {
     }
 
     @Test
+    void hostNamesFromDnsWithAndWithoutParanoia() throws Exception {
+        String name = java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1}).getCanonicalHostName();
+        String expected = name.equals("127.0.0.1") ? "unset" : name.toLowerCase(java.util.Locale.ROOT);
+        for (String p : new String[] {"-P", "-p"}) {
+            try (ServerProcess srv = server(null, "-1", "-R", p, "127.0.0.1", "0",
+                    "sh", "-c", "echo \"${TCPREMOTEHOST-unset}|${TCPLOCALHOST-unset}\"");
+                    Socket s = srv.connect()) {
+                assertThat(readAll(s)).isEqualTo(expected + "|" + expected + "\n");
+            }
+        }
+    }
+
+    @Test
     void connectionLimit() throws Exception {
         try (ServerProcess srv = server(null, "-1", "-v", "-c", "1", "-RH", "-l0", "127.0.0.1", "0", "cat");
                 Socket first = srv.connect(); Socket second = srv.connect()) {
