@@ -62,7 +62,7 @@ public final class Tcpclient {
                             y = plus < 0 ? 0 : Integer.parseInt(val.substring(plus + 1));
                         }
                         case 'i' -> localIp = val;
-                        case 'p' -> localPort = Tcpserver.resolvePort(val);
+                        case 'p' -> localPort = Names.resolvePort(val);
                         case 'd' -> noDelay = false;
                         case 'D' -> noDelay = true;
                         case 'h' -> h = true;
@@ -84,15 +84,15 @@ public final class Tcpclient {
         byte[] ip;
         int port;
         try {
-            ip = Tcpserver.resolveHost(host);
-            port = Tcpserver.resolvePort(args.get(i + 1));
+            ip = Names.resolveHost(host);
+            port = Names.resolvePort(args.get(i + 1));
         } catch (IOException e) {
             return fatal(verbosity, e.getMessage());
         }
         String ipString = new TcpSocket.Endpoint(ip, port).ipString();
         int fd;
         try {
-            byte[] lip = localIp == null ? null : Tcpserver.resolveHost(localIp);
+            byte[] lip = localIp == null ? null : Names.resolveHost(localIp);
             try {
                 fd = TcpSocket.connect(ip, port, lip, localPort, x * 1000);
             } catch (SysException e) {
@@ -114,7 +114,7 @@ public final class Tcpclient {
             Conn conn = new Conn(local.ipString(), local.port(), lhost, ipString, remote.port(), rhost, info);
             List<String> envp = new ArrayList<>();
             conn.environment(baseEnv, Map.of()).forEach((k, v) -> envp.add(k + "=" + v));
-            String path = Tcpserver.findProgram(program.getFirst(), baseEnv.get("PATH"));
+            String path = Names.findProgram(program.getFirst(), baseEnv.get("PATH"));
             Fd.dup2(fd, 6);
             Fd.dup2(fd, 7);
             System.out.flush();

@@ -7,10 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,8 +72,8 @@ public final class Tcpserver {
     }
 
     void run() throws IOException {
-        byte[] ip = resolveHost(o.host());
-        int port = resolvePort(o.port());
+        byte[] ip = Names.resolveHost(o.host());
+        int port = Names.resolvePort(o.port());
         Optional<Builtin> builtin = Builtin.of(o.program().getFirst());
         if (builtin.isPresent()) {
             ServerSocket ss = new ServerSocket();
@@ -231,7 +229,7 @@ public final class Tcpserver {
                 ended(n, (p.failure().isPresent() ? 111 : 100) << 8);
                 return;
             }
-            String path = findProgram(o.program().getFirst(), baseEnv.get("PATH"));
+            String path = Names.findProgram(o.program().getFirst(), baseEnv.get("PATH"));
             Map<String, String> env = p.conn().environment(baseEnv, p.decision().env());
             // Spawn and log under the reaper's lock, so "end PID" cannot come before "pid PID".
             synchronized (reaper) {
@@ -277,42 +275,5 @@ public final class Tcpserver {
                 }
             }
         }
-    }
-
-    static String findProgram(String prog, String pathVar) throws IOException {
-        if (prog.contains("/")) return prog;
-        for (String dir : (pathVar == null ? "/bin:/usr/bin" : pathVar).split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, prog);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p.toString();
-        }
-        throw new IOException("file does not exist");
-    }
-
-    static byte[] resolveHost(String host) throws IOException {
-        if (host.equals("0")) return new byte[4];
-        for (InetAddress a : InetAddress.getAllByName(host)) {
-            if (a.getAddress().length == 4) return a.getAddress();
-        }
-        throw new IOException("no IP address for " + host);
-    }
-
-    static int resolvePort(String port) throws IOException {
-        if (port.chars().allMatch(Character::isDigit) && !port.isEmpty()) return Integer.parseInt(port);
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/services"), StandardCharsets.ISO_8859_1)) {
-                String[] f = line.replaceAll("#.*", "").trim().split("\\s+");
-                if (f.length < 2 || !f[1].endsWith("/tcp")) continue;
-                for (int i = 0; i < f.length; i++) {
-                    if (i != 1 && f[i].equals(port)) return Integer.parseInt(f[1].substring(0, f[1].indexOf('/')));
-                }
-            }
-        } catch (IOException e) {
-            // fall through
-        }
-        throw new IOException("unable to figure out port number for " + port);
-    }
-
-    static Map<String, String> copy(Map<String, String> m) {
-        return new HashMap<>(m);
     }
 }
