@@ -9,7 +9,7 @@ import java.io.InputStream;
  * The session's read buffer over the network, as qmail's ssin: before every read from the
  * network the pending replies are flushed (saferead), which is what makes PIPELINING work
  * without a flush per reply. Command lines end at LF; a CR before it is dropped. A line
- * longer than the limit is refused ({@link LineTooLongException}) so memory stays bounded.
+ * longer than the limit is refused ({@link OverLimitException}) so memory stays bounded.
  * The DATA decoder reads the same buffer, so nothing after the final dot is consumed.
  * Used by the session's single thread.
  */
@@ -52,7 +52,7 @@ final class LineInput {
             int start = pos;
             while (pos < lim && buf[pos] != '\n') pos++;
             int n = pos - start;
-            if (line.length() + n > max) throw new LineTooLongException();
+            if (line.length() + n > max) throw new OverLimitException("command line too long");
             line.append(new String(buf, start, n, java.nio.charset.StandardCharsets.ISO_8859_1));
             if (pos < lim) {
                 pos++;
@@ -64,9 +64,5 @@ final class LineInput {
         int nul = line.indexOf("\0");
         if (nul >= 0) line.setLength(nul);
         return line.toString();
-    }
-
-    static final class LineTooLongException extends IOException {
-        LineTooLongException() { super("command line too long"); }
     }
 }

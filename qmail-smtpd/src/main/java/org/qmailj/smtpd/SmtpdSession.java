@@ -32,6 +32,8 @@ public final class SmtpdSession {
     static final int MAXHOPS = 100;
     /** qmail has no limit; a longer command line is answered as qmail under softlimit would be. */
     static final int MAX_COMMAND_LINE = 64 * 1024;
+    /** Likewise for the recipients of one message, which qmail keeps in memory. */
+    static final long MAX_RECIPIENT_BYTES = 16L << 20;
 
     private final SmtpdControl control;
     private final QueueClient queue;
@@ -44,6 +46,7 @@ public final class SmtpdSession {
     private boolean flagbarf;
     private String mailfrom = "";
     private final List<String> rcptto = new ArrayList<>();
+    private long rcptBytes;
     private Optional<String> fakehelo = Optional.empty();
 
     SmtpdSession(SmtpdControl control, QueueClient queue, Predicate<byte[]> ipme, Wire wire) {
@@ -110,7 +113,7 @@ public final class SmtpdSession {
             return die(Replies.DIE_ALARM);
         } catch (DataDecoder.StrayNewlineException e) {
             return die(Replies.STRAYNEWLINE);
-        } catch (LineInput.LineTooLongException e) {
+        } catch (OverLimitException e) {
             return die(Replies.DIE_NOMEM);
         } catch (IOException e) {
             return 1;
@@ -176,6 +179,7 @@ public final class SmtpdSession {
         flagbarf = badmailfrom(addr.get());
         seenmail = true;
         rcptto.clear();
+        rcptBytes = 0;
         mailfrom = addr.get();
         return Replies.OK;
     }
@@ -187,7 +191,7 @@ public final class SmtpdSession {
         return at >= 0 && control.badmailfrom().get().contains(addr.substring(at));
     }
 
-    SmtpReply rcpt(String arg) {
+    SmtpReply rcpt(String arg) throws OverLimitException {
         if (!seenmail) return Replies.ERR_WANTMAIL;
         Optional<String> parsed = AddrParse.parse(arg, control.localiphost(), ipme);
         if (parsed.isEmpty()) return Replies.ERR_SYNTAX;
@@ -198,6 +202,8 @@ public final class SmtpdSession {
         } else if (!control.rcptHosts().allows(addr)) {
             return Replies.ERR_NOGATEWAY;
         }
+        rcptBytes += addr.length() + 2;
+        if (rcptBytes > MAX_RECIPIENT_BYTES) throw new OverLimitException("too many recipients");
         rcptto.add(addr);
         return Replies.OK;
     }

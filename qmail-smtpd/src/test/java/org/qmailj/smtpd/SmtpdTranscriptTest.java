@@ -292,6 +292,31 @@ class SmtpdTranscriptTest {
     }
 
     @Test
+    void recipientsBeyondSixteenMegabytesAre421() throws Exception {
+        TestHome h = home();
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env("RELAYCLIENT", "")); SmtpClient c = srv.connect()) {
+            c.reply();
+            c.send("MAIL FROM:<a@b>\r\n").reply();
+            String rcpt = "RCPT TO:<" + "r".repeat(880) + "@x>\r\n";
+            int n = (int) (SmtpdSession.MAX_RECIPIENT_BYTES / 884) + 1;
+            Thread writer = Thread.startVirtualThread(() -> {
+                try {
+                    byte[] b = rcpt.repeat(1000).getBytes();
+                    for (int i = 0; i < n / 1000 + 1; i++) c.out().write(b);
+                } catch (java.io.IOException e) {
+                    // closed by the server
+                }
+            });
+            int ok = 0;
+            String r;
+            while ((r = c.reply()).equals("250 ok\r\n")) ok++;
+            assertThat(r).isEqualTo("421 out of memory (#4.3.0)\r\n");
+            assertThat(ok).isEqualTo(n - 1);
+            writer.join();
+        }
+    }
+
+    @Test
     void pipelinedAndOneByteAtATime() throws Exception {
         TestHome h = home();
         String session = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@test.example>\r\nRCPT TO:<y@nowhere>\r\nDATA\r\n"
