@@ -78,10 +78,10 @@ class TcpserverTest {
             assertThat(readAll(s)).isEmpty();
             srv.awaitLog("tcpserver: warning: dropping connection, unable to read .*none.cdb: file does not exist");
         }
-        try (ServerProcess srv = server(q, "-1", "-RHX", "-l0", "-x", missing.toString(), "127.0.0.1", "0", "qmail-smtpd");
-                Socket s = srv.connect()) {
+        try (ServerProcess srv = server(q, "-1", "-RHX", "-l0", "-B", "banner\r\n", "-x", missing.toString(), "127.0.0.1", "0",
+                "qmail-smtpd"); Socket s = srv.connect()) {
             s.getOutputStream().write("QUIT\r\n".getBytes());
-            assertThat(readAll(s)).isEqualTo("220 test.example ESMTP\r\n221 test.example\r\n");
+            assertThat(readAll(s)).isEqualTo("banner\r\n220 test.example ESMTP\r\n221 test.example\r\n");
         }
     }
 
