@@ -131,7 +131,14 @@ public final class Tcpserver {
             try {
                 acceptor.acceptOne();
             } catch (IOException e) {
+                // Out of descriptors and the like: give back the permit, pause, go on.
                 permits.release();
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
                 continue;
             }
             log.status(children.incrementAndGet(), o.limit());
