@@ -64,6 +64,23 @@ class StandaloneSmtpdTest {
     }
 
     @Test
+    void qmqpdAndQmtpdOnStdinStdout() throws Exception {
+        TestHome h = new TestHome(dir).control("rcpthosts", "test.example");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        String body = "3:hi\n,3:a@b,14:c@test.example,";
+        Cmd.Result qmqp = Cmd.run(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp, "-Dqmail.home=" + h.root,
+                "org.qmailj.smtpd.QmailQmqpd"), h.env(), null, (body.length() + ":" + body + ",").getBytes(), 60);
+        assertThat(qmqp.exit()).isZero();
+        assertThat(qmqp.out()).matches("\\d+:Kok \\d+ qp \\d+,");
+        Cmd.Result qmtp = Cmd.run(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp, "-Dqmail.home=" + h.root,
+                "org.qmailj.smtpd.QmailQmtpd"), h.env(), null, "4:\nhi\n,3:a@b,24:14:c@test.example,3:x@y,,".getBytes(), 60);
+        assertThat(qmtp.exit()).isZero();
+        assertThat(qmtp.out()).matches("\\d+:Kok \\d+ qp \\d+,66:Dsorry, that domain isn't in my list of allowed rcpthosts \\(#5.7.1\\),");
+        assertThat(h.queued()).hasSize(2);
+    }
+
+    @Test
     void endOfInputExitsOneAndQueuesNothing() throws Exception {
         TestHome h = new TestHome(dir);
         Cmd.Result r = run(h, h.env(), "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nDATA\r\nhalf a message\r\n");
