@@ -1,11 +1,12 @@
 #!/bin/bash
 # SMTP intake figure (issue 7): Postfix's smtp-source against tcpserver running qmail-smtpd
-# in-process, 5,000 messages of 2 KiB, at 20 and 200 concurrent sessions, first one message
-# per session, then -d (all of a session's messages over one connection). Prints accepted
-# messages per second, and tcpserver's peak RSS and thread count.
+# in-process, messages of 2 KiB, at 20 and 200 concurrent sessions: 5,000 messages with one
+# message per session, then 100 messages per session over one connection (-d; 2,000 and
+# 20,000 messages). Prints accepted messages per second, and tcpserver's peak RSS and
+# thread count.
 # The queue is $QMAILQUEUE if set, else QMAIL_HOME/bin/qmail-queue if the tree has one, else
 # a sink (sh + cat: it reads message and envelope and keeps nothing), which is what the
-# figure then measures. Usage: bench/smtpd.sh [MESSAGES]
+# figure then measures. Usage: bench/smtpd.sh [MESSAGES]  (MESSAGES: the one-per-session runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${1:-5000}
@@ -40,18 +41,18 @@ sample() { while kill -0 "$srv" 2>/dev/null; do
 echo 0 > "$work/threads"
 sample &
 
-run() { # sessions extra-flags label
+run() { # sessions messages extra-flags label
   local t0 t1
   t0=$(date +%s%N)
-  smtp-source -s "$1" -m "$messages" -l 2048 $2 -f bench@example.net -t rcpt@bench.example "127.0.0.1:$port"
+  smtp-source -s "$1" -m "$2" -l 2048 $3 -f bench@example.net -t rcpt@bench.example "127.0.0.1:$port"
   t1=$(date +%s%N)
-  awk -v n="$messages" -v ns=$((t1 - t0)) -v l="$3" 'BEGIN { printf "%-40s %8.0f msg/s (%d messages in %.2f s)\n", l, n / (ns / 1e9), n, ns / 1e9 }'
+  awk -v n="$2" -v ns=$((t1 - t0)) -v l="$4" 'BEGIN { printf "%-44s %6.0f msg/s (%d messages in %.2f s)\n", l, n / (ns / 1e9), n, ns / 1e9 }'
 }
 # Warm-up (JIT), not counted.
 smtp-source -s 20 -m 500 -l 2048 -f bench@example.net -t rcpt@bench.example "127.0.0.1:$port"
-run 20 "" "20 sessions, 1 message per session"
-run 200 "" "200 sessions, 1 message per session"
-run 20 "-d" "20 sessions, messages over one connection"
-run 200 "-d" "200 sessions, messages over one connection"
+run 20 "$messages" "" "20 sessions, 1 message per session"
+run 200 "$messages" "" "200 sessions, 1 message per session"
+run 20 2000 "-d" "20 sessions, 100 messages per session"
+run 200 20000 "-d" "200 sessions, 100 messages per session"
 awk '/^VmHWM:|^VmRSS:/ {printf "tcpserver %s %d MB\n", $1, $2 / 1024}' "/proc/$srv/status"
 echo "tcpserver peak threads: $(cat "$work/threads")"
