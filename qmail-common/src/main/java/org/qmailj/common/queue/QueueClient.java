@@ -22,6 +22,12 @@ public interface QueueClient {
         OutputStream message();
 
         /**
+         * qmail_qp: the pid of the queue program handling this message, which qmail-smtpd
+         * reports in "250 ok ... qp N"; 0 when no process of its own handles it.
+         */
+        default long qp() { return 0; }
+
+        /**
          * Sends the envelope and waits for the queue's answer. Nothing is queued unless the
          * result is {@link QueueResult#ok()}.
          */

@@ -1,0 +1,176 @@
+package org.qmailj.smtpd;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.control.ControlException;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueClients;
+import org.qmailj.common.queue.QueueResult;
+
+/**
+ * qmail-qmtpd(8): receives messages via QMTP, one after another on one connection. Each
+ * message is a netstring whose first byte says its newline convention (LF, or CR for CR LF,
+ * converted to LF), then the sender's netstring, then a netstring of recipient netstrings.
+ * The answer is one netstring per recipient, in order: the message's result
+ * ({@code Kok TIME qp QP} or the queue's D/Z text) for a recipient accepted, a D text for a
+ * domain not in rcpthosts or an address qmail cannot handle. rcpthosts, morercpthosts,
+ * RELAYCLIENT, databytes and DATABYTES work as in qmail-smtpd. A protocol error ends the
+ * connection (exit 100); the end of input ends it normally. Runs on one thread.
+ */
+public final class QmtpdSession {
+    static final String NO_GATEWAY = "Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)";
+    static final String BAD_RECIPIENT = "Dsorry, I can't handle that recipient (#5.1.3)";
+    static final String BAD_SENDER = "Dunacceptable sender (#5.1.7)";
+    static final String DATABYTES = "Dsorry, that message size exceeds my databytes limit (#5.3.4)";
+
+    private QmtpdSession() { }
+
+    public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
+        SmtpdControl control;
+        try {
+            control = SmtpdControl.load(home.control(), env);
+        } catch (ControlException | RuntimeException e) {
+            return 111;
+        }
+        wire.timeout(3600);
+        BufferedOutputStream out = new BufferedOutputStream(wire.out(), 4096);
+        LineInput in = new LineInput(wire.in(), out);
+        QueueClient queue = QueueClients.standard(home, env);
+        try {
+            while (true) {
+                // End of input before a new message is the normal end.
+                if (in.pos == in.lim && !in.fill()) return 0;
+                for (String reply : message(in, queue, control)) out.write(Netstring.encode(reply));
+            }
+        } catch (Netstring.BadNetstringException e) {
+            return 100;
+        } catch (EOFException e) {
+            return 0;
+        } catch (IOException e) {
+            return 111;
+        }
+    }
+
+    static List<String> message(LineInput in, QueueClient queue, SmtpdControl control) throws IOException {
+        long len = Netstring.length(in);
+        if (len == 0) throw new Netstring.BadNetstringException("empty message");
+        QueueClient.Session q;
+        try {
+            q = queue.open();
+        } catch (IOException e) {
+            throw new IOException("cannot start the queue", e);
+        }
+        try (q) {
+            long qp = q.qp();
+            int first = in.get();
+            len--;
+            boolean dos;
+            if (first == '\n') dos = false;
+            else if (first == '\r') dos = true;
+            else throw new Netstring.BadNetstringException("bad newline convention");
+            OutputStream message = q.message();
+            message.write(ReceivedLine.of("QMTP", control.peer(), Optional.empty(), Instant.now()));
+            DatabytesLimit limit = new DatabytesLimit(message, control.databytes());
+            if (dos) {
+                OutputStream o = new BufferedOutputStream(limit, 8192);
+                while (len > 0) {
+                    int ch = in.get();
+                    len--;
+                    while (ch == '\r' && len > 0) {
+                        ch = in.get();
+                        len--;
+                        if (ch == '\n') break;
+                        o.write('\r');
+                    }
+                    o.write(ch);
+                }
+                o.flush();
+            } else {
+                Netstring.copy(in, len, limit);
+            }
+            Netstring.comma(in);
+
+            // The sender.
+            long slen = Netstring.length(in);
+            ByteArrayOutputStream sb = new ByteArrayOutputStream();
+            boolean senderOk = slen < 1000;
+            for (long i = 0; i < slen; i++) {
+                int ch = in.get();
+                if (ch == 0) senderOk = false;
+                if (senderOk) sb.write(ch);
+            }
+            Netstring.comma(in);
+
+            // The recipients, each judged on its own.
+            List<Character> failures = new ArrayList<>();
+            List<String> rcpts = new ArrayList<>();
+            String relay = control.relayclient().orElse(null);
+            long biglen = Netstring.length(in);
+            while (biglen > 0) {
+                long rlen = 0;
+                int digits = 0;
+                while (true) {
+                    if (biglen == 0) throw new Netstring.BadNetstringException("recipient beyond the list");
+                    int ch = in.get();
+                    biglen--;
+                    if (ch == ':') break;
+                    if (ch < '0' || ch > '9' || ++digits > 10) throw new Netstring.BadNetstringException("bad length");
+                    rlen = rlen * 10 + (ch - '0');
+                }
+                if (digits == 0 || rlen >= biglen) throw new Netstring.BadNetstringException("recipient beyond the list");
+                char failure = 0;
+                if (rlen + (relay == null ? 0 : relay.length()) >= 1000) {
+                    failure = 'L';
+                    for (long i = 0; i < rlen; i++) in.get();
+                } else {
+                    ByteArrayOutputStream rb = new ByteArrayOutputStream();
+                    for (long i = 0; i < rlen; i++) {
+                        int ch = in.get();
+                        if (ch == 0) failure = 'N';
+                        rb.write(ch);
+                    }
+                    String addr = rb.toString(StandardCharsets.ISO_8859_1);
+                    if (relay != null) addr = addr + relay;
+                    else if (!control.rcptHosts().allows(addr)) failure = failure == 0 ? 'D' : failure;
+                    if (failure == 0) rcpts.add(addr);
+                }
+                failures.add(failure);
+                biglen -= rlen + 1;
+                Netstring.comma(in);
+            }
+            Netstring.comma(in);
+
+            String result;
+            if (!senderOk) {
+                result = BAD_SENDER;
+            } else if (limit.exceeded()) {
+                result = DATABYTES;
+            } else if (rcpts.isEmpty()) {
+                result = "";
+            } else {
+                QueueResult r = q.commit(new Envelope(sb.toString(StandardCharsets.ISO_8859_1), rcpts));
+                result = r.ok() ? "Kok " + Instant.now().getEpochSecond() + " qp " + qp : r.report();
+            }
+            List<String> replies = new ArrayList<>();
+            for (char f : failures) {
+                replies.add(switch (f) {
+                    case 0 -> result;
+                    case 'D' -> NO_GATEWAY;
+                    default -> BAD_RECIPIENT;
+                });
+            }
+            return replies;
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package org.qmailj.smtpd;
+
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.control.ControlException;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueClients;
+import org.qmailj.common.queue.QueueResult;
+
+/**
+ * One SMTP session of qmail-smtpd(8), from the greeting to QUIT or the end of the
+ * connection. Runs on one thread: tcpserver's per-connection virtual thread, or the main
+ * thread of the standalone program. Its state is qmail's: {@code seenmail}, the sender,
+ * whether it is in badmailfrom, the recipients so far and the HELO name.
+ *
+ * <p>The exit value follows qmail-smtpd: 0 after QUIT, 1 for every other end (end of input,
+ * timeout, bare LF, unreadable controls).
+ */
+public final class SmtpdSession {
+    static final int MAXHOPS = 100;
+    /** qmail has no limit; a longer command line is answered as qmail under softlimit would be. */
+    static final int MAX_COMMAND_LINE = 64 * 1024;
+    /** Likewise for the recipients of one message, which qmail keeps in memory. */
+    static final long MAX_RECIPIENT_BYTES = 16L << 20;
+
+    private final SmtpdControl control;
+    private final QueueClient queue;
+    private final Predicate<byte[]> ipme;
+    private final Wire wire;
+    private final BufferedOutputStream out;
+    private final LineInput in;
+
+    private boolean seenmail;
+    private boolean flagbarf;
+    private String mailfrom = "";
+    private final List<String> rcptto = new ArrayList<>();
+    private long rcptBytes;
+    private Optional<String> fakehelo = Optional.empty();
+
+    SmtpdSession(SmtpdControl control, QueueClient queue, Predicate<byte[]> ipme, Wire wire) {
+        this.control = control;
+        this.queue = queue;
+        this.ipme = ipme;
+        this.wire = wire;
+        this.out = new BufferedOutputStream(wire.out(), 512);
+        this.in = new LineInput(wire.in(), out);
+        dohelo(control.peer().remotehost());
+    }
+
+    /**
+     * Runs a whole session for {@code env} (the connection's environment, as tcpserver sets
+     * it) on {@code wire}, queueing through {@link QueueClients#standard}.
+     *
+     * @return the exit code qmail-smtpd would have
+     */
+    public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
+        SmtpdControl control;
+        try {
+            control = SmtpdControl.load(home.control(), env);
+        } catch (ControlException | RuntimeException e) {
+            return dieWith(wire, Replies.DIE_CONTROL);
+        }
+        IpMe ipme;
+        try {
+            ipme = IpMe.get();
+        } catch (SocketException e) {
+            return dieWith(wire, Replies.DIE_IPME);
+        }
+        wire.timeout(control.timeoutSeconds());
+        return new SmtpdSession(control, QueueClients.standard(home, env), ipme, wire).run();
+    }
+
+    private static int dieWith(Wire wire, SmtpReply reply) {
+        try {
+            wire.out().write(reply.wire());
+            wire.out().flush();
+        } catch (IOException e) {
+            // the client is gone
+        }
+        return 1;
+    }
+
+    /** The greeting, then commands until QUIT or the end. */
+    int run() {
+        try {
+            reply(Replies.greeting(control.greeting()));
+            while (true) {
+                String line = in.readLine(MAX_COMMAND_LINE);
+                int sp = line.indexOf(' ');
+                String word = sp < 0 ? line : line.substring(0, sp);
+                int a = sp < 0 ? line.length() : sp;
+                while (a < line.length() && line.charAt(a) == ' ') a++;
+                Verb verb = Verb.of(word);
+                reply(verb.handler.handle(this, line.substring(a)));
+                if (verb.flush) out.flush();
+                if (verb == Verb.QUIT) return 0;
+            }
+        } catch (EOFException e) {
+            return 1;
+        } catch (SocketTimeoutException e) {
+            return die(Replies.DIE_ALARM);
+        } catch (DataDecoder.StrayNewlineException e) {
+            return die(Replies.STRAYNEWLINE);
+        } catch (OverLimitException e) {
+            return die(Replies.DIE_NOMEM);
+        } catch (IOException e) {
+            return 1;
+        }
+    }
+
+    private int die(SmtpReply reply) {
+        try {
+            reply(reply);
+            out.flush();
+        } catch (IOException e) {
+            // the client is gone
+        }
+        return 1;
+    }
+
+    private void reply(SmtpReply reply) throws IOException {
+        out.write(reply.wire());
+    }
+
+    private void dohelo(String arg) {
+        fakehelo = arg.equalsIgnoreCase(control.peer().remotehost()) && asciiOnlyCaseDiff(arg)
+                ? Optional.empty() : Optional.of(arg);
+    }
+
+    /** case_diffs folds ASCII letters only; equalsIgnoreCase folds more, so check the rest. */
+    private boolean asciiOnlyCaseDiff(String arg) {
+        String host = control.peer().remotehost();
+        for (int i = 0; i < arg.length(); i++) {
+            char x = arg.charAt(i);
+            char y = host.charAt(i);
+            if (x >= 'A' && x <= 'Z') x += 32;
+            if (y >= 'A' && y <= 'Z') y += 32;
+            if (x != y) return false;
+        }
+        return true;
+    }
+
+    SmtpReply helo(String arg) {
+        seenmail = false;
+        dohelo(arg);
+        return Replies.helo(control.greeting());
+    }
+
+    SmtpReply ehlo(String arg) {
+        seenmail = false;
+        dohelo(arg);
+        return Replies.ehlo(control.greeting());
+    }
+
+    SmtpReply rset(String arg) {
+        seenmail = false;
+        return Replies.FLUSHED;
+    }
+
+    SmtpReply quit(String arg) {
+        return Replies.quit(control.greeting());
+    }
+
+    SmtpReply mail(String arg) {
+        Optional<String> addr = AddrParse.parse(arg, control.localiphost(), ipme);
+        if (addr.isEmpty()) return Replies.ERR_SYNTAX;
+        flagbarf = badmailfrom(addr.get());
+        seenmail = true;
+        rcptto.clear();
+        rcptBytes = 0;
+        mailfrom = addr.get();
+        return Replies.OK;
+    }
+
+    private boolean badmailfrom(String addr) {
+        if (control.badmailfrom().isEmpty()) return false;
+        if (control.badmailfrom().get().contains(addr)) return true;
+        int at = addr.lastIndexOf('@');
+        return at >= 0 && control.badmailfrom().get().contains(addr.substring(at));
+    }
+
+    SmtpReply rcpt(String arg) throws OverLimitException {
+        if (!seenmail) return Replies.ERR_WANTMAIL;
+        Optional<String> parsed = AddrParse.parse(arg, control.localiphost(), ipme);
+        if (parsed.isEmpty()) return Replies.ERR_SYNTAX;
+        if (flagbarf) return Replies.ERR_BMF;
+        String addr = parsed.get();
+        if (control.relayclient().isPresent()) {
+            addr = addr + control.relayclient().get();
+        } else if (!control.rcptHosts().allows(addr)) {
+            return Replies.ERR_NOGATEWAY;
+        }
+        rcptBytes += addr.length() + 2;
+        if (rcptBytes > MAX_RECIPIENT_BYTES) throw new OverLimitException("too many recipients");
+        rcptto.add(addr);
+        return Replies.OK;
+    }
+
+    /**
+     * DATA: 354, then the message through the filter chain (decoder, hop counter, databytes)
+     * into the queue behind qmail's Received line; the envelope is given only when the
+     * message may be queued, so a refused or broken message leaves nothing in the queue.
+     */
+    SmtpReply data(String arg) throws IOException {
+        if (!seenmail) return Replies.ERR_WANTMAIL;
+        if (rcptto.isEmpty()) return Replies.ERR_WANTRCPT;
+        seenmail = false;
+        QueueClient.Session q;
+        try {
+            q = queue.open();
+        } catch (IOException e) {
+            return Replies.ERR_QQT;
+        }
+        try (q) {
+            long qp = q.qp();
+            reply(Replies.GO_AHEAD);
+            OutputStream message = q.message();
+            message.write(ReceivedLine.of("SMTP", control.peer(), fakehelo, Instant.now()));
+            DatabytesLimit limit = new DatabytesLimit(message, control.databytes());
+            HopCounter hops = new HopCounter(limit);
+            new DataDecoder(in).transferTo(hops);
+            if (hops.hops() >= MAXHOPS) return Replies.TOO_MANY_HOPS;
+            if (limit.exceeded()) return Replies.DATABYTES;
+            QueueResult r = q.commit(new Envelope(mailfrom, rcptto));
+            if (r.ok()) return Replies.accepted(Instant.now().getEpochSecond(), qp);
+            return Replies.queueRefused(r);
+        }
+    }
+}
