@@ -49,7 +49,8 @@ public final class QmailSend {
     private QmailSend() {}
 
     public static void main(String[] args) {
-        Privileges.dropAsStarted();
+        // The inherited descriptors are reopened first: after setuid the kernel makes the
+        // process non-dumpable and /proc/self/fd unreadable to the new uid.
         Wiring w;
         try {
             w = fromDescriptors();
@@ -57,6 +58,7 @@ public final class QmailSend {
             Exit.now(Exit.SOFT);
             return;
         }
+        Privileges.dropAsStarted();
         QmailHome home = QmailHome.current();
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         installSignals(events);

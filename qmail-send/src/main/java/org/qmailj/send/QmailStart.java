@@ -42,6 +42,7 @@ public final class QmailStart {
             start(args);
         } catch (IOException e) {
             // qmail-start prints nothing, even on failure
+            if (System.getenv("QMAILJ_DEBUG") != null) e.printStackTrace();
         }
         Exit.now(Exit.SOFT);
     }

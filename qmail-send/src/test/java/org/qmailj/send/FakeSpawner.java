@@ -39,6 +39,7 @@ final class FakeSpawner {
     }
 
     public static void main(String[] args) throws IOException {
+        org.qmailj.common.Privileges.dropAsStarted(); // as qmail-rspawn does; lspawn gets no ids
         SpawnProtocol p = args[3].equals("1") ? SpawnProtocol.wide(Integer.parseInt(args[2])) : SpawnProtocol.classic(Integer.parseInt(args[2]));
         new FakeSpawner(Path.of(args[0]), Path.of(args[1]), p, Integer.parseInt(args[4]))
                 .serve(new BufferedInputStream(System.in), new FileOutputStream(FileDescriptor.out));
