@@ -141,12 +141,16 @@ final class Scheduler {
                 todo.wake();
             }
             case Event.Hangup h -> controls.reread();
-            case Event.Terminate t -> exiting = true;
+            case Event.Terminate t -> {
+                exiting = true;
+                todo.requestStop();
+            }
         }
     }
 
     private void dying() {
         exiting = true;
+        todo.requestStop();
         exitCode = 111;
     }
 

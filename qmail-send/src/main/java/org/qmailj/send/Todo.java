@@ -68,10 +68,15 @@ final class Todo {
         pull();
     }
 
-    /** Stops after the message in hand; waits up to a minute for that. */
-    void stop() {
+    /** Asks the thread to stop after the message in hand, without waiting. */
+    void requestStop() {
         stopped = true;
         pull();
+    }
+
+    /** Stops after the message in hand; waits up to a minute for that. */
+    void stop() {
+        requestStop();
         if (thread != null) {
             try {
                 thread.join(60_000);

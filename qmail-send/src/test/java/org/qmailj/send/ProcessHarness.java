@@ -45,10 +45,11 @@ final class ProcessHarness {
     }
 
     /** Runs qmail-start ./Maildir/ with its output appended to the log file. */
-    ProcessHarness start() throws IOException {
+    ProcessHarness start(String... logger) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "-Dqmail.home=" + tq.home, "org.qmailj.send.QmailStart", "./Maildir/");
+        pb.command().addAll(List.of(logger));
         pb.environment().put("QMAIL_HOME", tq.home.toString());
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(tq.home.resolve("stderr").toFile()));

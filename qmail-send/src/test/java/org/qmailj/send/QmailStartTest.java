@@ -39,6 +39,30 @@ class QmailStartTest {
     }
 
     @Test
+    void activityRecordGoesThroughTheLogger() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        Path out = home.resolve("logger.out");
+        ProcessHarness h = new ProcessHarness(tq).start("sh", "-c", "exec cat > " + out);
+        h.await("status line via the logger", () -> {
+            try {
+                return java.nio.file.Files.exists(out) && java.nio.file.Files.readString(out).contains("status: local 0/10 remote 0/20\n");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, 60);
+        assertThat(h.logText()).isEmpty();
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+        h.await("exiting via the logger", () -> {
+            try {
+                return java.nio.file.Files.readString(out).endsWith("status: exiting\n");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, 30);
+    }
+
+    @Test
     void secondQmailSendCannotStart() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         ProcessHarness h = new ProcessHarness(tq).start();
