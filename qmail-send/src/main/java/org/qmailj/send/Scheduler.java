@@ -157,7 +157,8 @@ final class Scheduler {
     String status() {
         Deliveries l = deliveries.get(Channel.LOCAL);
         Deliveries r = deliveries.get(Channel.REMOTE);
-        return QmailLog.status(l.used(), controls.get().concurrencylocal(), r.used(), controls.get().concurrencyremote());
+        // The limits as in force: the control files, capped by what each spawner announced.
+        return QmailLog.status(l.used(), l.limit, r.used(), r.limit);
     }
 
     // ---- state rebuild (INTERNALS.md: messages in S5 are found through info/) ----

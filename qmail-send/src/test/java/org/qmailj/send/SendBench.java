@@ -116,6 +116,12 @@ public final class SendBench {
         Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
         List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
         p.waitFor();
-        return lines.stream().filter(l -> l.contains("used")).findFirst().orElse(String.join(" | ", lines)).trim();
+        // Serial GC: one line per generation, "total NK, used MK".
+        long used = 0;
+        for (String l : lines) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(l);
+            if (m.find()) used += Long.parseLong(m.group(1));
+        }
+        return used > 0 ? used + " kB used (all generations)" : String.join(" | ", lines);
     }
 }
