@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 
 /**
  * A stand-in for qmail-lspawn / qmail-rspawn speaking the spawn protocol. Recipients whose
- * local part starts with {@code fail} fail permanently, {@code defer} temporarily; any other
+ * local part starts with {@code fail} fail permanently, {@code defer} temporarily, {@code slow} succeed after 1.5 s; any other
  * delivery appends {@code recipient message-id sender} to the deliveries file, as a
  * Maildir delivery would leave a file, and reports success. With {@code hold > 0} it keeps
  * its reports until that many deliveries are outstanding (to prove concurrency).
@@ -88,6 +88,13 @@ final class FakeSpawner {
         String box = dash >= 0 ? local.substring(dash + 1) : local;
         if (box.startsWith("fail")) return "DSorry, no mailbox here by that name. (#5.1.1)\n";
         if (box.startsWith("defer")) return "ZSorry, I couldn't find a mailbox. (#4.2.1)\n";
+        if (box.startsWith("slow")) {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         byte[] mess = Files.readAllBytes(queue.resolve("mess").resolve(c.path()));
         String text = new String(mess, StandardCharsets.ISO_8859_1);
         String id = "none";
