@@ -75,6 +75,7 @@ final class FakeSpawner {
     private void answer(SpawnProtocol.Command c, OutputStream out) throws IOException {
         String r = report(c);
         synchronized (out) {
+            if (c.recipient().startsWith("ghost")) out.write(protocol.report(c.delnum() + 100, "Kboo\n"));
             out.write(protocol.report(c.delnum(), r));
             out.flush();
         }
@@ -88,6 +89,7 @@ final class FakeSpawner {
         String box = dash >= 0 ? local.substring(dash + 1) : local;
         if (box.startsWith("fail")) return "DSorry, no mailbox here by that name. (#5.1.1)\n";
         if (box.startsWith("defer")) return "ZSorry, I couldn't find a mailbox. (#4.2.1)\n";
+        if (box.startsWith("mangle")) return "Xwhat?";
         if (box.startsWith("slow")) {
             try {
                 Thread.sleep(1500);

@@ -183,6 +183,19 @@ class SchedulingTest {
     }
 
     @Test
+    void mangledAndOutOfRangeReports() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        try (SendHarness h = new SendHarness(tq).start()) {
+            long n = tq.inject("m@x", "s@domain", "mangleme");
+            h.awaitLog("delivery 1: report mangled, will defer", 20);
+            long m = tq.inject("g@x", "s@domain", "ghost");
+            h.awaitLog("end msg " + m, 20);
+            assertThat(h.logLines()).contains("warning: internal error: delivery report out of range", "delivery 2: success: did_1+0+0/");
+            assertThat(tq.q.local(n)).exists();
+        }
+    }
+
+    @Test
     void markingIsInPlace() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         try (SendHarness h = new SendHarness(tq).start()) {
