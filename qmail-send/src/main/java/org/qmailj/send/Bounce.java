@@ -68,7 +68,9 @@ final class Bounce {
             String bounceSender = sender.isEmpty() ? "#@[]" : "";
             String bounceRecip = sender.isEmpty() ? ctl.doublebounce() : sender;
             QueueResult result;
+            long qp;
             try (QueueClient.Session s = client.open()) {
+                qp = s.qp();
                 OutputStream out = s.message();
                 out.write(head(ctl, bounceRecip, sender, now).getBytes(StandardCharsets.ISO_8859_1));
                 out.write(bounce);
@@ -85,7 +87,7 @@ final class Bounce {
                 log.line(QmailLog.troubleInjecting());
                 return false;
             }
-            log.line(QmailLog.bounceMsg(id, 0));
+            log.line(QmailLog.bounceMsg(id, qp));
         }
         try {
             Files.deleteIfExists(queue.bounce(id));

@@ -66,7 +66,7 @@ class DeliverWalkthroughTest {
                     "status: local 1/10 remote 0/20",
                     "delivery 1: failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/",
                     "status: local 0/10 remote 0/20",
-                    "bounce msg " + n + " qp 0",
+                    "bounce msg " + n + " qp 20357",
                     "end msg " + n,
                     "new msg " + m,
                     "info msg " + m + ": bytes " + mbytes + " from <> qp 20357 uid 666",

@@ -91,6 +91,7 @@ final class SendHarness implements AutoCloseable {
                 tq.inject(m.toByteArray(), e.sender(), e.recipients(), 666, 20357);
                 return QueueResult.ofExit(0);
             }
+            @Override public long qp() { return 20357; }
             @Override public void close() { }
         };
     }

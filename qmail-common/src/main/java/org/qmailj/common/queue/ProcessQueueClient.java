@@ -145,6 +145,9 @@ public final class ProcessQueueClient implements QueueClient {
         public OutputStream message() { return message; }
 
         @Override
+        public long qp() { return pid; }
+
+        @Override
         public QueueResult commit(Envelope env) throws IOException {
             // A program that stops reading early has said no; its exit code tells why.
             quietly(message::close);

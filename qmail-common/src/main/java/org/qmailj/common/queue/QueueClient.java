@@ -27,6 +27,14 @@ public interface QueueClient {
          */
         QueueResult commit(Envelope envelope) throws IOException;
 
+        /**
+         * qmail's qmail_qp: the pid of the qmail-queue that takes this message (qmail-send
+         * logs it in "bounce msg N qp Q"); 0 when the client has no such process.
+         */
+        default long qp() {
+            return 0;
+        }
+
         /** Abandons the message if it was not committed; nothing is queued. */
         @Override
         void close();
