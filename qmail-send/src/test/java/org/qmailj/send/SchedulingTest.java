@@ -196,6 +196,28 @@ class SchedulingTest {
     }
 
     @Test
+    void bounceInjectionFailureIsRetriedLater() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        try (SendHarness h = new SendHarness(tq).start()) {
+            h.refuseBounces = true;
+            long n = tq.inject("b@x", "s@domain", "failhere");
+            h.awaitLog("warning: trouble injecting bounce message, will try later", 20);
+            assertThat(tq.q.bounce(n)).exists();
+            assertThat(tq.q.info(n)).exists();
+            assertThat(h.logLines()).doesNotContain("end msg " + n);
+            h.refuseBounces = false;
+            h.events.add(new Event.Alarm()); // the done queue retries after 123 s; ALRM does not hurry it
+            Thread.sleep(300);
+            assertThat(h.logLines()).doesNotContain("end msg " + n);
+        }
+        // A restart finds it in the done state and injects the bounce at once.
+        try (SendHarness h = new SendHarness(tq).start()) {
+            h.awaitLog("end msg " + n, 20);
+            assertThat(h.logLines()).contains("bounce msg " + n + " qp 20357");
+        }
+    }
+
+    @Test
     void markingIsInPlace() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         try (SendHarness h = new SendHarness(tq).start()) {

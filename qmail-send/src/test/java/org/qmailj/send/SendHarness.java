@@ -35,6 +35,8 @@ final class SendHarness implements AutoCloseable {
     final List<Injected> injected = new ArrayList<>();
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
     private CompletableFuture<Integer> exit;
+    /** While true, the queue refuses bounces (as a full disk would). */
+    volatile boolean refuseBounces;
 
     record Injected(String message, Envelope envelope) {}
 
@@ -85,6 +87,7 @@ final class SendHarness implements AutoCloseable {
             final ByteArrayOutputStream m = new ByteArrayOutputStream();
             @Override public OutputStream message() { return m; }
             @Override public QueueResult commit(Envelope e) throws IOException {
+                if (refuseBounces) return QueueResult.ofExit(53);
                 synchronized (injected) {
                     injected.add(new Injected(m.toString(StandardCharsets.ISO_8859_1), e));
                 }
