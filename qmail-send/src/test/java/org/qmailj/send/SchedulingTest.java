@@ -198,9 +198,10 @@ class SchedulingTest {
     @Test
     void bounceInjectionFailureIsRetriedLater() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
+        long n;
         try (SendHarness h = new SendHarness(tq).start()) {
             h.refuseBounces = true;
-            long n = tq.inject("b@x", "s@domain", "failhere");
+            n = tq.inject("b@x", "s@domain", "failhere");
             h.awaitLog("warning: trouble injecting bounce message, will try later", 20);
             assertThat(tq.q.bounce(n)).exists();
             assertThat(tq.q.info(n)).exists();
