@@ -12,8 +12,8 @@ import org.qmailj.common.queue.QueueLayout;
 /**
  * The cleanups of INTERNALS.md section 6: a message in state S2 or S3 (mess/N, maybe intd/N,
  * but neither todo/N nor info/N) whose mess/N is more than 36 hours old is left over from a
- * crash, and qmail-clean removes intd/N and mess/N; likewise an intd/N older than 36 hours
- * without todo/N. (qmail-clean itself removes stale pid/ files.) Runs shortly after start
+ * crash, and qmail-clean removes intd/N and mess/N. (intd/ itself is qmailq's, mode 0700,
+ * so qmail-send does not list it; qmail-clean removes stale pid/ files.) Runs shortly after start
  * and then every {@link #SLEEP_CLEANUP} seconds, on its own daemon thread; it only reads the
  * queue and talks to qmail-clean, so it shares no state with the scheduler.
  */
@@ -54,11 +54,6 @@ final class Cleanup {
             } catch (IOException e) {
                 log.line(QmailLog.unableToOpendir("mess/" + i));
             }
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.dir("intd"))) {
-            for (Path p : ds) removed += consider(p, now);
-        } catch (IOException e) {
-            log.line(QmailLog.unableToOpendir("intd"));
         }
         return removed;
     }

@@ -174,7 +174,12 @@ final class Todo {
         ids.sort(null);
         for (long id : ids) {
             if (stopped) return;
-            if (preprocess(id)) events.add(new Event.Preprocessed(id));
+            try {
+                if (preprocess(id)) events.add(new Event.Preprocessed(id));
+            } catch (RuntimeException e) {
+                // A bug must not end preprocessing for good: the message is tried at the next scan.
+                log.line(QmailLog.trouble("reading", "todo/" + id));
+            }
         }
     }
 
