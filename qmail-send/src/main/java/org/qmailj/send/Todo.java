@@ -280,7 +280,7 @@ final class Todo {
                 log.line(QmailLog.trouble("writing to", name(dir, id)));
                 return false;
             }
-            ch.force(true);
+            ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
         } catch (IOException e) {
             log.line(QmailLog.trouble("fsyncing", name(dir, id)));
             return false;
