@@ -34,6 +34,7 @@ import org.qmailj.common.sys.SysException;
  */
 public final class QmailStart {
     private static final int BASE = 1000;
+    private static final String SETPRIV = "/usr/bin/setpriv";
 
     private QmailStart() {}
 
@@ -65,8 +66,20 @@ public final class QmailStart {
         // The logger reads qmail-send's activity record; without one it goes to our stdout.
         int logFd = 1;
         if (args.length >= 2) {
-            List<String> argv = List.of(args).subList(1, args.length);
-            spawn(which(argv.getFirst(), env), argv, as(env, ids, "qmaill"), log.read(), 1);
+            List<String> argv = new ArrayList<>(List.of(args).subList(1, args.length));
+            String path = which(argv.getFirst(), env);
+            if (ids != null && Files.isExecutable(Path.of(SETPRIV))) {
+                // Any program may be the logger (splogger, multilog, logger(1)); setpriv drops it
+                // to qmaill whether or not it knows QMAILJ_UID.
+                int uid = ids.uid("qmaill");
+                int gid = ids.userGid("qmaill");
+                argv.set(0, path);
+                argv.addAll(0, List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--groups=" + gid, "--"));
+                path = SETPRIV;
+                spawn(path, argv, env, log.read(), 1);
+            } else {
+                spawn(path, argv, as(env, ids, "qmaill"), log.read(), 1);
+            }
             logFd = log.write();
         }
         List<String> lspawn = new ArrayList<>(List.of("qmail-lspawn"));

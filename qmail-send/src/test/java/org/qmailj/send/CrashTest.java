@@ -20,6 +20,18 @@ import org.qmailj.common.sys.Proc;
  * more messages ({@code -Dcrash.messages=500}).
  */
 class CrashTest {
+    private final java.util.List<ProcessHarness> harnesses = new java.util.ArrayList<>();
+
+    private ProcessHarness track(ProcessHarness h) {
+        harnesses.add(h);
+        return h;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void killLeftovers() {
+        harnesses.forEach(ProcessHarness::destroy);
+    }
+
     @TempDir Path home;
 
     @Test
@@ -41,7 +53,7 @@ class CrashTest {
                 if (injected % 3 == 0) tq.inject(id, "s@domain", "u" + injected, "r" + injected + "@remote.example");
                 else tq.inject(id, "s@domain", "u" + injected);
             }
-            ProcessHarness h = new ProcessHarness(tq).start();
+            ProcessHarness h = track(new ProcessHarness(tq)).start();
             int before = h.delivered().size();
             int target = before + 1 + rnd.nextInt(Math.max(1, share));
             h.await("some deliveries", () -> quietSize(h) >= target || h.logLines().contains("status: local 0/20 remote 0/20") && quietSize(h) > before, 120);
@@ -70,7 +82,7 @@ class CrashTest {
             tq.inject(id, "s@domain", "u" + injected);
         }
         // Final run: everything drains.
-        ProcessHarness h = new ProcessHarness(tq).start();
+        ProcessHarness h = track(new ProcessHarness(tq)).start();
         h.await("all delivered (seed " + seed + ")", () -> {
             try {
                 return h.deliveredIds().containsAll(ids) && noQueuedWork(tq);

@@ -76,6 +76,14 @@ final class ProcessHarness {
         return start.exitValue();
     }
 
+    /** Kills qmail-send and its helpers if still there (a failed test must not leave them). */
+    void destroy() {
+        if (start == null) return;
+        List<ProcessHandle> kids = start.toHandle().descendants().toList();
+        start.destroyForcibly();
+        kids.forEach(ProcessHandle::destroyForcibly);
+    }
+
     void kill9() {
         start.destroyForcibly();
     }
