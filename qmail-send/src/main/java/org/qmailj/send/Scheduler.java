@@ -355,11 +355,11 @@ final class Scheduler {
     private void runDone(long now) {
         while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) {
             long id = doneq.pop().id();
-            todo.gate.lock();
+            todo.gate.writeLock().lock();
             try {
                 messdone(id, now);
             } finally {
-                todo.gate.unlock();
+                todo.gate.writeLock().unlock();
             }
         }
     }

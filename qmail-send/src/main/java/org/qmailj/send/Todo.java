@@ -31,7 +31,8 @@ import org.qmailj.common.sys.SysException;
  * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
  * {@link Event.Preprocessed} to the scheduler.
  *
- * <p>Runs on its own platform thread, so a burst of injections never holds up the
+ * <p>Runs on its own platform thread (which hands each message to one of {@link #WORKERS}
+ * preprocessing threads, so their fsyncs overlap), so a burst of injections never holds up the
  * deliveries of messages already preprocessed. It wakes on lock/trigger (opened for reading
  * non-blocking and reopened before each scan, as qmail-send does; a write descriptor is kept
  * so the fifo never reports hang-up), and rescans every {@link #SLEEP_TODO} seconds anyway.
@@ -172,30 +173,50 @@ final class Todo {
             return;
         }
         ids.sort(null);
-        for (long id : ids) {
-            if (stopped) return;
+        // Several messages at once: their fsyncs overlap. Each message's own lines stay in
+        // order; lines of different messages may interleave, as qmailanalog allows.
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>(ids.size());
+        for (long id : ids) running.add(workers.submit(() -> one(id)));
+        for (java.util.concurrent.Future<?> f : running) {
             try {
-                if (preprocess(id)) events.add(new Event.Preprocessed(id));
-            } catch (RuntimeException e) {
-                // A bug must not end preprocessing for good: the message is tried at the next scan.
-                log.line(QmailLog.trouble("reading", "todo/" + id));
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // one() catches what it can; nothing else to do here
             }
         }
     }
 
+    private void one(long id) {
+        if (stopped) return;
+        try {
+            if (preprocess(id)) events.add(new Event.Preprocessed(id));
+        } catch (RuntimeException e) {
+            // A bug must not end preprocessing for good: the message is tried at the next scan.
+            log.line(QmailLog.trouble("reading", "todo/" + id));
+        }
+    }
+
     /**
-     * Held while a message is preprocessed, and by the scheduler while it finishes one, so
+     * Held (shared) while a message is preprocessed, and (exclusive) by the scheduler while it finishes one, so
      * that a bounce's "new msg" line follows its parent's "end msg" line as in qmail's log.
      */
-    final java.util.concurrent.locks.ReentrantLock gate = new java.util.concurrent.locks.ReentrantLock();
+    final java.util.concurrent.locks.ReentrantReadWriteLock gate = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    /** How many messages are preprocessed at once. */
+    static final int WORKERS = 4;
+    private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
+            Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
     /** todo_do: true when the message reached state S5. */
     boolean preprocess(long id) {
-        gate.lock();
+        gate.readLock().lock();
         try {
             return preprocessLocked(id);
         } finally {
-            gate.unlock();
+            gate.readLock().unlock();
         }
     }
 

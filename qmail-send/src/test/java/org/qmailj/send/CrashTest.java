@@ -82,7 +82,12 @@ class CrashTest {
             tq.inject(id, "s@domain", "u" + injected);
         }
         // Final run: everything drains.
-        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        ProcessHarness h = track(new ProcessHarness(tq));
+        int mark = h.logLines().size();
+        h.start();
+        // qmail-send handles TERM once it is up (its first status line); before, TERM kills it.
+        h.await("qmail-send up", () -> h.logLines().subList(Math.min(mark, h.logLines().size()), h.logLines().size()).stream()
+                .anyMatch(l -> l.startsWith("status: local")), 120);
         h.await("all delivered (seed " + seed + ")", () -> {
             try {
                 return h.deliveredIds().containsAll(ids) && noQueuedWork(tq);

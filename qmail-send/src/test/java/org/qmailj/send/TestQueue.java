@@ -76,6 +76,16 @@ final class TestQueue {
 
     /** Every file left under the queue's message directories. */
     List<Path> leftovers() throws IOException {
+        while (true) {
+            try {
+                return walk();
+            } catch (java.io.UncheckedIOException e) {
+                // a file went away during the walk (qmail-send is at work): look again
+            }
+        }
+    }
+
+    private List<Path> walk() throws IOException {
         List<Path> out = new ArrayList<>();
         for (String d : new String[] {"mess", "info", "local", "remote", "todo", "intd", "bounce"}) {
             try (Stream<Path> s = Files.walk(q.dir(d))) {
