@@ -62,4 +62,43 @@ public final class QmailLog {
     public static String alert(String what) { return "alert: " + what + "\n"; }
 
     public static String warning(String what) { return "warning: " + what + "\n"; }
+
+    // The alerts and warnings of qmail-log(5), with netqmail's wording. File names are the
+    // queue-relative names qmail prints (todo/457, mess/20/457, ...).
+
+    public static String cannotStart(String why) { return alert("cannot start: " + why); }
+
+    public static String cannotStartNoSpawn() { return cannotStart("hath the daemon spawn no fire?"); }
+
+    public static String lostSpawn() { return alert("oh no! lost spawn connection! dying..."); }
+
+    public static String lostClean() { return alert("oh no! lost qmail-clean connection! dying..."); }
+
+    public static String unableToReread() { return alert("unable to reread controls: unable to read controls"); }
+
+    public static String unableToAppendBounce() { return alert("unable to append to bounce message; HELP! sleeping..."); }
+
+    public static String cleanFailed(String name) { return warning("qmail-clean unable to clean up " + name); }
+
+    public static String troubleMarking(String file) { return warning("trouble marking " + file + "; message will be delivered twice!"); }
+
+    /** {@code warning: unable to VERB FILE; will try again later} (stat, unlink, open, create). */
+    public static String unableTo(String verb, String file) { return warning("unable to " + verb + " " + file + "; will try again later"); }
+
+    /** {@code warning: trouble WHAT FILE; will try again later} (opening, reading, writing to, fsyncing). */
+    public static String trouble(String what, String file) { return warning("trouble " + what + " " + file + "; will try again later"); }
+
+    public static String unknownRecord(String file) { return warning("unknown record type in " + file); }
+
+    public static String unableToUtime(String file) { return warning("unable to utime " + file + "; message will be retried too soon"); }
+
+    public static String unableToStartQueue() { return warning("unable to start qmail-queue, will try later"); }
+
+    public static String troubleInjecting() { return warning("trouble injecting bounce message, will try later"); }
+
+    public static String reportOutOfRange() { return warning("internal error: delivery report out of range"); }
+
+    public static String doubleBounce(long msg) { return "double bounce: discarding bounce/" + msg + "\n"; }
+
+    public static String unableToOpendir(String dir) { return alert("unable to opendir " + dir + ", sleeping..."); }
 }

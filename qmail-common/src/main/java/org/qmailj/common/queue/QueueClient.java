@@ -23,7 +23,8 @@ public interface QueueClient {
 
         /**
          * qmail_qp: the pid of the queue program handling this message, which qmail-smtpd
-         * reports in "250 ok ... qp N"; 0 when no process of its own handles it.
+         * reports in "250 ok ... qp N" and qmail-send logs in "bounce msg N qp Q"; 0 when no
+         * process of its own handles it.
          */
         default long qp() { return 0; }
 

@@ -1,0 +1,116 @@
+package org.qmailj.clean;
+
+import java.io.BufferedInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.qmailj.common.Exit;
+import org.qmailj.common.Privileges;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.queue.QueueLayout;
+
+/**
+ * qmail-clean - clean up the queue directory. It reads a cleanup command from descriptor 0,
+ * performs the cleanup, prints the result to descriptor 1, and repeats (qmail-clean(8)).
+ *
+ * <p>Descriptors: fd 0 commands from qmail-send, fd 1 one reply byte per command; nothing
+ * else is ever written to fd 1. Exits 0 at end of input. Single-threaded.
+ */
+public final class QmailClean {
+    /** pid/ files older than this are qmail-queue leftovers (INTERNALS.md section 6). */
+    static final long STALE_SECONDS = 36 * 3600;
+    static final long PID_SCAN_SECONDS = 3600;
+
+    private final QueueLayout queue;
+    private long lastPidScan = Long.MIN_VALUE / 2;
+
+    QmailClean(QueueLayout queue) {
+        this.queue = queue;
+    }
+
+    public static void main(String[] args) {
+        Privileges.dropAsStarted();
+        QueueLayout queue = new QueueLayout(QmailHome.current().queue());
+        InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 4096);
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        try {
+            new QmailClean(queue).serve(in, out);
+        } catch (IOException e) {
+            Exit.now(Exit.SOFT);
+        }
+        Exit.now(Exit.OK);
+    }
+
+    /** Answers commands until end of input. */
+    void serve(InputStream in, OutputStream out) throws IOException {
+        byte[] buf = new byte[CleanRequest.MAX];
+        while (true) {
+            cleanPidIfDue();
+            // Read one command up to its NUL; an overlong one is skipped to its NUL.
+            int len = 0;
+            boolean overlong = false;
+            int c;
+            while ((c = in.read()) > 0) {
+                if (len < buf.length) buf[len++] = (byte) c;
+                else overlong = true;
+            }
+            if (c < 0) return;
+            CleanRequest request = overlong ? null : CleanRequest.parse(buf, len);
+            CleanReply reply = request == null ? CleanReply.BAD : perform(request);
+            out.write(reply.code());
+            out.flush();
+        }
+    }
+
+    CleanReply perform(CleanRequest r) {
+        Path second = switch (r.kind()) {
+            case FOOP -> queue.mess(r.id());
+            case TODO -> queue.todo(r.id());
+        };
+        boolean ok = unlink(queue.intd(r.id()));
+        ok &= unlink(second);
+        return ok ? CleanReply.DONE : CleanReply.FAILED;
+    }
+
+    private static boolean unlink(Path p) {
+        try {
+            Files.delete(p);
+            return true;
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void cleanPidIfDue() {
+        long now = System.currentTimeMillis() / 1000;
+        if (now - lastPidScan < PID_SCAN_SECONDS) return;
+        lastPidScan = now;
+        cleanPid(now);
+    }
+
+    /** Removes pid/ files whose last change is more than 36 hours old. */
+    void cleanPid(long now) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.pidDir())) {
+            for (Path p : ds) {
+                try {
+                    FileTime t = Files.getLastModifiedTime(p);
+                    if (t.toMillis() / 1000 + STALE_SECONDS < now) Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // gone already, or not ours to remove: try again at the next scan
+                }
+            }
+        } catch (IOException e) {
+            // pid/ unreadable: nothing to do until the next scan
+        }
+    }
+}

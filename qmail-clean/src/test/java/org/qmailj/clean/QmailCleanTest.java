@@ -1,0 +1,112 @@
+package org.qmailj.clean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.testing.Cmd;
+
+class QmailCleanTest {
+    @TempDir Path home;
+    QueueLayout q;
+
+    @BeforeEach
+    void queue() throws IOException {
+        q = new QueueLayout(home.resolve("queue"));
+        for (QueueLayout.Dir d : QueueLayout.DIRS) {
+            Files.createDirectories(q.dir(d.name()));
+            if (d.split()) for (int i = 0; i < QueueLayout.SPLIT; i++) Files.createDirectories(q.dir(d.name()).resolve("" + i));
+        }
+    }
+
+    private static byte[] b(String s) { return s.getBytes(StandardCharsets.ISO_8859_1); }
+
+    private Cmd.Result runReal(String input) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return Cmd.run(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.qmailj.clean.QmailClean"), Map.of("QMAIL_HOME", home.toString()), null, b(input), 60);
+    }
+
+    @Test
+    void realProcessRemovesFilesAndAnswersOneBytePerCommand() throws IOException {
+        Files.write(q.mess(457), b("m"));
+        Files.write(q.intd(457), b("i"));
+        Files.write(q.todo(458), b("t"));
+        Files.write(q.intd(458), b("i"));
+        Files.write(q.mess(458), b("m"));
+        Cmd.Result r = runReal("foop/457\0todo/458\0foop/999\0bogus/1\0foop/\0foop/12x\0todo/-1\0");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("+++xxxx");
+        assertThat(r.stderr()).isEmpty();
+        assertThat(q.mess(457)).doesNotExist();
+        assertThat(q.intd(457)).doesNotExist();
+        assertThat(q.todo(458)).doesNotExist();
+        assertThat(q.intd(458)).doesNotExist();
+        assertThat(q.mess(458)).exists();
+    }
+
+    @Test
+    void unlinkFailureIsBang() throws IOException {
+        // A non-empty directory where mess/S/N should be cannot be unlinked.
+        Files.createDirectories(q.mess(460).resolve("x"));
+        assertThat(runReal("foop/460\0").out()).isEqualTo("!");
+    }
+
+    @Test
+    void overlongCommandGetsExactlyOneX() throws IOException {
+        String junk = "foop/" + "1".repeat(300);
+        assertThat(runReal(junk + "\0foop/5\0").out()).isEqualTo("x+");
+    }
+
+    @Test
+    void oneByteAtATimeInput() throws IOException {
+        Files.write(q.mess(23), b("m"));
+        InputStream slow = new FilterInputStream(new ByteArrayInputStream(b("foop/23\0nope\0"))) {
+            @Override public int read(byte[] buf, int off, int len) throws IOException {
+                return super.read(buf, off, Math.min(1, len));
+            }
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new QmailClean(q).serve(slow, out);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo("+x");
+        assertThat(q.mess(23)).doesNotExist();
+    }
+
+    @Test
+    void stalePidFilesGoFreshOnesStay() throws IOException {
+        Path old = q.pidDir().resolve("123.456.1");
+        Path fresh = q.pidDir().resolve("124.456.1");
+        Files.write(old, b(""));
+        Files.write(fresh, b(""));
+        long now = System.currentTimeMillis() / 1000;
+        Files.setLastModifiedTime(old, FileTime.fromMillis((now - 37 * 3600) * 1000));
+        Files.setLastModifiedTime(fresh, FileTime.fromMillis((now - 35 * 3600) * 1000));
+        runReal("");
+        assertThat(old).doesNotExist();
+        assertThat(fresh).exists();
+    }
+
+    @Test
+    void codecRoundTrip() {
+        CleanRequest r = new CleanRequest(CleanRequest.Kind.FOOP, 457);
+        byte[] e = r.encode();
+        assertThat(new String(e, StandardCharsets.ISO_8859_1)).isEqualTo("foop/457\0");
+        assertThat(CleanRequest.parse(e, e.length - 1)).isEqualTo(r);
+        assertThat(CleanReply.of('+')).isEqualTo(CleanReply.DONE);
+        assertThat(CleanReply.of('!')).isEqualTo(CleanReply.FAILED);
+        assertThat(CleanReply.of('?')).isEqualTo(CleanReply.BAD);
+    }
+}

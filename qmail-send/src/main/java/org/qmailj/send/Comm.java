@@ -1,0 +1,69 @@
+package org.qmailj.send;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * The pipes to one spawner: commands out, reports in (see {@link SpawnProtocol}). A platform
+ * reader thread turns each report into an {@link Event.Report} and the end of the pipe into
+ * {@link Event.LostSpawn}, so the scheduler never blocks on a spawner and a spawner never
+ * blocks on qmail-send (qmail-send(8): "responsible for avoiding deadlock"). Writes happen on
+ * the scheduler thread.
+ */
+final class Comm {
+    private final Channel channel;
+    private final InputStream in;
+    private final OutputStream out;
+    private final SpawnProtocol protocol;
+    private boolean dead;
+
+    /** Reads the spawner's hello; throws if it never comes. */
+    Comm(Channel channel, InputStream in, OutputStream out) throws IOException {
+        this.channel = channel;
+        this.in = in;
+        this.out = out;
+        this.protocol = SpawnProtocol.hello(in);
+    }
+
+    /** The most slots the spawner accepts, at most what its delnum can name. */
+    int max() {
+        return protocol.max();
+    }
+
+    void startReader(BlockingQueue<Event> events) {
+        Thread.ofPlatform().daemon().name("comm-" + channel.word).start(() -> {
+            try {
+                SpawnProtocol.Report r;
+                while ((r = protocol.readReport(in)) != null) {
+                    events.add(new Event.Report(channel, r.delnum(), r.text()));
+                }
+            } catch (IOException e) {
+                // a broken pipe is a lost spawner, as is end of file
+            }
+            events.add(new Event.LostSpawn(channel));
+        });
+    }
+
+    /** Sends one delivery command; false if the spawner is gone. */
+    boolean write(int delnum, String path, String sender, String recipient) {
+        if (dead) return false;
+        try {
+            out.write(protocol.command(delnum, path, SpawnProtocol.senderFor(sender, recipient), recipient));
+            out.flush();
+            return true;
+        } catch (IOException e) {
+            dead = true;
+            return false;
+        }
+    }
+
+    void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+}

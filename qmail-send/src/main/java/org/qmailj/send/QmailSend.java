@@ -1,0 +1,144 @@
+package org.qmailj.send;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import org.qmailj.common.Exit;
+import org.qmailj.common.Privileges;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.control.ControlException;
+import org.qmailj.common.log.QmailLog;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueClients;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.Lock;
+import org.qmailj.common.sys.SysException;
+
+/**
+ * qmail-send - deliver mail messages from the queue (qmail-send(8)). It uses qmail-lspawn to
+ * deliver messages to local recipients and qmail-rspawn for remote ones; temporarily
+ * undeliverable addresses are retried later.
+ *
+ * <p>Descriptors, as qmail-start arranges them: 0 the activity record (qmail-log(5)), 1 and
+ * 2 commands to and reports from qmail-lspawn, 3 and 4 qmail-rspawn, 5 and 6 qmail-clean.
+ * Since 1 and 2 are also the JVM's stdout and stderr, the pipes are reopened through
+ * /proc/self/fd first and then fd 1 becomes /dev/null and fd 2 the log, so nothing the JVM
+ * prints can reach a spawner.
+ *
+ * <p>Threads: the main thread is the {@link Scheduler}, owner of all queue state; one
+ * {@link Todo} thread preprocesses; one reader thread per pipe ({@link Comm},
+ * {@link CleanClient}); one {@link Cleanup} thread. Signals: TERM stops, ALRM retries
+ * everything now, HUP rereads locals and virtualdomains.
+ */
+public final class QmailSend {
+
+    /** The seven descriptors, as streams. */
+    record Wiring(OutputStream log, InputStream fromLocal, OutputStream toLocal, InputStream fromRemote,
+            OutputStream toRemote, InputStream fromClean, OutputStream toClean) {}
+
+    private QmailSend() {}
+
+    public static void main(String[] args) {
+        // The inherited descriptors are reopened first: after setuid the kernel makes the
+        // process non-dumpable and /proc/self/fd unreadable to the new uid.
+        Wiring w;
+        try {
+            w = fromDescriptors();
+        } catch (IOException e) {
+            Exit.now(Exit.SOFT);
+            return;
+        }
+        Privileges.dropAsStarted();
+        QmailHome home = QmailHome.current();
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        installSignals(events);
+        Exit.now(run(home, w, QueueClients.standard(home, System.getenv()), events));
+    }
+
+    private static Wiring fromDescriptors() throws IOException {
+        Wiring w = new Wiring(new FileOutputStream("/proc/self/fd/0", true),
+                new FileInputStream("/proc/self/fd/2"), new FileOutputStream("/proc/self/fd/1", true),
+                new FileInputStream("/proc/self/fd/4"), new FileOutputStream("/proc/self/fd/3", true),
+                new FileInputStream("/proc/self/fd/6"), new FileOutputStream("/proc/self/fd/5", true));
+        try {
+            int devnull = Fd.open(Path.of("/dev/null"), Fd.O_WRONLY, 0);
+            Fd.dup2(devnull, 1);
+            Fd.close(devnull);
+            Fd.dup2(0, 2);
+        } catch (SysException e) {
+            throw new IOException(e);
+        }
+        return w;
+    }
+
+    @SuppressWarnings("removal")
+    private static void installSignals(BlockingQueue<Event> events) {
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> events.add(new Event.Terminate()));
+        sun.misc.Signal.handle(new sun.misc.Signal("ALRM"), s -> events.add(new Event.Alarm()));
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> events.add(new Event.Hangup()));
+    }
+
+    /** Everything after the descriptors: also what tests call, with their own pipes. */
+    static int run(QmailHome home, Wiring w, QueueClient bounces, BlockingQueue<Event> events) {
+        SendLog log = new SendLog(w.log());
+        QueueLayout queue = new QueueLayout(home.queue());
+        AtomicReference<SendControl> current = new AtomicReference<>();
+        try {
+            current.set(SendControl.load(home.control()));
+        } catch (ControlException e) {
+            log.line(QmailLog.cannotStart("unable to read controls"));
+            return Exit.SOFT;
+        }
+        Optional<Lock> mutex;
+        try {
+            mutex = Lock.tryExclusive(queue.sendmutex());
+        } catch (SysException e) {
+            log.line(QmailLog.cannotStart("unable to open mutex"));
+            return Exit.SOFT;
+        }
+        if (mutex.isEmpty()) {
+            log.line(QmailLog.cannotStart("qmail-send is already running"));
+            return Exit.SOFT;
+        }
+        Map<Channel, Comm> comm = new EnumMap<>(Channel.class);
+        try {
+            comm.put(Channel.LOCAL, new Comm(Channel.LOCAL, w.fromLocal(), w.toLocal()));
+            comm.put(Channel.REMOTE, new Comm(Channel.REMOTE, w.fromRemote(), w.toRemote()));
+        } catch (IOException e) {
+            log.line(QmailLog.cannotStartNoSpawn());
+            return Exit.SOFT;
+        }
+        CleanClient clean = new CleanClient(w.fromClean(), w.toClean());
+        Scheduler.Controls controls = new Scheduler.Controls() {
+            @Override public SendControl get() { return current.get(); }
+            @Override public void reread() {
+                try {
+                    current.set(current.get().reread(home.control()));
+                } catch (ControlException e) {
+                    log.line(QmailLog.unableToReread());
+                }
+            }
+        };
+        Todo todo = new Todo(queue, log, clean, () -> current.get().rewriter(), events);
+        for (Comm c : comm.values()) c.startReader(events);
+        clean.startReader(events);
+        new Cleanup(queue, clean, log).start();
+        int code = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo).run();
+        try {
+            mutex.get().close();
+        } catch (SysException e) {
+            // released at exit anyway
+        }
+        return code;
+    }
+}

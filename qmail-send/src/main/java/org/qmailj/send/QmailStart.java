@@ -1,0 +1,125 @@
+package org.qmailj.send;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.qmailj.common.Exit;
+import org.qmailj.common.Privileges;
+import org.qmailj.common.QmailHome;
+import org.qmailj.common.QmailIds;
+import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.common.sys.Spawn;
+import org.qmailj.common.sys.Spawn.FdAction;
+import org.qmailj.common.sys.SysException;
+
+/**
+ * qmail-start - turn on mail delivery (qmail-start(8)). It starts qmail-lspawn (root, given
+ * {@code defaultdelivery}), qmail-rspawn (qmailr) and qmail-clean (qmailq) from
+ * {@code QMAIL_HOME/bin} with the pipes qmail-send(8) expects, starts the logger (qmaill)
+ * if one is given, then becomes qmail-send (qmails) itself, keeping its pid, so the signals
+ * sent to qmail-start reach qmail-send.
+ *
+ * <p>A JVM can neither fork nor switch uid per child, so each child is posix_spawned with its
+ * target ids in {@code QMAILJ_UID}/{@code QMAILJ_GID} and drops them as its first act
+ * ({@link Privileges}). When qmail-start is not root (sandbox mode) every process keeps the
+ * invoking user's ids. qmail-send's descriptors 0 to 6 are placed by exec'ing it through
+ * {@code bash -c 'exec qmail-send 0>&1000 1>&1001 ...'}: the pipes wait on descriptors
+ * 1000-1006 (not close-on-exec) until bash moves them, so this JVM never has to overwrite
+ * descriptors it uses itself. Prints nothing, even on failure (exit 111).
+ */
+public final class QmailStart {
+    private static final int BASE = 1000;
+    private static final String SETPRIV = "/usr/bin/setpriv";
+
+    private QmailStart() {}
+
+    public static void main(String[] args) {
+        try {
+            start(args);
+        } catch (IOException e) {
+            // qmail-start prints nothing, even on failure
+            if (System.getenv("QMAILJ_DEBUG") != null) e.printStackTrace();
+        }
+        Exit.now(Exit.SOFT);
+    }
+
+    private static void start(String[] args) throws IOException {
+        QmailHome home = QmailHome.current();
+        boolean root = Proc.getuid() == 0;
+        // Without lib/ids (a bare test tree) everything runs as the invoking user, as in sandbox mode.
+        QmailIds ids = root && Files.exists(QmailIds.file(home)) ? QmailIds.read(home) : null;
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.remove(Privileges.UID);
+        env.remove(Privileges.GID);
+        Path bin = home.bin();
+
+        Fd.Pipe log = Fd.pipe();
+        Fd.Pipe toL = Fd.pipe(), fromL = Fd.pipe();
+        Fd.Pipe toR = Fd.pipe(), fromR = Fd.pipe();
+        Fd.Pipe toC = Fd.pipe(), fromC = Fd.pipe();
+
+        // The logger reads qmail-send's activity record; without one it goes to our stdout.
+        int logFd = 1;
+        if (args.length >= 2) {
+            List<String> argv = new ArrayList<>(List.of(args).subList(1, args.length));
+            String path = which(argv.getFirst(), env);
+            if (ids != null && Files.isExecutable(Path.of(SETPRIV))) {
+                // Any program may be the logger (splogger, multilog, logger(1)); setpriv drops it
+                // to qmaill whether or not it knows QMAILJ_UID.
+                int uid = ids.uid("qmaill");
+                int gid = ids.userGid("qmaill");
+                argv.set(0, path);
+                argv.addAll(0, List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--groups=" + gid, "--"));
+                path = SETPRIV;
+                spawn(path, argv, env, log.read(), 1);
+            } else {
+                spawn(path, argv, as(env, ids, "qmaill"), log.read(), 1);
+            }
+            logFd = log.write();
+        }
+        List<String> lspawn = new ArrayList<>(List.of("qmail-lspawn"));
+        if (args.length >= 1) lspawn.add(args[0]);
+        spawn(bin.resolve("qmail-lspawn").toString(), lspawn, env, toL.read(), fromL.write());
+        spawn(bin.resolve("qmail-rspawn").toString(), List.of("qmail-rspawn"), as(env, ids, "qmailr"), toR.read(), fromR.write());
+        spawn(bin.resolve("qmail-clean").toString(), List.of("qmail-clean"), as(env, ids, "qmailq"), toC.read(), fromC.write());
+
+        // Become qmail-send with descriptors 0..6 as qmail-send(8) describes them.
+        int[] fds = {logFd, toL.write(), fromL.read(), toR.write(), fromR.read(), toC.write(), fromC.read()};
+        StringBuilder script = new StringBuilder("exec \"$0\"");
+        for (int i = 0; i < fds.length; i++) {
+            Fd.dup2(fds[i], BASE + i);
+            script.append(' ').append(i).append(i % 2 == 0 && i > 0 ? "<&" : ">&").append(BASE + i);
+        }
+        for (int i = 0; i < fds.length; i++) script.append(' ').append(BASE + i).append(">&-");
+        List<String> envp = new ArrayList<>();
+        as(env, ids, "qmails").forEach((k, v) -> envp.add(k + "=" + v));
+        System.out.flush();
+        Proc.execv("/bin/bash", List.of("bash", "-c", script.toString(), bin.resolve("qmail-send").toString()), envp);
+    }
+
+    /** The environment for a child that runs as {@code user} (unchanged in sandbox mode). */
+    private static Map<String, String> as(Map<String, String> env, QmailIds ids, String user) throws IOException {
+        if (ids == null) return env;
+        Map<String, String> m = new HashMap<>(env);
+        m.putAll(Privileges.environmentFor(ids.uid(user), ids.userGid(user)));
+        return m;
+    }
+
+    private static void spawn(String path, List<String> argv, Map<String, String> env, int in, int out) throws SysException {
+        Spawn.spawn(path, argv, env, List.of(new FdAction.Dup2(in, 0), new FdAction.Dup2(out, 1), new FdAction.Dup2(2, 2)));
+    }
+
+    private static String which(String program, Map<String, String> env) {
+        if (program.contains("/")) return program;
+        for (String dir : env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        return program;
+    }
+}

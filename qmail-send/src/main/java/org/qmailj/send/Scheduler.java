@@ -1,0 +1,415 @@
+package org.qmailj.send;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.qmailj.clean.CleanReply;
+import org.qmailj.clean.CleanRequest;
+import org.qmailj.common.log.QmailLog;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.queue.RecipientFile;
+
+/**
+ * qmail-send's main loop and the queue state it alone owns: a {@link Prioq} per channel
+ * (messages by next attempt), the done queue (messages whose recipients are all DONE), the
+ * fail queue (messages to look at again after a system error), the open {@link Job}s and the
+ * {@link Deliveries}. Each round asks every part when it next has work ({@code selprep}),
+ * waits for that time or the next {@link Event}, then runs the parts ({@code run}).
+ *
+ * <p>Runs on the thread that called {@link #run}. Reader, todo and signal threads only post
+ * events.
+ */
+final class Scheduler {
+    /** How long a system error (stat, unlink, bounce injection) puts a message aside. */
+    static final long SLEEP_SYSFAIL = 123;
+
+    private final QueueLayout queue;
+    private final Controls controls;
+    private final SendLog log;
+    private final Map<Channel, Comm> comm;
+    private final CleanClient clean;
+    private final QueueClient bounces;
+    private final BlockingQueue<Event> events;
+    private final Todo todo;
+    private final Map<Channel, Prioq> chanq = new EnumMap<>(Channel.class);
+    private final Map<Channel, Deliveries> deliveries = new EnumMap<>(Channel.class);
+    private final Map<Channel, Pass> passes = new EnumMap<>(Channel.class);
+    private final Map<Channel, Boolean> alive = new EnumMap<>(Channel.class);
+    private final Prioq doneq = new Prioq();
+    private final Prioq failq = new Prioq();
+    private long masterDelid;
+    private boolean exiting;
+    private int exitCode;
+
+    /** The controls in force; SIGHUP swaps them. */
+    interface Controls {
+        SendControl get();
+        void reread();
+    }
+
+    Scheduler(QueueLayout queue, Controls controls, SendLog log, Map<Channel, Comm> comm, CleanClient clean,
+            QueueClient bounces, BlockingQueue<Event> events, Todo todo) {
+        this.queue = queue;
+        this.controls = controls;
+        this.log = log;
+        this.comm = comm;
+        this.clean = clean;
+        this.bounces = bounces;
+        this.events = events;
+        this.todo = todo;
+        for (Channel c : Channel.values()) {
+            chanq.put(c, new Prioq());
+            passes.put(c, new Pass(c, this));
+            alive.put(c, true);
+            deliveries.put(c, new Deliveries(c, comm.get(c).max(), controls.get().concurrency(c)));
+        }
+    }
+
+    Prioq prioq(Channel c) { return chanq.get(c); }
+
+    Deliveries deliveries(Channel c) { return alive.get(c) ? deliveries.get(c) : null; }
+
+    boolean exiting() { return exiting; }
+
+    static long now() { return System.currentTimeMillis() / 1000; }
+
+    /** Runs until SIGTERM or a lost daemon; returns the exit code. */
+    int run() {
+        rebuild();
+        log.line(status());
+        todo.start();
+        while (true) {
+            long now = now();
+            for (Pass p : passes.values()) p.run(now);
+            runDone(now);
+            runFail(now);
+            if (exiting && canExit()) break;
+            long wake = Long.MAX_VALUE;
+            for (Pass p : passes.values()) wake = Math.min(wake, p.selprep());
+            if (doneq.min() != null) wake = Math.min(wake, doneq.min().dt());
+            if (failq.min() != null) wake = Math.min(wake, failq.min().dt());
+            long waitMs = wake == Long.MAX_VALUE ? 3_600_000 : Math.max(0, (wake - now) * 1000 - (System.currentTimeMillis() % 1000) + 5);
+            if (wake <= now) waitMs = 0;
+            try {
+                Event e = events.poll(waitMs, TimeUnit.MILLISECONDS);
+                while (e != null) {
+                    handle(e);
+                    e = events.poll();
+                }
+            } catch (InterruptedException ie) {
+                exiting = true;
+            }
+        }
+        todo.stop();
+        finish();
+        log.line(QmailLog.statusExiting());
+        return exitCode;
+    }
+
+    private boolean canExit() {
+        for (Channel c : Channel.values()) if (alive.get(c) && deliveries.get(c).used() > 0) return false;
+        return true;
+    }
+
+    private void handle(Event e) {
+        switch (e) {
+            case Event.Report r -> deliveryDone(r);
+            case Event.Preprocessed p -> pqadd(p.id(), now());
+            case Event.LostSpawn l -> {
+                if (alive.get(l.channel())) {
+                    log.line(QmailLog.lostSpawn());
+                    alive.put(l.channel(), false);
+                }
+                dying();
+            }
+            case Event.LostClean l -> {
+                log.line(QmailLog.lostClean());
+                dying();
+            }
+            case Event.Alarm a -> {
+                long now = now();
+                for (Prioq q : chanq.values()) q.allDue(now);
+                failq.allDue(now);
+                todo.wake();
+            }
+            case Event.Hangup h -> controls.reread();
+            case Event.Terminate t -> {
+                exiting = true;
+                todo.requestStop();
+            }
+        }
+    }
+
+    private void dying() {
+        exiting = true;
+        todo.requestStop();
+        exitCode = 111;
+    }
+
+    String status() {
+        Deliveries l = deliveries.get(Channel.LOCAL);
+        Deliveries r = deliveries.get(Channel.REMOTE);
+        // The limits as in force: the control files, capped by what each spawner announced.
+        return QmailLog.status(l.used(), l.limit, r.used(), r.limit);
+    }
+
+    // ---- state rebuild (INTERNALS.md: messages in S5 are found through info/) ----
+
+    private void rebuild() {
+        long now = now();
+        Path info = queue.dir("info");
+        for (int i = 0; i < QueueLayout.SPLIT; i++) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(info.resolve(Integer.toString(i)))) {
+                for (Path p : ds) {
+                    long id;
+                    try {
+                        id = Long.parseLong(p.getFileName().toString());
+                    } catch (NumberFormatException e) {
+                        continue;
+                    }
+                    // Still in todo/ (S4): the todo thread preprocesses it again.
+                    if (Files.exists(queue.todo(id))) continue;
+                    pqadd(id, now);
+                }
+            } catch (IOException e) {
+                log.line(QmailLog.unableToOpendir("info/" + i));
+            }
+        }
+    }
+
+    /** qmail's pqadd: queue message {@code id} on each channel that still has recipients. */
+    void pqadd(long id, long now) {
+        if (!Files.exists(queue.info(id))) return;
+        boolean any = false;
+        for (Channel c : Channel.values()) {
+            Path f = chanFile(id, c);
+            try {
+                long mtime = Files.getLastModifiedTime(f).toMillis() / 1000;
+                chanq.get(c).add(mtime, id);
+                any = true;
+            } catch (NoSuchFileException e) {
+                // nothing for this channel
+            } catch (IOException e) {
+                log.line(QmailLog.unableTo("stat", Todo.name(c.word, id)));
+                failq.add(now + SLEEP_SYSFAIL, id);
+                return;
+            }
+        }
+        if (!any) doneq.add(now, id);
+    }
+
+    private Path chanFile(long id, Channel c) {
+        return c == Channel.LOCAL ? queue.local(id) : queue.remote(id);
+    }
+
+    // ---- jobs ----
+
+    Job openJob(long id, Channel c, long now) {
+        String sender;
+        long birth;
+        try {
+            byte[] info = Files.readAllBytes(queue.info(id));
+            if (info.length < 2 || info[0] != 'F') throw new IOException("bad info");
+            int end = info[info.length - 1] == 0 ? info.length - 1 : info.length;
+            sender = new String(info, 1, end - 1, java.nio.charset.StandardCharsets.ISO_8859_1);
+            birth = Files.getLastModifiedTime(queue.info(id)).toMillis() / 1000;
+        } catch (NoSuchFileException e) {
+            return null; // someone yanked our chain
+        } catch (IOException e) {
+            log.line(QmailLog.trouble("reading", Todo.name("info", id)));
+            failq.add(now + SLEEP_SYSFAIL, id);
+            return null;
+        }
+        java.util.List<RecipientFile.Entry> entries;
+        try {
+            entries = RecipientFile.decode(Files.readAllBytes(chanFile(id, c)));
+        } catch (NoSuchFileException e) {
+            checkDone(id, now);
+            return null;
+        } catch (IOException e) {
+            log.line(QmailLog.trouble("reading", Todo.name(c.word, id)));
+            chanq.get(c).add(now + SLEEP_SYSFAIL, id);
+            return null;
+        }
+        boolean dying = birth + controls.get().queuelifetime() < now;
+        return new Job(id, c, sender, birth, dying, entries);
+    }
+
+    /** A job whose deliveries are all back: finished, or queued for its next retry. */
+    void closeJob(Job j, long now) {
+        Path f = chanFile(j.id, j.channel);
+        if (!j.deferred) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                log.line(QmailLog.unableTo("unlink", Todo.name(j.channel.word, j.id)));
+                chanq.get(j.channel).add(now + SLEEP_SYSFAIL, j.id);
+                return;
+            }
+            checkDone(j.id, now);
+            return;
+        }
+        long retry = j.channel.nextRetry(j.birth, now);
+        try {
+            Files.setLastModifiedTime(f, FileTime.fromMillis(retry * 1000));
+        } catch (IOException e) {
+            log.line(QmailLog.unableToUtime(Todo.name(j.channel.word, j.id)));
+        }
+        chanq.get(j.channel).add(retry, j.id);
+    }
+
+    /** Done on every channel? Then it goes to the done queue. */
+    private void checkDone(long id, long now) {
+        for (Channel c : Channel.values()) {
+            if (Files.exists(chanFile(id, c))) return;
+        }
+        doneq.add(now, id);
+    }
+
+    // ---- deliveries ----
+
+    void startDelivery(Job j, RecipientFile.Entry r) {
+        Deliveries d = deliveries.get(j.channel);
+        long delid = ++masterDelid;
+        int delnum = d.take(new Deliveries.Delivery(delid, j, r));
+        j.outstanding++;
+        comm.get(j.channel).write(delnum, QueueLayout.messName(j.id), j.sender, r.address());
+        log.line(QmailLog.startingDelivery(delid, j.id, j.channel == Channel.LOCAL, r.address()));
+        log.line(status());
+    }
+
+    private void deliveryDone(Event.Report r) {
+        Deliveries d = deliveries.get(r.channel());
+        Deliveries.Delivery del = d.finish(r.delnum());
+        if (del == null) {
+            log.line(QmailLog.reportOutOfRange());
+            return;
+        }
+        Job j = del.job();
+        long now = now();
+        String text = r.text();
+        char kind = text.isEmpty() ? '?' : text.charAt(0);
+        if (kind == 'Z' && j.dying) {
+            kind = 'D';
+            text = "D" + text.substring(1) + "I'm not going to try again; this message has been in the queue too long.\n";
+        }
+        switch (kind) {
+            case 'K' -> {
+                log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.SUCCESS, text.substring(1)));
+                markDone(j, del);
+            }
+            case 'D' -> {
+                log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.FAILURE, text.substring(1)));
+                if (addBounce(j.id, del.entry().address(), text.substring(1))) markDone(j, del);
+                else j.deferred = true;
+            }
+            case 'Z' -> {
+                log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.DEFERRAL, text.substring(1)));
+                j.deferred = true;
+            }
+            default -> {
+                log.line(QmailLog.reportMangled(del.delid()));
+                j.deferred = true;
+            }
+        }
+        log.line(status());
+        j.outstanding--;
+        // A job the pass still holds has recipients left to start; the pass closes it then.
+        if (j.outstanding == 0 && j.hitEof()) closeJob(j, now);
+    }
+
+    private void markDone(Job j, Deliveries.Delivery del) {
+        try {
+            RecipientFile.markDone(chanFile(j.id, j.channel), del.entry().offset());
+        } catch (IOException e) {
+            log.line(QmailLog.troubleMarking(Todo.name(j.channel.word, j.id)));
+            j.deferred = true;
+        }
+    }
+
+    /** Appends the failure to bounce/N and syncs it; false if that failed. */
+    private boolean addBounce(long id, String recipient, String text) {
+        byte[] para = Bounce.paragraph(recipient, text).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        try (var ch = java.nio.channels.FileChannel.open(queue.bounce(id), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND)) {
+            var b = java.nio.ByteBuffer.wrap(para);
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
+            return true;
+        } catch (IOException e) {
+            log.line(QmailLog.unableToAppendBounce());
+            return false;
+        }
+    }
+
+    // ---- finished messages (qmail's messdone) ----
+
+    private void runDone(long now) {
+        while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) {
+            long id = doneq.pop().id();
+            todo.gate.writeLock().lock();
+            try {
+                messdone(id, now);
+            } finally {
+                todo.gate.writeLock().unlock();
+            }
+        }
+    }
+
+    private boolean exitingHard() {
+        return exitCode != 0;
+    }
+
+    private void messdone(long id, long now) {
+        if (Files.exists(queue.todo(id))) return; // queued again meanwhile: todo handles it
+        if (!Files.exists(queue.info(id))) return; // finished already
+        for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return;
+        if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {
+            doneq.add(now + SLEEP_SYSFAIL, id);
+            return;
+        }
+        try {
+            Files.deleteIfExists(queue.info(id));
+        } catch (IOException e) {
+            log.line(QmailLog.unableTo("unlink", Todo.name("info", id)));
+            doneq.add(now + SLEEP_SYSFAIL, id);
+            return;
+        }
+        CleanRequest req = new CleanRequest(CleanRequest.Kind.FOOP, id);
+        try {
+            if (clean.clean(req) != CleanReply.DONE) log.line(QmailLog.cleanFailed(req.name()));
+        } catch (IOException e) {
+            return; // LostClean follows
+        }
+        log.line(QmailLog.endMsg(id));
+    }
+
+    private void runFail(long now) {
+        while (failq.min() != null && failq.min().dt() <= now) pqadd(failq.pop().id(), now);
+    }
+
+    /** qmail's pqfinish: record each queued message's next attempt as its file's mtime. */
+    private void finish() {
+        for (Channel c : Channel.values()) {
+            for (Prioq.Entry e : chanq.get(c).entries()) {
+                try {
+                    Files.setLastModifiedTime(chanFile(e.id(), c), FileTime.fromMillis(e.dt() * 1000));
+                } catch (NoSuchFileException x) {
+                    // finished meanwhile
+                } catch (IOException x) {
+                    log.line(QmailLog.unableToUtime(Todo.name(c.word, e.id())));
+                }
+            }
+        }
+        for (Comm c : comm.values()) c.close();
+        clean.close();
+    }
+}

@@ -1,0 +1,57 @@
+package org.qmailj.send;
+
+import java.util.List;
+import java.util.Optional;
+import org.qmailj.common.address.ConstMap;
+import org.qmailj.common.address.RecipientRewriter;
+import org.qmailj.common.control.ControlDir;
+import org.qmailj.common.control.ControlException;
+
+/**
+ * The control files qmail-send reads at start (qmail-send(8)), with their defaults. SIGHUP
+ * rereads locals and virtualdomains only ({@link #reread}), as qmail does.
+ */
+public record SendControl(
+        RecipientRewriter rewriter,
+        String bouncefrom,
+        String bouncehost,
+        /** doublebounceto@doublebouncehost; starts with "@" when doublebounceto is empty. */
+        String doublebounce,
+        int concurrencylocal,
+        int concurrencyremote,
+        long queuelifetime) {
+
+    /** This suite's concurrency limit: qmail's compile-time 120 does not apply. */
+    public static final int MAX_CONCURRENCY = 65000;
+
+    public static SendControl load(ControlDir c) throws ControlException {
+        return new SendControl(
+                rewriter(c),
+                c.line("bouncefrom", "MAILER-DAEMON"),
+                c.lineOrMe("bouncehost", "bouncehost"),
+                c.line("doublebounceto", "postmaster") + "@" + c.lineOrMe("doublebouncehost", "doublebouncehost"),
+                (int) c.integer("concurrencylocal", 10, 0, MAX_CONCURRENCY),
+                (int) c.integer("concurrencyremote", 20, 0, MAX_CONCURRENCY),
+                c.integer("queuelifetime", 604800, 0, Long.MAX_VALUE / 4));
+    }
+
+    /** The same controls with locals and virtualdomains read again. */
+    public SendControl reread(ControlDir c) throws ControlException {
+        return new SendControl(rewriter(c), bouncefrom, bouncehost, doublebounce,
+                concurrencylocal, concurrencyremote, queuelifetime);
+    }
+
+    int concurrency(Channel ch) {
+        return ch == Channel.LOCAL ? concurrencylocal : concurrencyremote;
+    }
+
+    private static RecipientRewriter rewriter(ControlDir c) throws ControlException {
+        Optional<List<String>> locals = c.listOrMe("locals");
+        if (locals.isEmpty()) throw new ControlException("unable to read controls: locals and me are both missing");
+        return new RecipientRewriter(
+                ConstMap.ofKeys(locals.get()),
+                ConstMap.ofKeys(c.list("percenthack")),
+                ConstMap.ofColonLines(c.list("virtualdomains")),
+                c.lineOrMe("envnoathost", "envnoathost"));
+    }
+}

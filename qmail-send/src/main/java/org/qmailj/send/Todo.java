@@ -1,0 +1,319 @@
+package org.qmailj.send;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.qmailj.clean.CleanReply;
+import org.qmailj.clean.CleanRequest;
+import org.qmailj.common.address.RecipientRewriter;
+import org.qmailj.common.log.QmailLog;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.queue.RecipientFile;
+import org.qmailj.common.queue.TodoRecord;
+import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.Fifo;
+import org.qmailj.common.sys.SysException;
+
+/**
+ * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
+ * removes stale {@code info/N}, {@code local/N}, {@code remote/N}, writes them anew from the
+ * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, has
+ * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
+ * {@link Event.Preprocessed} to the scheduler.
+ *
+ * <p>Runs on its own platform thread (which hands each message to one of {@link #WORKERS}
+ * preprocessing threads, so their fsyncs overlap), so a burst of injections never holds up the
+ * deliveries of messages already preprocessed. It wakes on lock/trigger (opened for reading
+ * non-blocking and reopened before each scan, as qmail-send does; a write descriptor is kept
+ * so the fifo never reports hang-up), and rescans every {@link #SLEEP_TODO} seconds anyway.
+ * Shape: {@code init} ({@link #start}), {@code selprep} (the poll on the trigger until the
+ * next scan), {@code run} ({@link #scan}).
+ */
+final class Todo {
+    static final long SLEEP_TODO = 1500;
+
+    private final QueueLayout queue;
+    private final SendLog log;
+    private final CleanClient clean;
+    private final Supplier<RecipientRewriter> rewriter;
+    private final BlockingQueue<Event> events;
+    private volatile boolean stopped;
+    private volatile boolean wake;
+    private Thread thread;
+
+    Todo(QueueLayout queue, SendLog log, CleanClient clean, Supplier<RecipientRewriter> rewriter, BlockingQueue<Event> events) {
+        this.queue = queue;
+        this.log = log;
+        this.clean = clean;
+        this.rewriter = rewriter;
+        this.events = events;
+    }
+
+    void start() {
+        thread = Thread.ofPlatform().name("todo").start(this::loop);
+    }
+
+    /** Asks for a scan now (SIGALRM). */
+    void wake() {
+        wake = true;
+        pull();
+    }
+
+    /** Asks the thread to stop after the message in hand, without waiting. */
+    void requestStop() {
+        stopped = true;
+        pull();
+    }
+
+    /** Stops after the message in hand; waits up to a minute for that. */
+    void stop() {
+        requestStop();
+        if (thread != null) {
+            try {
+                thread.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void pull() {
+        try {
+            Fifo.pull(queue.trigger());
+        } catch (SysException e) {
+            // no fifo: the poll below times out within a second anyway
+        }
+    }
+
+    private void loop() {
+        int rfd = -1;
+        int wfd = -1;
+        while (!stopped) {
+            // Reopen the trigger before scanning, so a pull during the scan wakes the next poll.
+            rfd = closeQuietly(rfd);
+            try {
+                rfd = Fifo.openRead(queue.trigger());
+                if (wfd < 0) wfd = Fifo.openWrite(queue.trigger());
+                drain(rfd);
+            } catch (SysException e) {
+                rfd = closeQuietly(rfd);
+            }
+            wake = false;
+            scan();
+            long next = now() + SLEEP_TODO;
+            while (!stopped && !wake && now() < next) {
+                if (rfd >= 0) {
+                    try {
+                        if (Fd.poll(rfd, Fd.POLLIN, 1000) != 0) break;
+                    } catch (SysException e) {
+                        sleep();
+                    }
+                } else {
+                    sleep();
+                }
+            }
+        }
+        closeQuietly(rfd);
+        closeQuietly(wfd);
+    }
+
+    private static void drain(int fd) throws SysException {
+        byte[] b = new byte[1024];
+        while (Fd.read(fd, b, 0, b.length) > 0) {
+            // trigger bytes carry no data
+        }
+    }
+
+    private static int closeQuietly(int fd) {
+        if (fd >= 0) {
+            try {
+                Fd.close(fd);
+            } catch (SysException e) {
+                // already closed
+            }
+        }
+        return -1;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    /** One pass over todo/, oldest-numbered first. */
+    void scan() {
+        List<Long> ids = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.dir("todo"))) {
+            for (Path p : ds) {
+                try {
+                    ids.add(Long.parseLong(p.getFileName().toString()));
+                } catch (NumberFormatException e) {
+                    // not a message: qmail ignores it as well
+                }
+            }
+        } catch (IOException e) {
+            log.line(QmailLog.unableToOpendir("todo"));
+            return;
+        }
+        ids.sort(null);
+        // Several messages at once: their fsyncs overlap. Each message's own lines stay in
+        // order; lines of different messages may interleave, as qmailanalog allows.
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>(ids.size());
+        for (long id : ids) running.add(workers.submit(() -> one(id)));
+        for (java.util.concurrent.Future<?> f : running) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // one() catches what it can; nothing else to do here
+            }
+        }
+    }
+
+    private void one(long id) {
+        if (stopped) return;
+        try {
+            if (preprocess(id)) events.add(new Event.Preprocessed(id));
+        } catch (RuntimeException e) {
+            // A bug must not end preprocessing for good: the message is tried at the next scan.
+            log.line(QmailLog.trouble("reading", "todo/" + id));
+        }
+    }
+
+    /**
+     * Held (shared) while a message is preprocessed, and (exclusive) by the scheduler while it finishes one, so
+     * that a bounce's "new msg" line follows its parent's "end msg" line as in qmail's log.
+     */
+    final java.util.concurrent.locks.ReentrantReadWriteLock gate = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    /** How many messages are preprocessed at once. */
+    static final int WORKERS = 4;
+    private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
+            Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
+
+    /** todo_do: true when the message reached state S5. */
+    boolean preprocess(long id) {
+        gate.readLock().lock();
+        try {
+            return preprocessLocked(id);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private boolean preprocessLocked(long id) {
+        String todoName = "todo/" + id;
+        byte[] data;
+        try {
+            data = Files.readAllBytes(queue.todo(id));
+        } catch (NoSuchFileException e) {
+            return false; // handled meanwhile
+        } catch (IOException e) {
+            log.line(QmailLog.unableTo("open", todoName));
+            return false;
+        }
+        log.line(QmailLog.newMsg(id));
+        // Remove what an earlier attempt may have left.
+        for (String dir : new String[] {"info", "local", "remote"}) {
+            Path p = split(dir, id);
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.line(QmailLog.unableTo("unlink", name(dir, id)));
+                return false;
+            }
+        }
+        TodoRecord r;
+        try {
+            r = TodoRecord.decode(data);
+        } catch (IOException e) {
+            log.line(QmailLog.unknownRecord(todoName));
+            return false;
+        }
+        long bytes;
+        try {
+            bytes = Files.size(queue.mess(id));
+        } catch (IOException e) {
+            log.line(QmailLog.unableTo("stat", name("mess", id)));
+            return false;
+        }
+        RecipientRewriter rw = rewriter.get();
+        List<String> local = new ArrayList<>();
+        List<String> remote = new ArrayList<>();
+        for (String t : r.recipients()) {
+            RecipientRewriter.Rewritten w = rw.rewrite(t);
+            (w.channel() == RecipientRewriter.Channel.LOCAL ? local : remote).add(w.address());
+        }
+        byte[] sender = r.sender().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] info = new byte[sender.length + 2];
+        info[0] = 'F';
+        System.arraycopy(sender, 0, info, 1, sender.length);
+        if (!write("info", id, info)) return false;
+        if (!local.isEmpty() && !write("local", id, RecipientFile.encode(local))) return false;
+        if (!remote.isEmpty() && !write("remote", id, RecipientFile.encode(remote))) return false;
+        log.line(QmailLog.infoMsg(id, bytes, r.sender(), r.pid(), r.uid()));
+        CleanReply reply;
+        try {
+            reply = clean.clean(new CleanRequest(CleanRequest.Kind.TODO, id));
+        } catch (IOException e) {
+            return false; // the scheduler hears of the lost qmail-clean and exits
+        }
+        if (reply != CleanReply.DONE) {
+            log.line(QmailLog.cleanFailed(todoName));
+            return false;
+        }
+        return true;
+    }
+
+    private boolean write(String dir, long id, byte[] content) {
+        Path p = split(dir, id);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            log.line(QmailLog.unableTo("create", name(dir, id)));
+            return false;
+        }
+        try (ch) {
+            ByteBuffer b = ByteBuffer.wrap(content);
+            try {
+                while (b.hasRemaining()) ch.write(b);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("writing to", name(dir, id)));
+                return false;
+            }
+            ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
+        } catch (IOException e) {
+            log.line(QmailLog.trouble("fsyncing", name(dir, id)));
+            return false;
+        }
+        return true;
+    }
+
+    private Path split(String dir, long id) {
+        return queue.dir(dir).resolve(Integer.toString(QueueLayout.split(id))).resolve(Long.toString(id));
+    }
+
+    static String name(String dir, long id) {
+        return dir + "/" + QueueLayout.split(id) + "/" + id;
+    }
+}

@@ -1,0 +1,88 @@
+package org.qmailj.send;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.sys.Proc;
+
+/** qmail-start in sandbox mode: the four daemons, qmail-send keeping qmail-start's pid, signals. */
+class QmailStartTest {
+    private final java.util.List<ProcessHarness> harnesses = new java.util.ArrayList<>();
+
+    private ProcessHarness track(ProcessHarness h) {
+        harnesses.add(h);
+        return h;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void killLeftovers() {
+        harnesses.forEach(ProcessHarness::destroy);
+    }
+
+    @TempDir Path home;
+
+    @Test
+    void startsTheDaemonsBecomesQmailSendAndStopsOnTerm() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
+        // qmail-start's pid is now qmail-send, with the spawners and qmail-clean as its children.
+        assertThat(ProcessHandle.of(h.sendPid()).orElseThrow().info().commandLine().orElse("")).contains("org.qmailj.send.QmailSend");
+        List<ProcessHandle> kids = h.children();
+        assertThat(kids).hasSize(3);
+        assertThat(h.child("QmailClean")).isPresent();
+        assertThat(kids.stream().filter(k -> k.info().commandLine().orElse("").contains("FakeSpawner"))).hasSize(2);
+
+        long n = tq.inject("start@x", "me@domain", "me", "you@remote.example");
+        h.await("delivered", () -> h.logLines().contains("end msg " + n), 60);
+        assertThat(h.delivered()).containsExactlyInAnyOrder("me@domain <start@x> me@domain", "you@remote.example <start@x> me@domain");
+
+        // HUP rereads controls (and changes nothing visible); ALRM with nothing queued is harmless.
+        h.signal(Proc.SIGHUP);
+        h.signal(Proc.SIGALRM);
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+        assertThat(h.logLines()).endsWith("status: exiting");
+        ProcessHarness.awaitGone(kids, 30);
+        assertThat(tq.leftovers()).isEmpty();
+    }
+
+    @Test
+    void activityRecordGoesThroughTheLogger() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        Path out = home.resolve("logger.out");
+        ProcessHarness h = track(new ProcessHarness(tq)).start("sh", "-c", "exec cat > " + out);
+        h.await("status line via the logger", () -> {
+            try {
+                return java.nio.file.Files.exists(out) && java.nio.file.Files.readString(out).contains("status: local 0/10 remote 0/20\n");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, 60);
+        assertThat(h.logText()).isEmpty();
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+        h.await("exiting via the logger", () -> {
+            try {
+                return java.nio.file.Files.readString(out).endsWith("status: exiting\n");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, 30);
+    }
+
+    @Test
+    void secondQmailSendCannotStart() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
+        ProcessHarness h2 = track(new ProcessHarness(tq)).start();
+        assertThat(h2.waitExit(60)).isEqualTo(111);
+        assertThat(h2.logLines()).contains("alert: cannot start: qmail-send is already running");
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+    }
+}
