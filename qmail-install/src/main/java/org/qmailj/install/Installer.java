@@ -44,6 +44,11 @@ final class Installer {
         controlDefaults();
         dir(to.resolve("users"), "root", "qmail", 0755);
         dir(to.resolve("alias"), "alias", "qmail", 02755);
+        // Mail for postmaster, root and (in a sandbox) every local address lands here.
+        for (String sub : new String[] {"Maildir", "Maildir/tmp", "Maildir/new", "Maildir/cur"}) {
+            Path d = to.resolve("alias").resolve(sub);
+            if (!Files.isDirectory(d)) dir(d, "alias", "alias", 0700);
+        }
         queue();
         if (aot) AotCache.build(to, err);
     }
@@ -121,10 +126,12 @@ final class Installer {
         own(p, user, group, mode);
     }
 
+    /** group "alias" means the alias user's own group (nofiles), as INSTALL.ids gives it. */
     private void own(Path p, String user, String group, int mode) throws IOException {
         if (!owners.sandbox()) {
             Files.setAttribute(p, "unix:uid", owners.uid(user), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", owners.gid(group), LinkOption.NOFOLLOW_LINKS);
+            int gid = group.equals("alias") ? owners.ids().userGid("alias") : owners.gid(group);
+            Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
         }
         // chmod(2) by path: with NOFOLLOW_LINKS the JDK opens the file to fchmod it, and opening
         // lock/trigger, a fifo without a writer, would block.

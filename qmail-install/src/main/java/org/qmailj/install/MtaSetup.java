@@ -70,7 +70,7 @@ final class MtaSetup {
     void rest(Ownership owners) throws IOException {
         Path control = home.resolve("control");
         createIfMissing(control.resolve("defaultdelivery"), "./Maildir/\n", 0644);
-        aliases(owners);
+        aliases();
         rules();
         services(owners);
         sendmail();
@@ -78,18 +78,10 @@ final class MtaSetup {
         manPages();
     }
 
-    private void aliases(Ownership owners) throws IOException {
+    private void aliases() throws IOException {
         Path alias = home.resolve("alias");
         for (String name : List.of(".qmail-postmaster", ".qmail-mailer-daemon", ".qmail-root")) {
             createIfMissing(alias.resolve(name), "", 0644);
-        }
-        Path maildir = alias.resolve("Maildir");
-        for (String sub : List.of("", "tmp", "new", "cur")) {
-            Path d = maildir.resolve(sub);
-            Files.createDirectories(d);
-            Files.setAttribute(d, "unix:uid", owners.uid("alias"), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(d, "unix:gid", owners.ids().userGid("alias"), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(d, "unix:mode", 0700);
         }
     }
 
