@@ -108,6 +108,12 @@ final class MtaSetup {
         Path sup = home.resolve("supervise");
         Path svc = home.resolve("service");
         Files.createDirectories(svc);
+        service(sup.resolve("qmail-queued"), """
+                #!/bin/sh
+                # The queue writer: qmail-queue, qmail-smtpd and qmail-local queue through its
+                # socket (queue/lock/qmail-queue.sock). Started as root, it becomes qmailq.
+                exec env - PATH="%1$s:/usr/bin:/bin" %1$s/qmail-queued 2>&1
+                """.formatted(bin), "qmail-queued", owners);
         service(sup.resolve("qmail-send"), """
                 #!/bin/sh
                 # qmail-start and the four delivery daemons. Deliveries go where
@@ -123,7 +129,7 @@ final class MtaSetup {
                 exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -x %2$s/tcp.smtp.cdb -c 40 \\
                   -u "$QMAILDUID" -g "$NOFILESGID" %3$s %4$s %1$s/qmail-smtpd 2>&1
                 """.formatted(bin, ctl, smtp.host(), smtp.port()), "qmail-smtpd", owners);
-        for (String name : List.of("qmail-send", "qmail-smtpd")) {
+        for (String name : List.of("qmail-queued", "qmail-send", "qmail-smtpd")) {
             Path link = svc.resolve(name);
             if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, sup.resolve(name));
         }

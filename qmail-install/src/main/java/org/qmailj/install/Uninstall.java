@@ -69,8 +69,13 @@ final class Uninstall {
         }
     }
 
-    /** svc -dx on every service and its log service, then wait for their supervise to go. */
+    /**
+     * Stops svscan first (as stopping the systemd unit would), since svscan restarts any
+     * supervise that exits; then svc -dx on every service and its log service, and waits for
+     * each supervise to go.
+     */
     private void stopServices() throws IOException {
+        stopScanners();
         Path svc = home.resolve("bin").resolve("svc");
         Path svok = home.resolve("bin").resolve("svok");
         Path services = home.resolve("service");
@@ -84,6 +89,33 @@ final class Uninstall {
         for (Path d : dirs) {
             while (Files.isExecutable(svok) && quiet(svok.toString(), d.toString()) == 0 && System.nanoTime() < deadline) {
                 sleep();
+            }
+        }
+    }
+
+    /** Every svscan (or svscan-inprocess) of this QMAIL_HOME's service directory, by /proc. */
+    private void stopScanners() throws IOException {
+        String services = home.resolve("service").toString();
+        List<ProcessHandle> scanners;
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            scanners = procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.ISO_8859_1);
+                            return cmd.contains("org.qmailj.supervise.Svscan") && cmd.contains(services);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })
+                    .map(p -> ProcessHandle.of(Long.parseLong(p.getFileName().toString())))
+                    .flatMap(java.util.Optional::stream).toList();
+        }
+        for (ProcessHandle h : scanners) h.destroy();
+        for (ProcessHandle h : scanners) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
             }
         }
     }
