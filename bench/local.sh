@@ -44,11 +44,15 @@ os.makedirs(qhome + "/queue/mess/1", exist_ok=True)
 with open(qhome + "/queue/mess/1/24", "w") as f:
     f.write(body)
 p = subprocess.Popen([qhome + "/bin/qmail-lspawn", "./Maildir/"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-conc = p.stdout.read(1)[0]
 out = p.stdout
+# The hello: 0 then the maximum, little-endian (two-byte delivery numbers, FORMATS.md).
+assert out.read(1) == b"\0"
+lohi = out.read(2)
+conc = lohi[0] | lohi[1] << 8
 
 def result():
-    d = out.read(1)[0]
+    lohi = out.read(2)
+    d = lohi[0] | lohi[1] << 8
     b = bytearray()
     while True:
         c = out.read(1)
@@ -62,7 +66,7 @@ def run(rcpts, window=10):
     while done < len(rcpts):
         while free and sent < len(rcpts):
             d = free.pop()
-            p.stdin.write(bytes([d]) + b"1/24\0bench@b.example\0" + rcpts[sent].encode() + b"\0")
+            p.stdin.write(bytes([d & 0xff, d >> 8]) + b"1/24\0bench@b.example\0" + rcpts[sent].encode() + b"\0")
             sent += 1
         p.stdin.flush()
         d, rep = result()
@@ -104,7 +108,7 @@ def workers():
     return kids
 
 users = ["qlb%03d" % i for i in range(nusers)]
-print("qmail-lspawn concurrency byte: %d; 10 deliveries in flight; message %d bytes" % (conc, len(body)))
+print("qmail-lspawn announced concurrency: %d; 10 deliveries in flight; message %d bytes" % (conc, len(body)))
 r, dt, bad = run(["qlb000@bench.example"] * n1)
 print("one user's Maildir:     %6.0f deliveries/s (%d in %.1f s, %d failed)" % (r, n1, dt, bad))
 r, dt, bad = run([u + "@bench.example" for u in users[1:]])

@@ -17,6 +17,7 @@ import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
+import org.qmailj.common.spawn.SpawnProtocol;
 import org.qmailj.common.sys.Passwd;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.common.sys.SysException;
@@ -28,7 +29,8 @@ import org.qmailj.local.Report;
 /**
  * qmail-lspawn - schedule local deliveries (qmail-lspawn(8)). {@code qmail-lspawn
  * defaultdelivery} reads delivery commands on fd 0 and writes results on fd 1
- * ({@link SpawnProtocol}); each delivery runs on its own platform thread.
+ * ({@link SpawnProtocol}, announcing the two-byte delivery numbers of its wide hello with
+ * {@link #CONCURRENCY}); each delivery runs on its own platform thread.
  *
  * <p>For each recipient it finds the user in charge: users/cdb ({@link UsersCdb}), else
  * qmail-getpw's rules ({@link Getpw}), or, in a sandbox install (lib/ids gives every qmail
@@ -43,8 +45,18 @@ import org.qmailj.local.Report;
  * control/lspawnidle (seconds before an idle worker stops, default 300).
  */
 public final class QmailLspawn {
-    /** qmail's conf-spawn: the concurrency byte written at start. */
-    static final int SPAWN = 120;
+    /** The default of control/lspawnworkers (qmail's conf-spawn). */
+    static final int DEFAULT_WORKERS = 120;
+
+    /**
+     * The most deliveries at once announced in the hello: how many concurrent delivery
+     * commands lspawn accepts (qmail-send's concurrencylocal is capped by it). Independent of
+     * the worker pool bound (control/lspawnworkers): deliveries beyond it wait for a worker.
+     */
+    static final int CONCURRENCY = 65535;
+
+    /** The protocol spoken on fds 0 and 1: the wide hello, two-byte delivery numbers. */
+    static final SpawnProtocol PROTOCOL = SpawnProtocol.wide(CONCURRENCY);
 
     private final QmailHome home;
     private final String defaultDelivery;
@@ -69,7 +81,7 @@ public final class QmailLspawn {
         int max;
         long idle;
         try {
-            max = (int) home.control().integer("lspawnworkers", SPAWN, 1, 100000);
+            max = (int) home.control().integer("lspawnworkers", DEFAULT_WORKERS, 1, 100000);
             idle = home.control().integer("lspawnidle", 300, 0, 86400 * 7);
         } catch (ControlException e) {
             System.err.println("qmail-lspawn: fatal: " + e.getMessage());
@@ -79,7 +91,7 @@ public final class QmailLspawn {
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         try (WorkerPool pool = new WorkerPool(home, max, idle * 1000, workerJvmOptions(home))) {
             QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, isSandbox(home));
-            out.write(SPAWN);
+            out.write(PROTOCOL.helloBytes());
             out.flush();
             lspawn.serve(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
         } catch (IOException e) {
@@ -124,12 +136,16 @@ public final class QmailLspawn {
     void serve(InputStream in) throws IOException {
         Phaser inFlight = new Phaser(1);
         while (true) {
-            SpawnProtocol.Command c = SpawnProtocol.read(in);
+            SpawnProtocol.Command c = PROTOCOL.readCommand(in);
             if (c == null) break;
             inFlight.register();
             Thread.ofPlatform().name("delivery-" + c.delnum()).start(() -> {
                 try {
-                    SpawnProtocol.write(out, c.delnum(), handle(c));
+                    byte[] report = PROTOCOL.report(c.delnum(), handle(c));
+                    synchronized (out) {
+                        out.write(report);
+                        out.flush();
+                    }
                 } catch (IOException e) {
                     // qmail-send is gone; nothing to tell
                 } finally {
@@ -150,7 +166,7 @@ public final class QmailLspawn {
 
         byte[] msg;
         try {
-            msg = Files.readAllBytes(home.queue().resolve("mess").resolve(c.message()));
+            msg = Files.readAllBytes(home.queue().resolve("mess").resolve(c.path()));
         } catch (IOException e) {
             return "Zqmail-spawn unable to open message. (#4.3.0)\n";
         }

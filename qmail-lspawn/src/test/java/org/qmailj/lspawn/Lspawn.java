@@ -2,7 +2,6 @@ package org.qmailj.lspawn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,12 +13,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.qmailj.common.spawn.SpawnProtocol;
 
 /** A qmail-lspawn child JVM driven over its fds 0 and 1 as qmail-send drives it. */
 final class Lspawn implements AutoCloseable {
     final Process p;
     final OutputStream in;
     final InputStream out;
+    final SpawnProtocol protocol;
     final int concurrency;
 
     Lspawn(Path qmailHome, Map<String, String> env, String defaultDelivery) throws IOException {
@@ -32,24 +33,20 @@ final class Lspawn implements AutoCloseable {
         p = pb.start();
         in = p.getOutputStream();
         out = p.getInputStream();
-        concurrency = out.read();
+        protocol = SpawnProtocol.hello(out);
+        concurrency = protocol.max();
     }
 
     void send(int delnum, String mess, String sender, String rcpt) throws IOException {
-        in.write(delnum);
-        in.write((mess + "\0" + sender + "\0" + rcpt + "\0").getBytes(StandardCharsets.ISO_8859_1));
+        in.write(protocol.command(delnum, mess, sender, rcpt));
         in.flush();
     }
 
     /** Reads one result: delnum and report. */
     Map.Entry<Integer, String> read() throws IOException {
-        int d = out.read();
-        assertThat(d).as("result delnum").isNotNegative();
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = out.read()) > 0) b.write(c);
-        assertThat(c).as("report NUL").isZero();
-        return Map.entry(d, b.toString(StandardCharsets.ISO_8859_1));
+        SpawnProtocol.Report r = protocol.readReport(out);
+        assertThat(r).as("a report before end of output").isNotNull();
+        return Map.entry(r.delnum(), r.text());
     }
 
     /** One delivery, waiting for its result. */

@@ -82,17 +82,18 @@ class LspawnRootTest {
         TestUsers.file(a, ".qmail-ext", "|id > idout; echo \"$EXT $LOCAL $USER $HOME\" > vars\n", 0644);
         TestUsers.file(alias, ".qmail-postmaster", "./pm-box\n", 0644);
         try (Lspawn l = lspawn()) {
-            assertThat(l.concurrency).isEqualTo(120);
+            assertThat(l.concurrency).isEqualTo(65535);
+            assertThat(l.protocol.width()).as("two-byte delivery numbers").isEqualTo(2);
             String m = mess(MSG);
             l.send(1, m, "s@x.org", "qlspawna@example.com");
             l.send(2, m, "s@x.org", "QLSpawnA-Ext@example.com");
             l.send(3, m, "s@x.org", "postmaster@example.com");
             l.send(4, m, "s@x.org", "@example.com");
-            l.send(5, m, "s@x.org", "nobody-here@example.com");
+            l.send(1000, m, "s@x.org", "nobody-here@example.com");
             Map<Integer, String> r = l.readAll(5);
             assertThat(r).containsEntry(1, "Kdid 1+0+0\n").containsEntry(2, "Kdid 0+0+1\n")
                     .containsEntry(3, "Kdid 1+0+0\n").containsEntry(4, "K")
-                    .containsEntry(5, "DSorry, no mailbox here by that name. (#5.1.1)\n");
+                    .containsEntry(1000, "DSorry, no mailbox here by that name. (#5.1.1)\n");
         }
         List<Path> news = TestUsers.list(md.resolve("new"));
         assertThat(news).hasSize(1);
@@ -327,13 +328,13 @@ class LspawnRootTest {
         Files.writeString(sq.resolve("control/sandboxhome"), sbox + "\n");
         Files.writeString(sq.resolve("queue/mess/3/26"), MSG);
         Cmd.run(List.of("chown", "-R", a.uid() + ":" + a.gid(), sq.toString()));
-        String in = "\u0007" + "3/26\0s@x.org\0whoever@sandbox.example\0";
+        String in = "\u0007\u0001" + "3/26\0s@x.org\0whoever@sandbox.example\0"; // delnum 263
         Cmd.Result r = Cmd.run(List.of("setpriv", "--reuid=" + a.uid(), "--regid=" + a.gid(), "--clear-groups",
                 System.getProperty("java.home") + "/bin/java", "--enable-native-access=ALL-UNNAMED",
                 "-XX:-UsePerfData", "-Dqmail.home=" + sq, "-cp", readableClassPath(), "org.qmailj.lspawn.QmailLspawn", "./Mailbox"),
                 Map.of(), null, in.getBytes(StandardCharsets.ISO_8859_1), 60);
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).isEqualTo("x\u0007Kdid 1+0+1\n\0");
+        assertThat(r.out()).isEqualTo("\0\u00ff\u00ff\u0007\u0001Kdid 1+0+1\n\0");
         assertThat(TestUsers.list(md.resolve("new"))).hasSize(1);
         assertThat(Files.readString(sbox.resolve("uid")).trim()).isEqualTo(Integer.toString(a.uid()));
     }

@@ -26,7 +26,8 @@ import org.qmailj.remote.Tcpto;
  * qmail-rspawn - schedule remote deliveries (qmail-rspawn(8)).
  *
  * <p>Reads remote delivery commands from descriptor 0, performs the deliveries, and prints
- * the results on descriptor 1 (protocol: {@link SpawnCommand}, {@link Spawner}). Each
+ * the results on descriptor 1 (protocol: {@link org.qmailj.common.spawn.SpawnProtocol}, wide
+ * hello; {@link Spawner}). Each
  * delivery is qmail-remote's code ({@link Remote#deliver}) on a virtual thread of this JVM,
  * with the message file {@code QMAIL_HOME/queue/mess/S/N} opened by the spawner; when
  * {@code $QMAILREMOTE} is set, that program is run instead, per delivery, as C qmail-rspawn
@@ -62,13 +63,8 @@ public final class QmailRspawn {
         String qmailremote = System.getenv("QMAILREMOTE");
         Spawner.Delivery delivery = qmailremote == null || qmailremote.isEmpty()
                 ? inProcess(home) : external(qmailremote);
-        SpawnCommand.Width width = switch (String.valueOf(System.getenv("QMAIL_SPAWN_DELNUM"))) {
-            case "1" -> SpawnCommand.Width.ONE;
-            case "2" -> SpawnCommand.Width.TWO;
-            default -> SpawnCommand.Width.AUTO;
-        };
         BufferedOutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192);
-        new Spawner(new FileInputStream(FileDescriptor.in), out, queue.root().resolve("mess"), uidq, delivery, width).run();
+        new Spawner(new FileInputStream(FileDescriptor.in), out, queue.root().resolve("mess"), uidq, delivery).run();
         Exit.now(Exit.OK);
     }
 

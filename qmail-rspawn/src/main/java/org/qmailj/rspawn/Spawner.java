@@ -1,5 +1,6 @@
 package org.qmailj.rspawn;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,13 +13,15 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.qmailj.common.spawn.SpawnProtocol;
 
 /**
  * The spawner side of qmail-send's delivery protocol (spawn.c), with deliveries on virtual
  * threads instead of child processes.
  *
- * <p>On start it writes one byte, the most deliveries it runs at once as far as a one-byte
- * protocol can say (255). Then for each {@link SpawnCommand} read on its input it checks the
+ * <p>On start it writes the wide hello of {@link SpawnProtocol} ({@link #PROTOCOL}: two-byte
+ * delivery numbers, at most {@link #ANNOUNCED_CONCURRENCY} deliveries at once). Then for each
+ * command read on its input it checks the
  * command as spawn.c does (delivery number free, message id well-formed, recipient with a
  * host, message file openable, a regular file owned by qmailq), answering at once on
  * failure; otherwise it opens the message and starts a virtual thread for the delivery,
@@ -32,17 +35,23 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class Spawner {
     /** One delivery: the open message and the command; returns the report (K/Z/D + text). */
     interface Delivery {
-        String deliver(FileChannel message, Path path, SpawnCommand cmd) throws Exception;
+        String deliver(FileChannel message, Path path, SpawnProtocol.Command cmd) throws Exception;
     }
 
-    static final int ANNOUNCED_CONCURRENCY = 255;
+    /**
+     * The most deliveries at once announced in the hello. The in-process deliveries have no
+     * limit of their own; qmail-send's concurrencyremote (capped by this) is the limit.
+     */
+    static final int ANNOUNCED_CONCURRENCY = 65535;
+
+    /** The protocol spoken on fds 0 and 1: the wide hello, two-byte delivery numbers. */
+    static final SpawnProtocol PROTOCOL = SpawnProtocol.wide(ANNOUNCED_CONCURRENCY);
 
     private final InputStream in;
     private final OutputStream out;
     private final Path messDir;
     private final int uidq;
     private final Delivery delivery;
-    private final SpawnCommand.Width width;
     private final boolean[] used = new boolean[65536];
     private final LinkedBlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
     private static final byte[] END = new byte[0];
@@ -50,31 +59,29 @@ final class Spawner {
     /**
      * @param uidq the owner every message file must have, or -1 not to check
      */
-    Spawner(InputStream in, OutputStream out, Path messDir, int uidq, Delivery delivery, SpawnCommand.Width width) {
+    Spawner(InputStream in, OutputStream out, Path messDir, int uidq, Delivery delivery) {
         this.in = in;
         this.out = out;
         this.messDir = messDir;
         this.uidq = uidq;
         this.delivery = delivery;
-        this.width = width;
     }
 
     void run() throws InterruptedException {
         Thread writer = Thread.ofPlatform().name("qmail-rspawn-out").start(this::writeReplies);
-        replies.add(new byte[] {(byte) ANNOUNCED_CONCURRENCY});
+        replies.add(PROTOCOL.helloBytes());
+        BufferedInputStream commands = new BufferedInputStream(in, 4096);
         try (ExecutorService deliveries = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("delivery-", 0).factory())) {
-            SpawnCommand.Decoder decoder = new SpawnCommand.Decoder(width, cmd -> start(cmd, deliveries));
-            byte[] buf = new byte[4096];
             while (true) {
-                int n;
+                SpawnProtocol.Command cmd;
                 try {
-                    n = in.read(buf);
+                    cmd = PROTOCOL.readCommand(commands);
                 } catch (IOException e) {
-                    break;
+                    break; // a read error, or input ending inside a command
                 }
-                if (n < 0) break;
-                decoder.feed(buf, 0, n);
+                if (cmd == null) break;
+                start(cmd, deliveries);
             }
         } // waits for every delivery
         replies.add(END);
@@ -82,14 +89,14 @@ final class Spawner {
     }
 
     /** spawn.c's docmd: checks, then the delivery on its own virtual thread. */
-    private void start(SpawnCommand cmd, ExecutorService deliveries) {
+    private void start(SpawnProtocol.Command cmd, ExecutorService deliveries) {
         synchronized (used) {
             if (used[cmd.delnum()]) {
                 reply(cmd, "ZInternal error: delnum in use. (#4.3.5)\n");
                 return;
             }
         }
-        String problem = cmd.messidProblem();
+        String problem = messidProblem(cmd.path());
         if (problem != null) {
             reply(cmd, problem);
             return;
@@ -98,7 +105,7 @@ final class Spawner {
             reply(cmd, "DSorry, address must include host name. (#5.1.3)\n");
             return;
         }
-        Path path = messDir.resolve(cmd.messid());
+        Path path = messDir.resolve(cmd.path());
         FileChannel message;
         try {
             message = FileChannel.open(path, StandardOpenOption.READ);
@@ -141,8 +148,19 @@ final class Spawner {
         });
     }
 
-    private void reply(SpawnCommand cmd, String report) {
-        replies.add(cmd.reply(report));
+    private void reply(SpawnProtocol.Command cmd, String report) {
+        replies.add(PROTOCOL.report(cmd.delnum(), report));
+    }
+
+    /** spawn.c's checks on the message id: digits and slashes (not first), 1 to 99 bytes. */
+    static String messidProblem(String messid) {
+        for (int i = 0; i < messid.length(); i++) {
+            char c = messid.charAt(i);
+            if ((i == 0 || c != '/') && (c < '0' || c > '9')) return "DInternal error: messid has nonnumerics. (#5.3.5)\n";
+        }
+        if (messid.length() + 1 > 100) return "DInternal error: messid too long. (#5.3.5)\n";
+        if (messid.isEmpty()) return "DInternal error: messid too short. (#5.3.5)\n";
+        return null;
     }
 
     /** The one writer of fd 1. If qmail-send has gone, later reports are dropped (okwrite). */

@@ -49,17 +49,17 @@ class RspawnPrivilegeTest {
             try {
                 OutputStream to = p.getOutputStream();
                 InputStream from = p.getInputStream();
-                assertThat(from.read()).isEqualTo(255);
+                assertThat(from.readNBytes(3)).as("the wide hello").containsExactly(0, 0xff, 0xff);
                 String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
                 assertThat(status).contains("Uid:\t" + nobody + "\t" + nobody + "\t" + nobody + "\t" + nobody + "\n");
                 assertThat(status).contains("Gid:\t" + nogroup + "\t" + nogroup + "\t" + nogroup + "\t" + nogroup + "\n");
-                to.write(new byte[] {5});
+                to.write(new byte[] {5, 1}); // delnum 261, two bytes
                 to.write("7/30\0s@x.test\0r@example.test\0".getBytes(StandardCharsets.ISO_8859_1));
                 to.flush();
                 ByteArrayOutputStream b = new ByteArrayOutputStream();
                 int c;
                 while ((c = from.read()) > 0) b.write(c);
-                assertThat(b.toString(StandardCharsets.ISO_8859_1)).as(Files.readString(home.resolve("stderr"))).startsWith("\u0005K127.0.0.1 accepted message.");
+                assertThat(b.toString(StandardCharsets.ISO_8859_1)).as(Files.readString(home.resolve("stderr"))).startsWith("\u0005\u0001K127.0.0.1 accepted message.");
                 to.close();
                 assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
             } finally {

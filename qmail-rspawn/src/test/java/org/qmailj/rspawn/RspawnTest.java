@@ -2,6 +2,7 @@ package org.qmailj.rspawn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,12 +19,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.spawn.SpawnProtocol;
 import org.qmailj.remote.ScriptedServer;
 
 /**
- * qmail-rspawn driven over pipes as qmail-send drives it: the concurrency byte, delivery
- * commands, K/Z/D reports with their delivery numbers, spawn.c's checks, out-of-order
- * completion, the two-byte delnum extension, end of input.
+ * qmail-rspawn driven over pipes as qmail-send drives it: the wide hello, delivery commands
+ * with two-byte delivery numbers, K/Z/D reports with their delivery numbers, spawn.c's
+ * checks, out-of-order completion, end of input.
  */
 class RspawnTest {
     @TempDir
@@ -32,6 +34,7 @@ class RspawnTest {
     Process rspawn;
     OutputStream toSpawn;
     InputStream fromSpawn;
+    SpawnProtocol protocol;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -68,38 +71,40 @@ class RspawnTest {
         fromSpawn = rspawn.getInputStream();
     }
 
+    /** Reads the hello: the wide form, 0 then 65535 little-endian; two-byte delnums from now on. */
+    void hello() throws IOException {
+        byte[] h = fromSpawn.readNBytes(3);
+        assertThat(h).containsExactly(0, 0xff, 0xff);
+        protocol = SpawnProtocol.hello(new ByteArrayInputStream(h));
+        assertThat(protocol.width()).isEqualTo(2);
+        assertThat(protocol.max()).isEqualTo(65535);
+    }
+
     void send(int delnum, String messid, String sender, String recip) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(delnum);
-        b.writeBytes((messid + "\0" + sender + "\0" + recip + "\0").getBytes(StandardCharsets.ISO_8859_1));
-        toSpawn.write(b.toByteArray());
+        toSpawn.write(protocol.command(delnum, messid, sender, recip));
         toSpawn.flush();
     }
 
     /** One reply: "delnum:report" with delnum in decimal. */
-    String reply(int width) throws IOException {
-        int d = fromSpawn.read();
-        if (width == 2) d |= fromSpawn.read() << 8;
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = fromSpawn.read()) > 0) b.write(c);
-        assertThat(c).as("report ends with a NUL").isZero();
-        return d + ":" + b.toString(StandardCharsets.ISO_8859_1);
+    String reply() throws IOException {
+        SpawnProtocol.Report r = protocol.readReport(fromSpawn);
+        assertThat(r).as("a report before end of output").isNotNull();
+        return r.delnum() + ":" + r.text();
     }
 
     @Test
     void deliversAndReports() throws Exception {
         start(Map.of());
-        assertThat(fromSpawn.read()).isEqualTo(255);
+        hello();
         // tcpto_clean at start-up: 1024 zero bytes.
         assertThat(Files.readAllBytes(home.resolve("queue/lock/tcpto"))).hasSize(1024).containsOnly(0);
         send(3, "7/30", "s@from.test", "r@example.test");
-        assertThat(reply(1)).isEqualTo("3:K127.0.0.1 accepted message.\nRemote host said: 250 ok 1234\n");
+        assertThat(reply()).isEqualTo("3:K127.0.0.1 accepted message.\nRemote host said: 250 ok 1234\n");
         assertThat(server.awaitCommand("QUIT")).contains("MAIL FROM:<s@from.test>", "RCPT TO:<r@example.test>");
         assertThat(server.data()).isEqualTo("Subject: t\r\n\r\nbody\r\n.\r\n");
         server.replies = line -> line.startsWith("RCPT") ? "550 unknown\r\n" : ScriptedServer.standard(line);
         send(4, "7/30", "s@from.test", "x@example.test");
-        assertThat(reply(1)).isEqualTo("4:D127.0.0.1 does not like recipient.\nRemote host said: 550 unknown\n"
+        assertThat(reply()).isEqualTo("4:D127.0.0.1 does not like recipient.\nRemote host said: 550 unknown\n"
                 + "Giving up on 127.0.0.1.\n");
         toSpawn.close();
         assertThat(rspawn.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -110,24 +115,22 @@ class RspawnTest {
     @Test
     void spawnChecks() throws Exception {
         Files.createDirectories(home.resolve("queue/mess/8/40"));
-        // One-byte delivery numbers, as C qmail: a messid that does not start with a digit
-        // would otherwise be taken for the second byte of a delivery number.
-        start(Map.of("QMAIL_SPAWN_DELNUM", "1"));
-        assertThat(fromSpawn.read()).isEqualTo(255);
+        start(Map.of());
+        hello();
         send(1, "7/x", "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("1:DInternal error: messid has nonnumerics. (#5.3.5)\n");
+        assertThat(reply()).isEqualTo("1:DInternal error: messid has nonnumerics. (#5.3.5)\n");
         send(2, "/7/30", "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("2:DInternal error: messid has nonnumerics. (#5.3.5)\n");
+        assertThat(reply()).isEqualTo("2:DInternal error: messid has nonnumerics. (#5.3.5)\n");
         send(3, "7/" + "1".repeat(98), "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("3:DInternal error: messid too long. (#5.3.5)\n");
+        assertThat(reply()).isEqualTo("3:DInternal error: messid too long. (#5.3.5)\n");
         send(7, "", "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("7:DInternal error: messid too short. (#5.3.5)\n");
+        assertThat(reply()).isEqualTo("7:DInternal error: messid too short. (#5.3.5)\n");
         send(4, "7/30", "s", "nohost");
-        assertThat(reply(1)).isEqualTo("4:DSorry, address must include host name. (#5.1.3)\n");
+        assertThat(reply()).isEqualTo("4:DSorry, address must include host name. (#5.1.3)\n");
         send(5, "7/31", "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("5:Zqmail-spawn unable to open message. (#4.3.0)\n");
+        assertThat(reply()).isEqualTo("5:Zqmail-spawn unable to open message. (#4.3.0)\n");
         send(6, "8/40", "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("6:ZSorry, message has wrong type. (#4.3.5)\n");
+        assertThat(reply()).isEqualTo("6:ZSorry, message has wrong type. (#4.3.5)\n");
         toSpawn.close();
         assertThat(rspawn.waitFor(20, TimeUnit.SECONDS)).isTrue();
     }
@@ -137,9 +140,9 @@ class RspawnTest {
         int uid = (Integer) Files.getAttribute(home, "unix:uid");
         Files.writeString(home.resolve("lib/ids"), "qmailq:" + (uid + 1) + ":0\nqmailr:" + uid + ":0\nqmail:0\n");
         start(Map.of());
-        assertThat(fromSpawn.read()).isEqualTo(255);
+        hello();
         send(9, "7/30", "s", "r@example.test");
-        assertThat(reply(1)).isEqualTo("9:ZSorry, message has wrong owner. (#4.3.5)\n");
+        assertThat(reply()).isEqualTo("9:ZSorry, message has wrong owner. (#4.3.5)\n");
     }
 
     @Test
@@ -150,14 +153,14 @@ class RspawnTest {
             Files.writeString(home.resolve("control/smtproutes"), "example.test:127.0.0.1:" + server.port()
                     + "\nslow.test:127.0.0.1:" + silent.port() + "\n");
             start(Map.of());
-            assertThat(fromSpawn.read()).isEqualTo(255);
+            hello();
             send(1, "7/30", "s", "r@slow.test");
             send(2, "7/30", "s", "r@example.test");
-            assertThat(reply(1)).startsWith("2:K127.0.0.1 accepted message.");
+            assertThat(reply()).startsWith("2:K127.0.0.1 accepted message.");
             // The delivery number of a running delivery is in use.
             send(1, "7/30", "s", "r@example.test");
-            assertThat(reply(1)).isEqualTo("1:ZInternal error: delnum in use. (#4.3.5)\n");
-            assertThat(reply(1)).isEqualTo("1:ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n");
+            assertThat(reply()).isEqualTo("1:ZInternal error: delnum in use. (#4.3.5)\n");
+            assertThat(reply()).isEqualTo("1:ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n");
             // End of input: exits once the running deliveries have reported.
             toSpawn.close();
             assertThat(rspawn.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -167,11 +170,11 @@ class RspawnTest {
     @Test
     void reportsAreWrittenBeforeExitAtEndOfInput() throws Exception {
         start(Map.of());
-        assertThat(fromSpawn.read()).isEqualTo(255);
+        hello();
         for (int i = 0; i < 20; i++) send(i, "7/30", "s", "r" + i + "@example.test");
         toSpawn.close();
         List<String> got = new ArrayList<>();
-        for (int i = 0; i < 20; i++) got.add(reply(1));
+        for (int i = 0; i < 20; i++) got.add(reply());
         assertThat(got).hasSize(20).allMatch(r -> r.contains(":K127.0.0.1 accepted message."));
         assertThat(got.stream().map(r -> r.substring(0, r.indexOf(':'))).distinct()).hasSize(20);
         assertThat(rspawn.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -181,15 +184,27 @@ class RspawnTest {
     @Test
     void twoByteDelnums() throws Exception {
         start(Map.of());
-        assertThat(fromSpawn.read()).isEqualTo(255);
-        // delnum 1000 = 0xe8 0x03: the second byte is not a digit, so this is a two-byte command.
+        hello();
+        // delnum 1000 = 0xe8 0x03, low byte first, in the command and in the report.
         toSpawn.write(new byte[] {(byte) 0xe8, 0x03});
         toSpawn.write("7/30\0s@from.test\0r@example.test\0".getBytes(StandardCharsets.ISO_8859_1));
         toSpawn.flush();
-        assertThat(reply(2)).startsWith("1000:K127.0.0.1 accepted message.");
-        // A one-byte command still works on the same pipe.
-        send(200, "7/30", "s@from.test", "r@example.test");
-        assertThat(reply(1)).startsWith("200:K127.0.0.1 accepted message.");
+        byte[] head = fromSpawn.readNBytes(3);
+        assertThat(head).containsExactly(0xe8, 0x03, 'K');
+        ByteArrayOutputStream rest = new ByteArrayOutputStream();
+        int c;
+        while ((c = fromSpawn.read()) > 0) rest.write(c);
+        assertThat(c).as("report ends with a NUL").isZero();
+        assertThat(rest.toString(StandardCharsets.ISO_8859_1)).startsWith("127.0.0.1 accepted message.");
+        // More than 255 deliveries at once: every delivery number up to 65535 is usable.
+        List<Integer> delnums = List.of(0, 255, 256, 300, 4096, 65535);
+        for (int d : delnums) send(d, "7/30", "s@from.test", "r" + d + "@example.test");
+        Map<Integer, String> got = new HashMap<>();
+        for (int i = 0; i < delnums.size(); i++) {
+            String r = reply();
+            got.put(Integer.parseInt(r.substring(0, r.indexOf(':'))), r.substring(r.indexOf(':') + 1));
+        }
+        assertThat(got).containsOnlyKeys(delnums).allSatisfy((d, r) -> assertThat(r).startsWith("K127.0.0.1 accepted message."));
     }
 
     @Test
@@ -203,15 +218,15 @@ class RspawnTest {
         Map<String, String> env = new HashMap<>();
         env.put("QMAILREMOTE", fake.toString());
         start(env);
-        assertThat(fromSpawn.read()).isEqualTo(255);
+        hello();
         send(1, "7/30", "s@from.test", "r@example.test");
-        assertThat(reply(1)).isEqualTo("1:Kexample.test s@from.test r@example.test got Subject: t\n");
+        assertThat(reply()).isEqualTo("1:Kexample.test s@from.test r@example.test got Subject: t\n");
         toSpawn.close();
         assertThat(rspawn.waitFor(20, TimeUnit.SECONDS)).isTrue();
         env.put("QMAILREMOTE", failing.toString());
         start(env);
-        assertThat(fromSpawn.read()).isEqualTo(255);
+        hello();
         send(1, "7/30", "s@from.test", "r@example.test");
-        assertThat(reply(1)).isEqualTo("1:ZUnable to run qmail-remote.\n");
+        assertThat(reply()).isEqualTo("1:ZUnable to run qmail-remote.\n");
     }
 }

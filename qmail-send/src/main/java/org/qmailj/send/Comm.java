@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.BlockingQueue;
+import org.qmailj.common.spawn.SpawnProtocol;
 
 /**
  * The pipes to one spawner: commands out, reports in (see {@link SpawnProtocol}). A platform

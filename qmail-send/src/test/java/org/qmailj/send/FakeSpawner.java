@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.qmailj.common.spawn.SpawnProtocol;
 
 /**
  * A stand-in for qmail-lspawn / qmail-rspawn speaking the spawn protocol. Recipients whose

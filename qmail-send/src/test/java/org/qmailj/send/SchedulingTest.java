@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.queue.RecipientFile;
+import org.qmailj.common.spawn.SpawnProtocol;
 
 class SchedulingTest {
     @TempDir Path home;

@@ -19,6 +19,7 @@ import org.qmailj.common.QmailHome;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.QueueClient;
 import org.qmailj.common.queue.QueueResult;
+import org.qmailj.common.spawn.SpawnProtocol;
 import org.qmailj.common.sys.Fd;
 
 /**

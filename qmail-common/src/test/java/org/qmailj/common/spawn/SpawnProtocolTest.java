@@ -1,4 +1,4 @@
-package org.qmailj.send;
+package org.qmailj.common.spawn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -51,6 +51,16 @@ class SpawnProtocolTest {
         assertThat(p.readReport(new ByteArrayInputStream(new byte[0]))).isNull();
         assertThatThrownBy(() -> p.readReport(new ByteArrayInputStream(new byte[] {1, 'K'}))).isInstanceOf(EOFException.class);
         assertThatThrownBy(() -> SpawnProtocol.hello(new ByteArrayInputStream(new byte[0]))).isInstanceOf(EOFException.class);
+    }
+
+    @Test
+    void reportCutAtNul() throws IOException {
+        SpawnProtocol p = SpawnProtocol.classic(10);
+        assertThat(s(p.report(3, "Kok\0junk"))).isEqualTo("\u0003Kok\0");
+        SpawnProtocol w = SpawnProtocol.wide(1000);
+        byte[] r = w.report(700, "Zlater\n\0\0more\0");
+        assertThat(s(r)).isEqualTo("\u00bc\u0002Zlater\n\0");
+        assertThat(w.readReport(new ByteArrayInputStream(r))).isEqualTo(new SpawnProtocol.Report(700, "Zlater\n"));
     }
 
     @Test

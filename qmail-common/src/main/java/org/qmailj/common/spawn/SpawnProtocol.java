@@ -1,4 +1,4 @@
-package org.qmailj.send;
+package org.qmailj.common.spawn;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -7,7 +7,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The pipe protocol between qmail-send and a spawner (qmail-lspawn, qmail-rspawn), FORMATS.md.
+ * The pipe protocol between qmail-send and a spawner (qmail-lspawn, qmail-rspawn), FORMATS.md:
+ * the one codec both sides use.
  *
  * <pre>
  * hello   = max                          ; spawner → send, once at start: one byte, 1..255
@@ -80,10 +81,16 @@ public final class SpawnProtocol {
         return out.toByteArray();
     }
 
+    /**
+     * One report as a spawner writes it. A report never contains a NUL (it ends the report),
+     * so the text is cut at the first one.
+     */
     public byte[] report(int delnum, String report) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(report.length() + 3);
+        int nul = report.indexOf('\0');
+        String text = nul < 0 ? report : report.substring(0, nul);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() + 3);
         putDelnum(out, delnum);
-        out.writeBytes(report.getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes(text.getBytes(StandardCharsets.ISO_8859_1));
         out.write(0);
         return out.toByteArray();
     }
