@@ -100,6 +100,10 @@ class SystemE2EIT {
         String sendmailBefore = Files.isSymbolicLink(Path.of("/usr/sbin/sendmail"))
                 ? "link " + Files.readSymbolicLink(Path.of("/usr/sbin/sendmail")) : "file " + Files.exists(Path.of("/usr/sbin/sendmail"));
         int smtp = freePort(), qmqp = freePort(), sink = freePort();
+        List<String> usersBefore = new ArrayList<>();
+        for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
+            if (Cmd.run(List.of("getent", "passwd", u)).exit() == 0) usersBefore.add(u);
+        }
         Process svscan = null, sinkProc = null, qmqpd = null;
         ok("id " + USER + " >/dev/null 2>&1 && userdel " + USER + "; useradd -m -d " + userHome + " -s /bin/sh " + USER
                 + " && mkdir -p " + userHome + "/Maildir/new " + userHome + "/Maildir/cur " + userHome + "/Maildir/tmp"
@@ -214,6 +218,9 @@ class SystemE2EIT {
                 ? "link " + Files.readSymbolicLink(Path.of("/usr/sbin/sendmail")) : "file " + Files.exists(Path.of("/usr/sbin/sendmail"));
         assertThat(sendmailAfter).isEqualTo(sendmailBefore);
         assertThat(Path.of("/etc/systemd/system/qmail.service")).doesNotExist();
+        for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
+            assertThat(Cmd.run(List.of("getent", "passwd", u)).exit() == 0).as("user " + u + " as before").isEqualTo(usersBefore.contains(u));
+        }
         ok("rm -rf " + work);
     }
 }

@@ -63,7 +63,7 @@ final class Uninstall {
                     err.println("qmail-install: " + e[1] + " is not empty: left in place");
                 }
             }
-            case "user" -> command("userdel", e[1]);
+            case "user" -> retried("userdel", e[1]); // refused while a process of the user lingers
             case "group" -> command("groupdel", e[1]);
             default -> err.println("qmail-install: warning: unknown entry in lib/installed: " + String.join(" ", e));
         }
@@ -138,6 +138,24 @@ final class Uninstall {
                     // gone already
                 }
             }
+        }
+    }
+
+    /** A command that may fail while the services wind down: tried for up to 15 seconds. */
+    private void retried(String... cmd) throws IOException {
+        for (int i = 0; i < 30; i++) {
+            if (quiet(cmd) == 0) return;
+            sleep500();
+        }
+        command(cmd);
+    }
+
+    private static void sleep500() throws IOException {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
     }
 
