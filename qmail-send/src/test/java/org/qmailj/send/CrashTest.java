@@ -86,8 +86,10 @@ class CrashTest {
         int mark = h.logLines().size();
         h.start();
         // qmail-send handles TERM once it is up (its first status line); before, TERM kills it.
-        h.await("qmail-send up", () -> h.logLines().subList(Math.min(mark, h.logLines().size()), h.logLines().size()).stream()
-                .anyMatch(l -> l.startsWith("status: local")), 120);
+        h.await("qmail-send up", () -> {
+            List<String> log = h.logLines(); // one snapshot: the log grows meanwhile
+            return log.subList(Math.min(mark, log.size()), log.size()).stream().anyMatch(l -> l.startsWith("status: local"));
+        }, 120);
         h.await("all delivered (seed " + seed + ")", () -> {
             try {
                 return h.deliveredIds().containsAll(ids) && noQueuedWork(tq);
