@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.address.ConstMap;
-import org.qmailj.common.cli.Args;
 import org.qmailj.common.address.RecipientRewriter;
 import org.qmailj.common.log.QmailLog;
 import org.qmailj.common.queue.Envelope;
@@ -35,14 +34,8 @@ public final class Training {
                 ConstMap.ofColonLines(List.of()), "b.example").rewrite("x@y");
         out.print(QmailLog.delivery(1, QmailLog.Outcome.SUCCESS, "did 1+0+0\n"));
 
-        // picocli's programmatic model and logback configured in code, as the programs use them.
-        Args parsed = new Args("training").flag("-v").option("N", "-c").positionals("ARG", 0, -1);
-        parsed.parse(new String[] {"-v", "-c", "40", "x"});
-        try {
-            new Args("training").flag("-v").parse(new String[] {"--bogus"});
-        } catch (Args.UsageException expected) {
-            org.slf4j.LoggerFactory.getLogger(Training.class).debug(expected.getMessage());
-        }
         out.flush();
+        // Not trained on purpose: logback and picocli. The JDK 25 cache loads and links every
+        // class it holds at each start, so classes only qmail-install needs would slow every tool.
     }
 }
