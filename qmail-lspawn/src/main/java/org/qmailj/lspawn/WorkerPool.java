@@ -4,8 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -169,7 +167,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             resp = Fd.pipe();
         } catch (SysException e) {
-            closeQuietly(req.read(), req.write());
+            Fd.closeQuietly(req.read(), req.write());
             throw e;
         }
         List<String> argv = new ArrayList<>();
@@ -188,12 +186,12 @@ public final class WorkerPool implements AutoCloseable {
                     new Spawn.FdAction.Dup2(resp.write(), 1),
                     new Spawn.FdAction.Dup2(2, 2)));
         } catch (SysException e) {
-            closeQuietly(req.read(), req.write(), resp.read(), resp.write());
+            Fd.closeQuietly(req.read(), req.write(), resp.read(), resp.write());
             throw e;
         }
-        closeQuietly(req.read(), resp.write());
-        OutputStream toWorker = reopenOut(req.write());
-        InputStream fromWorker = reopenIn(resp.read());
+        Fd.closeQuietly(req.read(), resp.write());
+        OutputStream toWorker = Fd.reopenOutput(req.write());
+        InputStream fromWorker = Fd.reopenInput(resp.read());
         Worker w = new Worker(key, pid, new DataOutputStream(new BufferedOutputStream(toWorker, 65536)));
         Thread.ofPlatform().daemon().name("worker-" + pid).start(() -> read(w,
                 new DataInputStream(new BufferedInputStream(fromWorker, 65536))));
@@ -264,29 +262,6 @@ public final class WorkerPool implements AutoCloseable {
         workers.clear();
     }
 
-    private static OutputStream reopenOut(int fd) throws IOException {
-        try {
-            return new FileOutputStream("/proc/self/fd/" + fd);
-        } finally {
-            Fd.close(fd);
-        }
-    }
 
-    private static InputStream reopenIn(int fd) throws IOException {
-        try {
-            return new FileInputStream("/proc/self/fd/" + fd);
-        } finally {
-            Fd.close(fd);
-        }
-    }
 
-    private static void closeQuietly(int... fds) {
-        for (int fd : fds) {
-            try {
-                Fd.close(fd);
-            } catch (SysException ignored) {
-                // already closed
-            }
-        }
-    }
 }

@@ -1,8 +1,6 @@
 package org.qmailj.common.queue;
 
 import java.io.BufferedOutputStream;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,38 +43,15 @@ public final class ProcessQueueClient implements QueueClient {
                     new Spawn.FdAction.Dup2(envelope.read(), 1),
                     new Spawn.FdAction.Dup2(custom.write(), 6)));
         } catch (SysException e) {
-            closeAll(message.read(), message.write(), envelope.read(), envelope.write(), custom.read(), custom.write());
+            Fd.closeQuietly(message.read(), message.write(), envelope.read(), envelope.write(), custom.read(), custom.write());
             return new FailedSession(new QueueResult(120, QueueExit.CANNOT_EXEC));
         }
-        closeAll(message.read(), envelope.read(), custom.write());
-        return new ProcessSession(pid, reopenOut(message.write()), reopenOut(envelope.write()), reopenIn(custom.read()));
+        Fd.closeQuietly(message.read(), envelope.read(), custom.write());
+        return new ProcessSession(pid, Fd.reopenOutput(message.write()), Fd.reopenOutput(envelope.write()), Fd.reopenInput(custom.read()));
     }
 
-    private static OutputStream reopenOut(int fd) throws IOException {
-        try {
-            return new FileOutputStream("/proc/self/fd/" + fd);
-        } finally {
-            Fd.close(fd);
-        }
-    }
 
-    private static InputStream reopenIn(int fd) throws IOException {
-        try {
-            return new FileInputStream("/proc/self/fd/" + fd);
-        } finally {
-            Fd.close(fd);
-        }
-    }
 
-    private static void closeAll(int... fds) {
-        for (int fd : fds) {
-            try {
-                Fd.close(fd);
-            } catch (SysException e) {
-                // already closed: nothing left to release
-            }
-        }
-    }
 
     /** A session whose program never started: every write is dropped, commit reports why. */
     private record FailedSession(QueueResult result) implements Session {

@@ -236,6 +236,40 @@ public final class Fd {
     }
 
     /**
+     * A pipe descriptor as an ordinary JDK stream, by opening {@code /proc/self/fd/N}; N itself
+     * is closed. JDK file I/O lets a virtual thread block without pinning its carrier, which
+     * {@link #outputStream} cannot. Pipes only: /proc reopening does not work for sockets, and
+     * it checks the opener's permissions, so reopen before dropping privileges.
+     */
+    public static java.io.OutputStream reopenOutput(int fd) throws java.io.IOException {
+        try {
+            return new java.io.FileOutputStream("/proc/self/fd/" + fd);
+        } finally {
+            close(fd);
+        }
+    }
+
+    /** The reading side of {@link #reopenOutput}: same rules. */
+    public static InputStream reopenInput(int fd) throws java.io.IOException {
+        try {
+            return new java.io.FileInputStream("/proc/self/fd/" + fd);
+        } finally {
+            close(fd);
+        }
+    }
+
+    /** Closes each descriptor, ignoring any already closed: for clean-up paths. */
+    public static void closeQuietly(int... fds) {
+        for (int fd : fds) {
+            try {
+                close(fd);
+            } catch (SysException e) {
+                // already closed
+            }
+        }
+    }
+
+    /**
      * An InputStream reading {@code fd} with read(2); closing it closes {@code fd}. Works for
      * any descriptor kind (pipe, fifo, socket, file). On a non-blocking descriptor it waits in
      * poll rather than returning early. Not for use by several threads at once.
