@@ -1,5 +1,8 @@
 package org.qmailj.tcpserver;
 
+import org.qmailj.common.cli.Args;
+import org.qmailj.common.cli.Getopt;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -50,21 +53,11 @@ public record ServerOptions(
         String local = null;
         boolean r = true;
         int t = 26;
-        int i = 0;
-        for (; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--")) { i++; break; }
-            if (!a.startsWith("-") || a.length() == 1) break;
-            for (int k = 1; k < a.length(); k++) {
-                char c = a.charAt(k);
-                String needs = "xBgublct";
-                String val = null;
-                if (needs.indexOf(c) >= 0) {
-                    if (k + 1 < a.length()) val = a.substring(k + 1);
-                    else if (i + 1 < args.size()) val = args.get(++i);
-                    else throw new UsageException(USAGE);
-                    k = a.length();
-                }
+        Getopt g = new Getopt(args.toArray(String[]::new), "qQvc:x:XB:g:u:U1b:dDhHpPl:rRt:oO");
+        try {
+            int c;
+            while ((c = g.next()) != -1) {
+                String val = g.arg();
                 switch (c) {
                     case 'q' -> verbosity = 0;
                     case 'Q' -> verbosity = 1;
@@ -91,11 +84,14 @@ public record ServerOptions(
                     case 'r' -> r = true;
                     case 'R' -> r = false;
                     case 't' -> t = number(val);
-                    case 'o', 'O' -> { }
-                    default -> throw new UsageException(USAGE);
+                    default -> { } // -o, -O: accepted, ignored
                 }
             }
+        } catch (Args.UsageException e) {
+            throw new UsageException(USAGE);
         }
+        args = g.rest();
+        int i = 0;
         if (args.size() - i < 3) throw new UsageException(USAGE);
         return new ServerOptions(verbosity, limit, Optional.ofNullable(rules), allowNoRules, Optional.ofNullable(banner),
                 Optional.ofNullable(gid), Optional.ofNullable(uid), printPort, backlog, noDelay, h, p,

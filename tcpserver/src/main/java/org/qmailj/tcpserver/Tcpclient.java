@@ -1,5 +1,8 @@
 package org.qmailj.tcpserver;
 
+import org.qmailj.common.cli.Args;
+import org.qmailj.common.cli.Getopt;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,47 +40,37 @@ public final class Tcpclient {
         String localName = null;
         boolean r = true;
         int t = 26;
-        int i = 0;
+        Getopt g = new Getopt(args.toArray(String[]::new), "qQvT:i:p:dDhHl:rRt:");
         try {
-            for (; i < args.size(); i++) {
-                String a = args.get(i);
-                if (a.equals("--")) { i++; break; }
-                if (!a.startsWith("-") || a.length() == 1) break;
-                for (int k = 1; k < a.length(); k++) {
-                    char c = a.charAt(k);
-                    String val = null;
-                    if ("Tiplt".indexOf(c) >= 0) {
-                        if (k + 1 < a.length()) val = a.substring(k + 1);
-                        else if (i + 1 < args.size()) val = args.get(++i);
-                        else return usage();
-                        k = a.length();
+            int c;
+            while ((c = g.next()) != -1) {
+                String val = g.arg();
+                switch (c) {
+                    case 'q' -> verbosity = 0;
+                    case 'Q' -> verbosity = 1;
+                    case 'v' -> verbosity = 2;
+                    case 'T' -> {
+                        int plus = val.indexOf('+');
+                        x = Integer.parseInt(plus < 0 ? val : val.substring(0, plus));
+                        y = plus < 0 ? 0 : Integer.parseInt(val.substring(plus + 1));
                     }
-                    switch (c) {
-                        case 'q' -> verbosity = 0;
-                        case 'Q' -> verbosity = 1;
-                        case 'v' -> verbosity = 2;
-                        case 'T' -> {
-                            int plus = val.indexOf('+');
-                            x = Integer.parseInt(plus < 0 ? val : val.substring(0, plus));
-                            y = plus < 0 ? 0 : Integer.parseInt(val.substring(plus + 1));
-                        }
-                        case 'i' -> localIp = val;
-                        case 'p' -> localPort = Names.resolvePort(val);
-                        case 'd' -> noDelay = false;
-                        case 'D' -> noDelay = true;
-                        case 'h' -> h = true;
-                        case 'H' -> h = false;
-                        case 'l' -> localName = val;
-                        case 'r' -> r = true;
-                        case 'R' -> r = false;
-                        case 't' -> t = Integer.parseInt(val);
-                        default -> { return usage(); }
-                    }
+                    case 'i' -> localIp = val;
+                    case 'p' -> localPort = Names.resolvePort(val);
+                    case 'd' -> noDelay = false;
+                    case 'D' -> noDelay = true;
+                    case 'h' -> h = true;
+                    case 'H' -> h = false;
+                    case 'l' -> localName = val;
+                    case 'r' -> r = true;
+                    case 'R' -> r = false;
+                    default -> t = Integer.parseInt(val); // -t
                 }
             }
-        } catch (NumberFormatException | IOException e) {
+        } catch (Args.UsageException | NumberFormatException | IOException e) {
             return usage();
         }
+        args = g.rest();
+        int i = 0;
         if (args.size() - i < 3) return usage();
         String host = args.get(i).equals("0") ? "127.0.0.1" : args.get(i);
         List<String> program = args.subList(i + 2, args.size());
