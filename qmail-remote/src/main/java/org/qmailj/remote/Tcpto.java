@@ -213,34 +213,25 @@ public final class Tcpto {
 
     /** qmail-tcpok: under the lock, 1024 zero bytes from the start. */
     static void clearLocked(Path file) throws StepException {
-        int fd;
-        try {
-            fd = Fd.open(file, Fd.O_WRONLY, 0);
-        } catch (IOException e) {
-            throw new StepException(Step.OPEN, e);
-        }
-        try {
-            try {
-                Lock.lockEx(fd);
-            } catch (IOException e) {
-                throw new StepException(Step.LOCK, e);
-            }
+        underLock(file, Step.WRITE, () -> {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 zero(ch);
-            } catch (IOException e) {
-                throw new StepException(Step.WRITE, e);
             }
-        } finally {
-            try {
-                Fd.close(fd);
-            } catch (IOException e) {
-                // the lock goes with it
-            }
-        }
+            return null;
+        });
     }
 
     /** qmail-tcpto: the table's bytes, read under the lock. */
     static byte[] readLocked(Path file) throws StepException {
+        return underLock(file, Step.READ, () -> readPrefix(file));
+    }
+
+    private interface LockedBody<T> {
+        T run() throws IOException;
+    }
+
+    /** Opens the table, takes its lock, runs {@code body} (a failure there is {@code step}), closes. */
+    private static <T> T underLock(Path file, Step step, LockedBody<T> body) throws StepException {
         int fd;
         try {
             fd = Fd.open(file, Fd.O_WRONLY, 0);
@@ -254,9 +245,9 @@ public final class Tcpto {
                 throw new StepException(Step.LOCK, e);
             }
             try {
-                return readPrefix(file);
+                return body.run();
             } catch (IOException e) {
-                throw new StepException(Step.READ, e);
+                throw new StepException(step, e);
             }
         } finally {
             try {
