@@ -56,6 +56,8 @@ class StatusInteropTest {
                 Service deb = Service.create(tmp.resolve("deb"), Service.RUN, false, false).start()) {
             Service[] both = {ours, deb};
             awaitPids(both, 1);
+            // The run script may record its pid before supervise has written status: wait for both.
+            await("up in status", () -> quiet(() -> ours.decoded().pid() != 0 && deb.decoded().pid() != 0));
             same(ours, deb, "up");
             assertThat(normalised(ours.status())).containsExactly(
                     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 'u');
