@@ -10,9 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a main class of the test classpath in a fresh JVM, for calls that change the process. */
-final class ChildJvm {
-    record Result(int exitCode, String stdout, String stderr) {
-        List<String> lines() {
+public final class ChildJvm {
+    public record Result(int exitCode, String stdout, String stderr) {
+        public List<String> lines() {
             return stdout.lines().toList();
         }
     }
@@ -20,7 +20,7 @@ final class ChildJvm {
     private ChildJvm() {
     }
 
-    static Result run(Class<?> main, String... args) throws IOException, InterruptedException {
+    public static Result run(Class<?> main, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED",
