@@ -44,6 +44,12 @@ public final class Proc {
         static final MethodHandle GETEUID = Native.call("geteuid", FunctionDescriptor.of(C_INT));
         static final MethodHandle GETGID = Native.call("getgid", FunctionDescriptor.of(C_INT));
         static final MethodHandle GETEGID = Native.call("getegid", FunctionDescriptor.of(C_INT));
+        static final MethodHandle GETRESUID = Native.errnoCall("getresuid",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final MethodHandle GETRESGID = Native.errnoCall("getresgid",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final MethodHandle GETGROUPS = Native.errnoCall("getgroups",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
         static final MethodHandle EXECVE = Native.errnoCall("execve",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
         static final MethodHandle PTHREAD_SIGMASK = Native.call("pthread_sigmask",
@@ -85,6 +91,66 @@ public final class Proc {
 
     public static int getegid() {
         return id(C.GETEGID);
+    }
+
+    /** Real, effective and saved ids, as getresuid(2) and getresgid(2) return them. */
+    public record Ids(int real, int effective, int saved) {
+        /** True when all three are {@code id}. */
+        public boolean all(int id) {
+            return real == id && effective == id && saved == id;
+        }
+
+        @Override
+        public String toString() {
+            return real + "/" + effective + "/" + saved;
+        }
+    }
+
+    /** getresuid(2): the real, effective and saved user ids. */
+    public static Ids getresuid() throws SysException {
+        return res(C.GETRESUID, "getresuid");
+    }
+
+    /** getresgid(2): the real, effective and saved group ids. */
+    public static Ids getresgid() throws SysException {
+        return res(C.GETRESGID, "getresgid");
+    }
+
+    private static Ids res(MethodHandle call, String name) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment r = arena.allocate(C_INT);
+            MemorySegment e = arena.allocate(C_INT);
+            MemorySegment s = arena.allocate(C_INT);
+            if ((int) call.invokeExact(st, r, e, s) == -1) {
+                throw Native.fail(name, "", st);
+            }
+            return new Ids(r.get(C_INT, 0), e.get(C_INT, 0), s.get(C_INT, 0));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * getgroups(2): the supplementary group ids, in the kernel's order (sorted, as setgroups
+     * sorts them). Asks for the count first, then the list, retrying if it grew meanwhile.
+     */
+    public static int[] getgroups() throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            while (true) {
+                int n = (int) C.GETGROUPS.invokeExact(st, 0, MemorySegment.NULL);
+                if (n == -1) throw Native.fail("getgroups", "", st);
+                if (n == 0) return new int[0];
+                MemorySegment list = arena.allocate(C_INT, n);
+                int got = (int) C.GETGROUPS.invokeExact(st, n, list);
+                if (got == -1 && Native.errno(st) == Errno.EINVAL) continue; // grew meanwhile
+                if (got == -1) throw Native.fail("getgroups", "", st);
+                return list.asSlice(0, (long) got * Integer.BYTES).toArray(C_INT);
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
     }
 
     private static int id(MethodHandle getter) {

@@ -73,6 +73,23 @@ class ProcTest {
         assertThat(field(Files.readAllLines(status), "SigBlk:")[1]).isEqualTo(maskBefore);
     }
 
+    @Test
+    void resIdsAndGroupsMatchTheKernelsView() throws Exception {
+        List<String> status = Files.readAllLines(Path.of("/proc/self/status"));
+        String[] uid = field(status, "Uid:");
+        String[] gid = field(status, "Gid:");
+        String[] groups = field(status, "Groups:");
+
+        assertThat(Proc.getresuid()).isEqualTo(new Proc.Ids(Integer.parseInt(uid[1]),
+                Integer.parseInt(uid[2]), Integer.parseInt(uid[3])));
+        assertThat(Proc.getresgid()).isEqualTo(new Proc.Ids(Integer.parseInt(gid[1]),
+                Integer.parseInt(gid[2]), Integer.parseInt(gid[3])));
+        int[] expected = java.util.Arrays.stream(groups).skip(1).mapToInt(Integer::parseInt).toArray();
+        assertThat(Proc.getgroups()).containsExactlyInAnyOrder(expected);
+        assertThat(Proc.getresuid().all(Proc.getuid())).isEqualTo(Proc.getuid() == Proc.geteuid()
+                && uid[3].equals(uid[1]));
+    }
+
     static String[] field(List<String> status, String name) {
         return status.stream().filter(l -> l.startsWith(name)).findFirst().orElseThrow()
                 .split("\\s+");

@@ -38,6 +38,8 @@ public final class ProtChild {
         System.out.println("uid " + distinct("Uid:"));
         System.out.println("gid " + distinct("Gid:"));
         System.out.println("groups " + distinct("Groups:"));
+        System.out.println("res " + Proc.getresuid() + " " + Proc.getresgid() + " "
+                + java.util.Arrays.toString(Proc.getgroups()));
 
         Path probe = Path.of("/root/qjtest-probe-" + ProcessHandle.current().pid());
         try {

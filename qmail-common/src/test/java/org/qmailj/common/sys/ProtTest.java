@@ -71,15 +71,16 @@ class ProtTest {
                 String.valueOf(uid), String.valueOf(gid), String.valueOf(extra));
 
         assertThat(result.exitCode()).as(result.stderr()).isZero();
-        assertThat(result.lines()).hasSize(7);
+        assertThat(result.lines()).hasSize(8);
         assertThat(result.lines().get(0)).isEqualTo("groups-set [" + Math.min(gid, extra) + " "
                 + Math.max(gid, extra) + "]");
         int threads = Integer.parseInt(result.lines().get(1).substring("threads ".length()));
         assertThat(threads).as("JVM threads checked").isGreaterThan(5);
-        assertThat(result.lines().subList(2, 7)).containsExactly(
+        assertThat(result.lines().subList(2, 8)).containsExactly(
                 "uid [" + uid + " " + uid + " " + uid + " " + uid + "]",
                 "gid [" + gid + " " + gid + " " + gid + " " + gid + "]",
                 "groups [" + gid + "]",
+                "res " + uid + "/" + uid + "/" + uid + " " + gid + "/" + gid + "/" + gid + " [" + gid + "]",
                 "root-write denied",
                 "setuid0 errno 1 setuid 0: Operation not permitted (errno 1)");
     }
