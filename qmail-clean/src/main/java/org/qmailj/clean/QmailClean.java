@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.queue.QueueLayout;
@@ -37,7 +38,8 @@ public final class QmailClean {
     }
 
     public static void main(String[] args) {
-        Privileges.dropAsStarted();
+        FailFast.install("qmail-clean");
+        Privileges.become("qmail-clean", Privileges.Role.QMAILQ);
         QueueLayout queue = new QueueLayout(QmailHome.current().queue());
         InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 4096);
         OutputStream out = new FileOutputStream(FileDescriptor.out);

@@ -76,12 +76,21 @@ public final class Privileges {
 
     /** {@link #become(String, Role)} for an explicit QMAIL_HOME. */
     public static void become(String program, QmailHome home, Role role) {
+        String problem = tryBecome(home, role);
+        if (problem != null) fatal(program, problem);
+    }
+
+    /**
+     * {@link #become} for a program with exit codes of its own (qmail-queue): null when the
+     * process now is {@code role}, else the reason, and the caller must exit at once.
+     */
+    public static String tryBecome(QmailHome home, Role role) {
         try {
             Target t = target(home, role);
             String problem = apply(t);
-            if (problem != null) fatal(program, "unable to become " + role.user + " (uid " + t.uid() + " gid " + t.gid() + "): " + problem);
+            return problem == null ? null : "unable to become " + role.user + " (uid " + t.uid() + " gid " + t.gid() + "): " + problem;
         } catch (IOException e) {
-            fatal(program, "unable to become " + role.user + ": " + e.getMessage());
+            return "unable to become " + role.user + ": " + e.getMessage();
         }
     }
 

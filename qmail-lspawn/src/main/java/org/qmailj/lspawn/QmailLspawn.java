@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Phaser;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
+import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
@@ -75,6 +77,8 @@ public final class QmailLspawn {
     }
 
     public static void main(String[] args) {
+        FailFast.install("qmail-lspawn");
+        Privileges.become("qmail-lspawn", Privileges.Role.ROOT);
         if (args.length != 1) {
             System.err.println("qmail-lspawn: usage: qmail-lspawn defaultdelivery");
             Exit.now(100);

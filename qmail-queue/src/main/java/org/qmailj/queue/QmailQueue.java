@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Clock;
 import org.qmailj.common.Exit;
+import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.queue.Envelope;
@@ -45,11 +46,16 @@ public final class QmailQueue {
             }
         });
         int exit = run(QmailHome.current(), new FileInputStream(FileDescriptor.in),
-                new FileInputStream(FileDescriptor.out), System.err);
+                new FileInputStream(FileDescriptor.out), System.err, true);
         Exit.now(exit);
     }
 
     static int run(QmailHome home, InputStream message, InputStream envelope, PrintStream err) {
+        return run(home, message, envelope, err, false);
+    }
+
+    /** {@code become}: root writing the queue itself first becomes qmailq (main only, never a test JVM). */
+    static int run(QmailHome home, InputStream message, InputStream envelope, PrintStream err, boolean become) {
         if (!Files.isDirectory(home.root())) return QueueExit.HOME.code();
         QueueLayout q = new QueueLayout(home.queue());
         SocketQueueClient socket = new SocketQueueClient(WriterProtocol.socket(q));
@@ -57,7 +63,7 @@ public final class QmailQueue {
         try {
             session = socket.open();
         } catch (IOException e) {
-            return direct(home, q, message, envelope, err);
+            return direct(home, q, message, envelope, err, become);
         }
         try (session) {
             try {
@@ -81,7 +87,8 @@ public final class QmailQueue {
         }
     }
 
-    private static int direct(QmailHome home, QueueLayout q, InputStream message, InputStream envelope, PrintStream err) {
+    private static int direct(QmailHome home, QueueLayout q, InputStream message, InputStream envelope, PrintStream err,
+            boolean become) {
         QmailIds ids;
         ReceivedLine received;
         try {
@@ -104,6 +111,14 @@ public final class QmailQueue {
                     + WriterProtocol.socket(q) + ") and uid " + euid
                     + " may not write the queue itself: start qmail-queued");
             return QueueExit.NETWORK.code();
+        }
+        if (become && euid == 0) {
+            // As C qmail-queue, setuid qmailq: the queue files belong to qmailq, not root.
+            String problem = Privileges.tryBecome(home, Privileges.Role.QMAILQ);
+            if (problem != null) {
+                err.println("qmail-queue: " + problem);
+                return QueueExit.BUG.code();
+            }
         }
         QueueWriter writer = new QueueWriter(q, received, Clock.systemUTC());
         try {

@@ -7,11 +7,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.util.Set;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
+import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.queue.QueueLayout;
-import org.qmailj.common.sys.Proc;
-import org.qmailj.common.sys.Prot;
 import org.qmailj.common.sys.Umask;
 
 /**
@@ -29,13 +29,11 @@ public final class QmailQueued {
     private QmailQueued() {}
 
     public static void main(String[] args) {
+        FailFast.install("qmail-queued");
         QmailHome home = QmailHome.current();
         try {
             QmailIds ids = QmailIds.read(home);
-            if (Proc.geteuid() == 0) {
-                Prot.groups(new int[] {ids.userGid("qmailq")});
-                Prot.dropTo(ids.uid("qmailq"), ids.userGid("qmailq"));
-            }
+            Privileges.become("qmail-queued", home, Privileges.Role.QMAILQ);
             Umask.set(033);
             QueueLayout q = new QueueLayout(home.queue());
             searchable(q.root());

@@ -10,12 +10,12 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
+import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.queue.QueueLayout;
-import org.qmailj.common.sys.Proc;
-import org.qmailj.common.sys.Prot;
 import org.qmailj.remote.MessageSource;
 import org.qmailj.remote.QmailRemote;
 import org.qmailj.remote.Remote;
@@ -43,12 +43,12 @@ public final class QmailRspawn {
     }
 
     public static void main(String[] args) throws Exception {
+        FailFast.install("qmail-rspawn");
         QmailHome home = QmailHome.current();
+        Privileges.become("qmail-rspawn", home, Privileges.Role.QMAILR);
         int uidq;
         try {
-            QmailIds ids = QmailIds.read(home);
-            uidq = ids.uid("qmailq");
-            if (Proc.getuid() == 0 && ids.uid("qmailr") != 0) Prot.dropTo(ids.uid("qmailr"), ids.gid("qmail"));
+            uidq = QmailIds.read(home).uid("qmailq");
         } catch (IOException e) {
             System.err.println("qmail-rspawn: fatal: " + e.getMessage());
             Exit.now(Exit.SOFT);

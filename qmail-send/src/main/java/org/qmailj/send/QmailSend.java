@@ -13,6 +13,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.control.ControlException;
@@ -49,6 +50,15 @@ public final class QmailSend {
     private QmailSend() {}
 
     public static void main(String[] args) {
+        serve(new LinkedBlockingQueue<>());
+    }
+
+    /**
+     * main() with the scheduler's event queue given: a test launcher passes one that fails on
+     * purpose, to check that an exception on the scheduler thread ends the process (111).
+     */
+    static void serve(BlockingQueue<Event> events) {
+        FailFast.install("qmail-send");
         // The inherited descriptors are reopened first: after setuid the kernel makes the
         // process non-dumpable and /proc/self/fd unreadable to the new uid.
         Wiring w;
@@ -58,9 +68,8 @@ public final class QmailSend {
             Exit.now(Exit.SOFT);
             return;
         }
-        Privileges.dropAsStarted();
         QmailHome home = QmailHome.current();
-        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        Privileges.become("qmail-send", home, Privileges.Role.QMAILS);
         installSignals(events);
         Exit.now(run(home, w, QueueClients.standard(home, System.getenv()), events));
     }

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.qmailj.common.Exit;
-import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.sys.Fd;
@@ -24,10 +23,14 @@ import org.qmailj.common.sys.SysException;
  * if one is given, then becomes qmail-send (qmails) itself, keeping its pid, so the signals
  * sent to qmail-start reach qmail-send.
  *
- * <p>A JVM can neither fork nor switch uid per child, so each child is posix_spawned with its
- * target ids in {@code QMAILJ_UID}/{@code QMAILJ_GID} and drops them as its first act
- * ({@link Privileges}). When qmail-start is not root (sandbox mode) every process keeps the
- * invoking user's ids. qmail-send's descriptors 0 to 6 are placed by exec'ing it through
+ * <p>A JVM can neither fork nor switch uid per child, so each of our daemons is posix_spawned
+ * (or exec'd) as it is and becomes its own qmail user as its first act
+ * ({@link Privileges#become}: qmail-lspawn root, qmail-rspawn qmailr, qmail-clean qmailq,
+ * qmail-send qmails, each verified). The logger can be any program (splogger, multilog,
+ * logger(1), a shell script), so it is started through {@code setpriv} as qmaill; when root
+ * would have to start a logger as another user and setpriv is missing, qmail-start stops
+ * (exit 111) rather than run it as root. When qmail-start is not root (sandbox mode) every
+ * process keeps the invoking user's ids. qmail-send's descriptors 0 to 6 are placed by exec'ing it through
  * {@code bash -c 'exec qmail-send 0>&1000 1>&1001 ...'}: the pipes wait on descriptors
  * 1000-1006 (not close-on-exec) until bash moves them, so this JVM never has to overwrite
  * descriptors it uses itself. Prints nothing, even on failure (exit 111).
@@ -54,8 +57,6 @@ public final class QmailStart {
         // Without lib/ids (a bare test tree) everything runs as the invoking user, as in sandbox mode.
         QmailIds ids = root && Files.exists(QmailIds.file(home)) ? QmailIds.read(home) : null;
         Map<String, String> env = new HashMap<>(System.getenv());
-        env.remove(Privileges.UID);
-        env.remove(Privileges.GID);
         Path bin = home.bin();
 
         Fd.Pipe log = Fd.pipe();
@@ -68,25 +69,24 @@ public final class QmailStart {
         if (args.length >= 2) {
             List<String> argv = new ArrayList<>(List.of(args).subList(1, args.length));
             String path = which(argv.getFirst(), env);
-            if (ids != null && Files.isExecutable(Path.of(SETPRIV))) {
-                // Any program may be the logger (splogger, multilog, logger(1)); setpriv drops it
-                // to qmaill whether or not it knows QMAILJ_UID.
+            if (ids != null && ids.uid("qmaill") != 0) {
+                // Any program may be the logger; setpriv drops it to qmaill before exec, and
+                // fails (the logger never starts) if it cannot.
+                if (!Files.isExecutable(Path.of(SETPRIV))) throw new IOException(SETPRIV + " is missing: cannot start the logger as qmaill");
                 int uid = ids.uid("qmaill");
                 int gid = ids.userGid("qmaill");
                 argv.set(0, path);
                 argv.addAll(0, List.of("setpriv", "--reuid=" + uid, "--regid=" + gid, "--groups=" + gid, "--"));
                 path = SETPRIV;
-                spawn(path, argv, env, log.read(), 1);
-            } else {
-                spawn(path, argv, as(env, ids, "qmaill"), log.read(), 1);
             }
+            spawn(path, argv, env, log.read(), 1);
             logFd = log.write();
         }
         List<String> lspawn = new ArrayList<>(List.of("qmail-lspawn"));
         if (args.length >= 1) lspawn.add(args[0]);
         spawn(bin.resolve("qmail-lspawn").toString(), lspawn, env, toL.read(), fromL.write());
-        spawn(bin.resolve("qmail-rspawn").toString(), List.of("qmail-rspawn"), as(env, ids, "qmailr"), toR.read(), fromR.write());
-        spawn(bin.resolve("qmail-clean").toString(), List.of("qmail-clean"), as(env, ids, "qmailq"), toC.read(), fromC.write());
+        spawn(bin.resolve("qmail-rspawn").toString(), List.of("qmail-rspawn"), env, toR.read(), fromR.write());
+        spawn(bin.resolve("qmail-clean").toString(), List.of("qmail-clean"), env, toC.read(), fromC.write());
 
         // Become qmail-send with descriptors 0..6 as qmail-send(8) describes them.
         int[] fds = {logFd, toL.write(), fromL.read(), toR.write(), fromR.read(), toC.write(), fromC.read()};
@@ -97,17 +97,9 @@ public final class QmailStart {
         }
         for (int i = 0; i < fds.length; i++) script.append(' ').append(BASE + i).append(">&-");
         List<String> envp = new ArrayList<>();
-        as(env, ids, "qmails").forEach((k, v) -> envp.add(k + "=" + v));
+        env.forEach((k, v) -> envp.add(k + "=" + v));
         System.out.flush();
         Proc.execv("/bin/bash", List.of("bash", "-c", script.toString(), bin.resolve("qmail-send").toString()), envp);
-    }
-
-    /** The environment for a child that runs as {@code user} (unchanged in sandbox mode). */
-    private static Map<String, String> as(Map<String, String> env, QmailIds ids, String user) throws IOException {
-        if (ids == null) return env;
-        Map<String, String> m = new HashMap<>(env);
-        m.putAll(Privileges.environmentFor(ids.uid(user), ids.userGid(user)));
-        return m;
     }
 
     private static void spawn(String path, List<String> argv, Map<String, String> env, int in, int out) throws SysException {

@@ -16,6 +16,7 @@ import org.qmailj.common.log.QmailLog;
 import org.qmailj.common.queue.QueueClient;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.RecipientFile;
+import org.qmailj.common.sys.Fsync;
 
 /**
  * qmail-send's main loop and the queue state it alone owns: a {@link Prioq} per channel
@@ -335,14 +336,19 @@ final class Scheduler {
         }
     }
 
-    /** Appends the failure to bounce/N and syncs it; false if that failed. */
+    /**
+     * Appends the failure to bounce/N and syncs it, and bounce/ itself when bounce/N is new (the
+     * recipient is marked done next, so the name must survive a crash); false if that failed.
+     */
     private boolean addBounce(long id, String recipient, String text) {
         byte[] para = Bounce.paragraph(recipient, text).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        boolean created = !Files.exists(queue.bounce(id));
         try (var ch = java.nio.channels.FileChannel.open(queue.bounce(id), java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND)) {
             var b = java.nio.ByteBuffer.wrap(para);
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);
+            if (created) Fsync.dir(queue.bounce(id).getParent());
             return true;
         } catch (IOException e) {
             log.line(QmailLog.unableToAppendBounce());

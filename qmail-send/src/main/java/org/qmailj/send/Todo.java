@@ -22,14 +22,17 @@ import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
+import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.SysException;
 
 /**
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
  * removes stale {@code info/N}, {@code local/N}, {@code remote/N}, writes them anew from the
- * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, has
+ * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
+ * the directories that got the new names (once per scan, for every message of the scan), has
  * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
- * {@link Event.Preprocessed} to the scheduler.
+ * {@link Event.Preprocessed} to the scheduler. Without the directory fsync a crash after
+ * todo/N's removal could lose info/N's name and with it the message.
  *
  * <p>Runs on its own platform thread (which hands each message to one of {@link #WORKERS}
  * preprocessing threads, so their fsyncs overlap), so a burst of injections never holds up the
@@ -60,7 +63,9 @@ final class Todo {
     }
 
     void start() {
-        thread = Thread.ofPlatform().name("todo").start(this::loop);
+        // A daemon thread: if the scheduler dies, this one must not keep the JVM (and
+        // lock/sendmutex) alive.
+        thread = Thread.ofPlatform().name("todo").daemon().start(this::loop);
     }
 
     /** Asks for a scan now (SIGALRM). */
@@ -175,28 +180,68 @@ final class Todo {
         ids.sort(null);
         // Several messages at once: their fsyncs overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
-        List<java.util.concurrent.Future<?>> running = new ArrayList<>(ids.size());
-        for (long id : ids) running.add(workers.submit(() -> one(id)));
-        for (java.util.concurrent.Future<?> f : running) {
+        List<Written> written = inWorkers(ids, this::preprocess);
+        // The new names in info/, local/ and remote/ must be on disk before todo/N goes: one
+        // fsync per directory touched, for the whole batch.
+        java.util.Set<Path> failed = new java.util.HashSet<>();
+        written.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
             try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (java.util.concurrent.ExecutionException e) {
-                // one() catches what it can; nothing else to do here
+                Fsync.dir(d);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
+                failed.add(d);
             }
-        }
+        });
+        // Those in a directory that did not sync stay in todo/ and are redone at the next scan.
+        List<Long> durable = written.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).map(Written::id).toList();
+        inWorkers(durable, this::done);
     }
 
-    private void one(long id) {
-        if (stopped) return;
-        try {
-            if (preprocess(id)) events.add(new Event.Preprocessed(id));
-        } catch (RuntimeException e) {
-            // A bug must not end preprocessing for good: the message is tried at the next scan.
-            log.line(QmailLog.trouble("reading", "todo/" + id));
+    /** One message whose files are written and synced, and the directories that got a new name. */
+    record Written(long id, List<Path> dirs) {}
+
+    /**
+     * Runs {@code step} for each id on the workers and returns the non-null results. An
+     * exception escapes to the worker thread and so to FailFast (the daemon exits 111): a bug
+     * must not leave a half-dead qmail-send that no longer preprocesses.
+     */
+    private <T> List<T> inWorkers(List<Long> ids, java.util.function.LongFunction<T> step) {
+        java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(ids.size());
+        java.util.concurrent.ConcurrentLinkedQueue<T> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (long id : ids) {
+            workers.execute(() -> {
+                try {
+                    if (stopped) return;
+                    T r = step.apply(id);
+                    if (r != null) results.add(r);
+                } finally {
+                    left.countDown();
+                }
+            });
         }
+        try {
+            left.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+        return List.copyOf(results);
+    }
+
+    /** Has qmail-clean remove intd/N and todo/N, then tells the scheduler: S5 reached. */
+    private Long done(long id) {
+        CleanReply reply;
+        try {
+            reply = clean.clean(new CleanRequest(CleanRequest.Kind.TODO, id));
+        } catch (IOException e) {
+            return null; // the scheduler hears of the lost qmail-clean and exits
+        }
+        if (reply != CleanReply.DONE) {
+            log.line(QmailLog.cleanFailed("todo/" + id));
+            return null;
+        }
+        events.add(new Event.Preprocessed(id));
+        return id;
     }
 
     /**
@@ -210,8 +255,8 @@ final class Todo {
     private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
             Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
-    /** todo_do: true when the message reached state S5. */
-    boolean preprocess(long id) {
+    /** todo_do up to the files: info/N, local/N, remote/N written and synced; null if not. */
+    Written preprocess(long id) {
         gate.readLock().lock();
         try {
             return preprocessLocked(id);
@@ -220,16 +265,16 @@ final class Todo {
         }
     }
 
-    private boolean preprocessLocked(long id) {
+    private Written preprocessLocked(long id) {
         String todoName = "todo/" + id;
         byte[] data;
         try {
             data = Files.readAllBytes(queue.todo(id));
         } catch (NoSuchFileException e) {
-            return false; // handled meanwhile
+            return null; // handled meanwhile
         } catch (IOException e) {
             log.line(QmailLog.unableTo("open", todoName));
-            return false;
+            return null;
         }
         log.line(QmailLog.newMsg(id));
         // Remove what an earlier attempt may have left.
@@ -239,7 +284,7 @@ final class Todo {
                 Files.deleteIfExists(p);
             } catch (IOException e) {
                 log.line(QmailLog.unableTo("unlink", name(dir, id)));
-                return false;
+                return null;
             }
         }
         TodoRecord r;
@@ -247,14 +292,14 @@ final class Todo {
             r = TodoRecord.decode(data);
         } catch (IOException e) {
             log.line(QmailLog.unknownRecord(todoName));
-            return false;
+            return null;
         }
         long bytes;
         try {
             bytes = Files.size(queue.mess(id));
         } catch (IOException e) {
             log.line(QmailLog.unableTo("stat", name("mess", id)));
-            return false;
+            return null;
         }
         RecipientRewriter rw = rewriter.get();
         List<String> local = new ArrayList<>();
@@ -267,21 +312,19 @@ final class Todo {
         byte[] info = new byte[sender.length + 2];
         info[0] = 'F';
         System.arraycopy(sender, 0, info, 1, sender.length);
-        if (!write("info", id, info)) return false;
-        if (!local.isEmpty() && !write("local", id, RecipientFile.encode(local))) return false;
-        if (!remote.isEmpty() && !write("remote", id, RecipientFile.encode(remote))) return false;
+        List<Path> dirs = new ArrayList<>(3);
+        if (!write("info", id, info)) return null;
+        dirs.add(split("info", id).getParent());
+        if (!local.isEmpty()) {
+            if (!write("local", id, RecipientFile.encode(local))) return null;
+            dirs.add(split("local", id).getParent());
+        }
+        if (!remote.isEmpty()) {
+            if (!write("remote", id, RecipientFile.encode(remote))) return null;
+            dirs.add(split("remote", id).getParent());
+        }
         log.line(QmailLog.infoMsg(id, bytes, r.sender(), r.pid(), r.uid()));
-        CleanReply reply;
-        try {
-            reply = clean.clean(new CleanRequest(CleanRequest.Kind.TODO, id));
-        } catch (IOException e) {
-            return false; // the scheduler hears of the lost qmail-clean and exits
-        }
-        if (reply != CleanReply.DONE) {
-            log.line(QmailLog.cleanFailed(todoName));
-            return false;
-        }
-        return true;
+        return new Written(id, dirs);
     }
 
     private boolean write(String dir, long id, byte[] content) {

@@ -40,7 +40,9 @@ final class FakeSpawner {
     }
 
     public static void main(String[] args) throws IOException {
-        org.qmailj.common.Privileges.dropAsStarted(); // as qmail-rspawn does; lspawn gets no ids
+        // As the real spawners: qmail-lspawn stays root, qmail-rspawn becomes qmailr.
+        org.qmailj.common.FailFast.install("fake-spawner");
+        if (args.length > 5) org.qmailj.common.Privileges.become("fake-spawner", org.qmailj.common.Privileges.Role.valueOf(args[5]));
         SpawnProtocol p = args[3].equals("1") ? SpawnProtocol.wide(Integer.parseInt(args[2])) : SpawnProtocol.classic(Integer.parseInt(args[2]));
         new FakeSpawner(Path.of(args[0]), Path.of(args[1]), p, Integer.parseInt(args[4]))
                 .serve(new BufferedInputStream(System.in), new FileOutputStream(FileDescriptor.out));

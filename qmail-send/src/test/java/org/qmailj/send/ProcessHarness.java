@@ -22,6 +22,8 @@ final class ProcessHarness {
     final Path deliveries;
     final Path log;
     private Process start;
+    /** Extra environment for qmail-start (and so for qmail-send). */
+    final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     ProcessHarness(TestQueue tq) throws IOException {
         this.tq = tq;
@@ -34,8 +36,24 @@ final class ProcessHarness {
                 + System.getProperty("java.class.path") + " -Dqmail.home=" + tq.home;
         script(bin, "qmail-send", jvm + " org.qmailj.send.QmailSend");
         script(bin, "qmail-clean", jvm + " org.qmailj.clean.QmailClean");
-        script(bin, "qmail-lspawn", jvm + " org.qmailj.send.FakeSpawner " + tq.q.root() + " " + deliveries + " 120 0 0");
-        script(bin, "qmail-rspawn", jvm + " org.qmailj.send.FakeSpawner " + tq.q.root() + " " + deliveries + " 120 0 0");
+        script(bin, "qmail-lspawn", jvm + " org.qmailj.send.FakeSpawner " + tq.q.root() + " " + deliveries + " 120 0 0 ROOT");
+        script(bin, "qmail-rspawn", jvm + " org.qmailj.send.FakeSpawner " + tq.q.root() + " " + deliveries + " 120 0 0 QMAILR");
+    }
+
+    /** bin/qmail-send becomes {@link FaultyQmailSend}, failing once {@code marker} exists. */
+    ProcessHarness faultySend(Path marker) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        script(tq.home.resolve("bin"), "qmail-send", java + " --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -cp "
+                + System.getProperty("java.class.path") + " -Dqmail.home=" + tq.home + " -Dqmail.test.schedulerFault=" + marker
+                + " org.qmailj.send.FaultyQmailSend");
+        return this;
+    }
+
+    /** The command line of qmail-start ./Maildir/ as {@link #start} runs it. */
+    List<String> startCommand() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "-Dqmail.home=" + tq.home, "org.qmailj.send.QmailStart", "./Maildir/");
     }
 
     private static void script(Path bin, String name, String command) throws IOException {
@@ -46,11 +64,16 @@ final class ProcessHarness {
 
     /** Runs qmail-start ./Maildir/ with its output appended to the log file. */
     ProcessHarness start(String... logger) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), "-Dqmail.home=" + tq.home, "org.qmailj.send.QmailStart", "./Maildir/");
+        return startWrapped(List.of(), logger);
+    }
+
+    /** {@link #start} with qmail-start run by {@code wrapper} (e.g. strace -f -o FILE). */
+    ProcessHarness startWrapped(List<String> wrapper, String... logger) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(new java.util.ArrayList<>(wrapper));
+        pb.command().addAll(startCommand());
         pb.command().addAll(List.of(logger));
         pb.environment().put("QMAIL_HOME", tq.home.toString());
+        pb.environment().putAll(env);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.redirectError(ProcessBuilder.Redirect.appendTo(tq.home.resolve("stderr").toFile()));
         pb.redirectInput(new File("/dev/null"));

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.qmailj.common.ErrorStr;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Umask;
@@ -122,6 +123,7 @@ public final class Multilog {
     }
 
     public static void main(String[] args) {
+        FailFast.install("multilog");
         Umask.set(022);
         // Handlers first, as daemontools blocks TERM and ALRM before it opens the logs.
         signals();

@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.sys.Syslog;
 import org.qmailj.common.sys.SysException;
 
@@ -53,6 +54,7 @@ public final class Splogger {
     }
 
     public static void main(String[] args) throws IOException {
+        FailFast.install("splogger");
         String tag = args.length > 0 ? args[0] : "splogger";
         int facility = 2 << 3;
         if (args.length > 1) {

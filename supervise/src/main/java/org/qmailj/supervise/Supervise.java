@@ -13,6 +13,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.qmailj.common.ErrorStr;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.sys.Chdir;
 import org.qmailj.common.sys.Errno;
 import org.qmailj.common.sys.Fd;
@@ -98,6 +99,7 @@ public final class Supervise {
     }
 
     public static void main(String[] args) {
+        FailFast.install("supervise");
         if (args.length != 1) {
             System.err.println("supervise: usage: supervise dir");
             Exit.now(Exit.HARD);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.qmailj.common.ErrorStr;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.sys.Chdir;
 import org.qmailj.common.sys.Errno;
 import org.qmailj.common.sys.Fd;
@@ -61,6 +62,7 @@ public final class Svscan {
     }
 
     public static void main(String[] args) {
+        FailFast.install("svscan");
         scan(args, false);
     }
 

@@ -20,6 +20,7 @@ public final class SvscanInProcess {
     }
 
     public static void main(String[] args) {
+        org.qmailj.common.FailFast.install("svscan");
         Svscan.scan(args, true);
     }
 }

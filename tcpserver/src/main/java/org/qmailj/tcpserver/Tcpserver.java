@@ -16,10 +16,11 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.qmailj.common.Exit;
+import org.qmailj.common.FailFast;
+import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.cdb.Cdb;
 import org.qmailj.common.sys.Fd;
-import org.qmailj.common.sys.Prot;
 import org.qmailj.common.sys.Spawn;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.TcpSocket;
@@ -54,6 +55,7 @@ public final class Tcpserver {
     }
 
     public static void main(String[] args) {
+        FailFast.install("tcpserver");
         ServerOptions o;
         try {
             o = ServerOptions.parse(List.of(args), System.getenv());
@@ -111,12 +113,10 @@ public final class Tcpserver {
             System.out.print(port + "\n");
             System.out.flush();
         }
-        try {
-            if (o.gid().isPresent()) Prot.gid(o.gid().get());
-            if (o.uid().isPresent()) Prot.uid(o.uid().get());
-        } catch (SysException e) {
-            throw new IOException("unable to set " + (e.getMessage()), e);
-        }
+        // -g and -u after bind, as ucspi-tcp; the same drop and checks as every daemon's (exit 111).
+        Privileges.becomeIds("tcpserver",
+                o.uid().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()),
+                o.gid().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()));
         log.status(0, o.limit());
     }
 

@@ -20,7 +20,10 @@ class TcpserverRootTest {
             String out = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             // The server itself runs as the new ids too: every thread of the JVM changed.
             String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + srv.process.pid() + "/status"));
-            assertThat(status).containsPattern("Uid:\\s+65534\\s+65534\\s+65534");
+            // Real, effective, saved and filesystem ids, and no supplementary group but the gid.
+            assertThat(status).containsPattern("(?m)^Uid:\\s+65534\\s+65534\\s+65534\\s+65534$");
+            assertThat(status).containsPattern("(?m)^Gid:\\s+65534\\s+65534\\s+65534\\s+65534$");
+            assertThat(status).containsPattern("(?m)^Groups:\\s+65534\\s*$");
             return out;
         }
     }

@@ -1,0 +1,76 @@
+package org.qmailj.send;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.sys.Proc;
+
+/**
+ * The new names in info/, local/ and remote/ are on disk before qmail-clean removes todo/N,
+ * and bounce/ after bounce/N is created: strace follows qmail-start and its children and
+ * shows, with the path behind each descriptor, that the directory fsyncs come first.
+ */
+class DurableDirsTest {
+    @TempDir Path home;
+    private final List<ProcessHarness> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        harnesses.forEach(ProcessHarness::destroy);
+    }
+
+    @Test
+    void directoriesAreSyncedBeforeTodoIsRemovedAndAfterBounceIsCreated() throws Exception {
+        TestQueue tq = new TestQueue(home.resolve("qmail"), "domain");
+        Path trace = home.resolve("trace");
+        ProcessHarness h = new ProcessHarness(tq);
+        harnesses.add(h);
+        // Bounces go to a qmail-queue that takes the message and the envelope and drops them.
+        Path sink = home.resolve("qq-sink");
+        Files.writeString(sink, "#!/bin/sh\ncat > /dev/null\ncat <&1 > /dev/null\n");
+        Files.setPosixFilePermissions(sink, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        h.env.put("QMAILQUEUE", sink.toString());
+        long n = tq.inject("durable@x", "me@domain", "me", "you@remote.example");
+        // FakeSpawner fails recipients whose local part is "fail": a bounce/N is created.
+        long f = tq.inject("durable-f@x", "me@domain", "fail");
+        h.startWrapped(List.of("strace", "-f", "-qq", "-e", "signal=none", "-y", "-o", trace.toString(),
+                "-e", "trace=fsync,fdatasync,unlink,unlinkat"));
+        h.await("delivered", () -> h.logLines().contains("end msg " + n) && h.logLines().contains("end msg " + f), 120);
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+
+        List<String> lines = Files.readAllLines(trace, StandardCharsets.ISO_8859_1);
+        Path q = tq.q.root().toRealPath();
+        int split = QueueLayout.split(n);
+        int unlinkTodo = first(lines, "unlink", q.resolve("todo").resolve(Integer.toString(split)).resolve(Long.toString(n)) + "\"");
+        assertThat(unlinkTodo).as("qmail-clean's unlink of todo/%d", n).isPositive();
+        for (String dir : new String[] {"info", "local", "remote"}) {
+            int sync = first(lines, "fsync(", "<" + q.resolve(dir).resolve(Integer.toString(split)) + ">");
+            assertThat(sync).as("fsync of %s/%d", dir, split).isPositive().isLessThan(unlinkTodo);
+        }
+        // bounce/N: its data, then the directory, before the recipient is marked done and the
+        // bounce message is injected (which unlinks bounce/N).
+        int bounceData = first(lines, "fsync(", "<" + q.resolve("bounce").resolve(Long.toString(f)) + ">");
+        int bounceDir = first(lines, "fsync(", "<" + q.resolve("bounce") + ">");
+        int bounceGone = first(lines, "unlink", q.resolve("bounce").resolve(Long.toString(f)) + "\"");
+        assertThat(bounceData).isPositive();
+        assertThat(bounceDir).isGreaterThan(bounceData).isLessThan(bounceGone);
+    }
+
+    /** Index (from 1) of the first line containing both {@code call} and {@code what}; 0 if none. */
+    private static int first(List<String> lines, String call, String what) {
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            if (l.contains(call) && l.contains(what)) return i + 1;
+        }
+        return 0;
+    }
+}
