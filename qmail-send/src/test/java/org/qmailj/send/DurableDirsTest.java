@@ -44,14 +44,16 @@ class DurableDirsTest {
         h.startWrapped(List.of("strace", "-f", "-qq", "-e", "signal=none", "-y", "-o", trace.toString(),
                 "-e", "trace=fsync,fdatasync,unlink,unlinkat"));
         h.await("delivered", () -> h.logLines().contains("end msg " + n) && h.logLines().contains("end msg " + f), 120);
-        h.signal(Proc.SIGTERM);
+        // The process started is strace; qmail-send (qmail-start's pid) is its child.
+        Proc.kill(h.child("QmailSend").orElseThrow().pid(), Proc.SIGTERM);
         assertThat(h.waitExit(60)).isZero();
 
         List<String> lines = Files.readAllLines(trace, StandardCharsets.ISO_8859_1);
         Path q = tq.q.root().toRealPath();
         int split = QueueLayout.split(n);
-        int unlinkTodo = first(lines, "unlink", q.resolve("todo").resolve(Integer.toString(split)).resolve(Long.toString(n)) + "\"");
-        assertThat(unlinkTodo).as("qmail-clean's unlink of todo/%d", n).isPositive();
+        int unlinkTodo = first(lines, "unlink", q.resolve("todo").resolve(Long.toString(n)) + "\"");
+        String relevant = String.join("\n", lines.stream().filter(l -> l.contains("/queue/")).toList());
+        assertThat(unlinkTodo).as("qmail-clean's unlink of todo/%d in\n%s", n, relevant).isPositive();
         for (String dir : new String[] {"info", "local", "remote"}) {
             int sync = first(lines, "fsync(", "<" + q.resolve(dir).resolve(Integer.toString(split)) + ">");
             assertThat(sync).as("fsync of %s/%d", dir, split).isPositive().isLessThan(unlinkTodo);
