@@ -5,52 +5,81 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.testing.RootOnly;
 
 /**
- * qmail-start as root with lib/ids: qmail-lspawn stays root, qmail-rspawn, qmail-clean and
- * qmail-send drop to their users (here all "nobody", 65534) as their first act, and the
- * queue still works.
+ * qmail-start as root with lib/ids naming a distinct uid for each role: qmail-lspawn stays
+ * root, qmail-rspawn, qmail-clean and qmail-send become their users through
+ * Privileges.become (real, effective, saved and filesystem uid and gid, and no supplementary
+ * group but their own, read from /proc/PID/status of the running processes), a C logger (a
+ * shell) runs as qmaill, and the queue still works. A process that cannot be what lib/ids
+ * says stops.
  */
 @RootOnly
 class QmailStartRootTest {
+    private static final int QMAILS = 40010;
+    private static final int QMAILR = 40011;
+    private static final int QMAILQ = 40012;
+    private static final int QMAILL = 40013;
+    private static final int QMAIL = 40020;
+    private static final int NOFILES = 40021;
+    private static final String IDS = "alias:40014:" + NOFILES + "\nqmaild:40015:" + NOFILES + "\nqmaill:" + QMAILL + ":" + NOFILES
+            + "\nroot:0:0\nqmailp:40016:" + NOFILES + "\nqmailq:" + QMAILQ + ":" + QMAIL + "\nqmailr:" + QMAILR + ":" + QMAIL
+            + "\nqmails:" + QMAILS + ":" + QMAIL + "\nnofiles:" + NOFILES + "\nqmail:" + QMAIL + "\n";
+
     private final java.util.List<ProcessHarness> harnesses = new java.util.ArrayList<>();
 
-    private ProcessHarness track(ProcessHarness h) {
-        harnesses.add(h);
-        return h;
-    }
-
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void killLeftovers() {
         harnesses.forEach(ProcessHarness::destroy);
     }
 
     @TempDir Path home;
 
-    private static String uidLine(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+    /** The Uid:, Gid: and Groups: lines of a running process, blanks squeezed. */
+    private static List<String> ids(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("Uid:") || l.startsWith("Gid:") || l.startsWith("Groups:"))
+                .map(l -> l.replaceAll("\\s+", " ").trim()).toList();
+    }
+
+    private static List<String> expect(int uid, int gid) {
+        return List.of("Uid: " + uid + " " + uid + " " + uid + " " + uid, "Gid: " + gid + " " + gid + " " + gid + " " + gid, "Groups: " + gid);
+    }
+
+    /** Everyone may use the test tree: each daemon runs as a different uid. */
+    private static void openUp(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            }
+        }
     }
 
     @Test
-    void childrenRunUnderTheirIds() throws Exception {
+    void eachDaemonRunsAsExactlyItsUser() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
-        ProcessHarness h = track(new ProcessHarness(tq));
+        ProcessHarness h = new ProcessHarness(tq);
+        harnesses.add(h);
         Files.createDirectories(home.resolve("lib"));
-        Files.writeString(home.resolve("lib/ids"), "alias:65534:65534\nqmaild:65534:65534\nqmaill:65534:65534\nroot:0:0\n"
-                + "qmailp:65534:65534\nqmailq:65534:65534\nqmailr:65534:65534\nqmails:65534:65534\nnofiles:65534\nqmail:65534\n");
-        try (Stream<Path> s = Files.walk(home)) {
-            for (Path p : s.toList()) Files.setAttribute(p, "unix:uid", 65534);
-        }
-        Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(home.resolve("lib/ids"), IDS);
         Path out = home.resolve("logger.out");
+        Path loggerIds = home.resolve("logger.ids");
         Files.writeString(out, "");
-        Files.setAttribute(out, "unix:uid", 65534);
-        h.start("sh", "-c", "exec cat > " + out);
+        Files.writeString(tq.home.resolve("deliveries"), "");
+        openUp(home);
+        for (String bin : new String[] {"qmail-send", "qmail-clean", "qmail-lspawn", "qmail-rspawn"}) {
+            Files.setPosixFilePermissions(home.resolve("bin").resolve(bin), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        // A C program as the logger: it cannot drop privileges itself.
+        h.start("/bin/sh", "-c", "id -u > " + loggerIds + "; id -g >> " + loggerIds + "; id -G >> " + loggerIds + "; exec cat > " + out);
         h.await("status line", () -> {
             try {
                 return Files.readString(out).contains("status: local 0/10 remote 0/20\n");
@@ -58,23 +87,17 @@ class QmailStartRootTest {
                 return false;
             }
         }, 60);
+        assertThat(Files.readAllLines(loggerIds)).containsExactly("" + QMAILL, "" + NOFILES, "" + NOFILES);
         ProcessHandle logger = h.children().stream().filter(c -> c.info().command().orElse("").endsWith("/cat")).findFirst().orElseThrow();
-        assertThat(uidLine(logger.pid())).as("the logger runs as qmaill").isEqualTo("Uid:\t65534\t65534\t65534\t65534");
-        assertThat(uidLine(h.sendPid())).isEqualTo("Uid:\t65534\t65534\t65534\t65534");
-        ProcessHandle clean = h.child("QmailClean").orElseThrow();
-        assertThat(uidLine(clean.pid())).isEqualTo("Uid:\t65534\t65534\t65534\t65534");
-        long roots = h.children().stream().filter(c -> {
-            try {
-                return uidLine(c.pid()).equals("Uid:\t0\t0\t0\t0");
-            } catch (IOException e) {
-                return false;
-            }
-        }).count();
-        assertThat(roots).as("only qmail-lspawn stays root").isEqualTo(1);
+        assertThat(ids(logger.pid())).as("the logger").isEqualTo(expect(QMAILL, NOFILES));
+        assertThat(ids(h.sendPid())).as("qmail-send").isEqualTo(expect(QMAILS, QMAIL));
+        assertThat(ids(h.child("QmailClean").orElseThrow().pid())).as("qmail-clean").isEqualTo(expect(QMAILQ, QMAIL));
+        assertThat(ids(h.child("QMAILR").orElseThrow().pid())).as("qmail-rspawn").isEqualTo(expect(QMAILR, QMAIL));
+        assertThat(ids(h.child(" ROOT").orElseThrow().pid()).getFirst()).as("qmail-lspawn stays root").isEqualTo("Uid: 0 0 0 0");
         assertThat(h.children()).hasSize(4);
 
-        long n = tq.inject("root@x", "me@domain", "me");
-        for (Path p : new Path[] {tq.q.mess(n), tq.q.todo(n), tq.q.intd(n)}) Files.setAttribute(p, "unix:uid", 65534);
+        long n = tq.inject("root@x", "me@domain", "me", "you@remote.example");
+        openUp(tq.q.root());
         h.await("delivered", () -> {
             try {
                 return Files.readString(out).contains("end msg " + n + "\n");
@@ -82,7 +105,43 @@ class QmailStartRootTest {
                 return false;
             }
         }, 60);
+        assertThat(Files.getAttribute(tq.q.info(n).getParent(), "unix:uid")).isNotNull();
         h.signal(Proc.SIGTERM);
         assertThat(h.waitExit(60)).isZero();
+    }
+
+    @Test
+    void aDaemonThatIsNotWhatLibIdsSaysStops() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = new ProcessHarness(tq);
+        harnesses.add(h);
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/ids"), IDS);
+        // qmail-send reopens its fd 0 (here the log file, not a pipe) by /proc/self/fd/0.
+        Files.writeString(h.log, "");
+        openUp(home);
+        for (String bin : new String[] {"qmail-send", "qmail-clean", "qmail-lspawn", "qmail-rspawn"}) {
+            Files.setPosixFilePermissions(home.resolve("bin").resolve(bin), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        // qmail-start as nobody (a sandbox started by the wrong account): nothing can become
+        // the users lib/ids names, and every daemon says so and exits 111.
+        h.startWrapped(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+        assertThat(h.waitExit(60)).isEqualTo(111);
+        h.await("three helpers stopped", () -> {
+            try {
+                return Files.readString(home.resolve("stderr")).lines().filter(l -> l.contains(": fatal: ")).count() >= 3;
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60);
+        assertThat(h.logText()).as(Files.readString(home.resolve("stderr"))).isEqualTo("qmail-send: fatal: unable to become qmails (uid " + QMAILS + " gid " + QMAIL + "): "
+                + "real/effective/saved uid is 65534/65534/65534\n");
+        String stderr = Files.readString(home.resolve("stderr"));
+        assertThat(stderr).contains("qmail-clean: fatal: unable to become qmailq (uid " + QMAILQ + " gid " + QMAIL + "): "
+                + "real/effective/saved uid is 65534/65534/65534\n");
+        assertThat(stderr).contains("fake-spawner: fatal: unable to become qmailr (uid " + QMAILR + " gid " + QMAIL + "): "
+                + "real/effective/saved uid is 65534/65534/65534\n");
+        assertThat(stderr).contains("fake-spawner: fatal: unable to become root (uid 0 gid 0): "
+                + "real/effective/saved uid is 65534/65534/65534\n");
     }
 }
