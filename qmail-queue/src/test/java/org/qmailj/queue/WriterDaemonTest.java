@@ -77,7 +77,10 @@ class WriterDaemonTest {
         try {
             // The daemon runs as qmailq (nobody), and its socket is 0666.
             assertThat(Files.getAttribute(WriterProtocol.socket(t.queue), "unix:uid")).isEqualTo(NOBODY);
-            assertThat(Files.readString(Path.of("/proc/" + d.pid() + "/status"))).containsPattern("Uid:\\s+65534\\s+65534");
+            String status = Files.readString(Path.of("/proc/" + d.pid() + "/status"));
+            assertThat(status).containsPattern("\nUid:\\s+65534\\s+65534\\s+65534\\s+65534\n");
+            assertThat(status).containsPattern("\nGid:\\s+65534\\s+65534\\s+65534\\s+65534\n");
+            assertThat(status).containsPattern("\nGroups:\\s+65534\\s*\n");
             assertThat(inject(cp, t, DAEMON, "from daemon\n", "Fd@x\0Tr@y\0\0").exit()).isZero();
             assertThat(inject(cp, t, 4321, "from 4321\n", "Fn@x\0Tr@y\0\0").exit()).isZero();
             assertThat(inject(cp, t, null, "from root\n", "Fr@x\0Tr@y\0\0").exit()).isZero();

@@ -53,6 +53,7 @@ class RspawnPrivilegeTest {
                 String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
                 assertThat(status).contains("Uid:\t" + nobody + "\t" + nobody + "\t" + nobody + "\t" + nobody + "\n");
                 assertThat(status).contains("Gid:\t" + nogroup + "\t" + nogroup + "\t" + nogroup + "\t" + nogroup + "\n");
+                assertThat(status).containsPattern("\nGroups:\\s+" + nogroup + "\\s*\n");
                 to.write(new byte[] {5, 1}); // delnum 261, two bytes
                 to.write("7/30\0s@x.test\0r@example.test\0".getBytes(StandardCharsets.ISO_8859_1));
                 to.flush();
