@@ -22,9 +22,11 @@ import org.qmailj.common.sys.SysException;
  * <li>root, role not root: supplementary groups become just the role's gid, then setgid and
  *     setuid (qmail's prot_gid and prot_uid); then real, effective and saved uid and gid must
  *     all be the role's and the groups exactly its gid.
- * <li>root, role root by lib/ids (qmail-lspawn in a root install): nothing changes; real,
- *     effective and saved uid must be 0.
- * <li>not root (sandbox mode: qmail-install --sandbox writes the invoking user for every role):
+ * <li>root, and the role is {@link Role#ROOT} (qmail-lspawn, which becomes each user per
+ *     delivery) or lib/ids maps the role to uid 0 (a sandbox installed by root): nothing
+ *     changes; real, effective and saved uid must be 0.
+ * <li>not root (sandbox mode: qmail-install --sandbox writes the invoking user for every role,
+ *     and the sandbox runs everything as that user):
  *     nothing can change; real, effective and saved uid and gid must all be the role's.
  *     Supplementary groups are the account's own and are not checked.
  * <li>no lib/ids (a bare tree built by a test): every role is the process's own real uid and
@@ -87,7 +89,7 @@ public final class Privileges {
     public static String tryBecome(QmailHome home, Role role) {
         try {
             Target t = target(home, role);
-            String problem = apply(t);
+            String problem = apply(t, role == Role.ROOT);
             return problem == null ? null : "unable to become " + role.user + " (uid " + t.uid() + " gid " + t.gid() + "): " + problem;
         } catch (IOException e) {
             return "unable to become " + role.user + ": " + e.getMessage();
@@ -113,10 +115,10 @@ public final class Privileges {
     }
 
     /** Null when the process now runs as {@code t}, else what differs. */
-    private static String apply(Target t) {
+    private static String apply(Target t, boolean rootRole) {
         try {
             boolean root = Proc.geteuid() == 0;
-            if (root && t.uid() == 0) {
+            if (root && (rootRole || t.uid() == 0)) {
                 // root stays root: the gid and groups are root's own, as for C qmail-lspawn
                 return checkUid(0);
             }

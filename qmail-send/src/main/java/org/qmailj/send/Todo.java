@@ -29,7 +29,7 @@ import org.qmailj.common.sys.SysException;
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
  * removes stale {@code info/N}, {@code local/N}, {@code remote/N}, writes them anew from the
  * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
- * the directories that got the new names (once per scan, for every message of the scan), has
+ * the directories that got the new names (once per batch of {@link #BATCH} messages), has
  * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
  * {@link Event.Preprocessed} to the scheduler. Without the directory fsync a crash after
  * todo/N's removal could lose info/N's name and with it the message.
@@ -178,6 +178,16 @@ final class Todo {
             return;
         }
         ids.sort(null);
+        for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)));
+    }
+
+    /**
+     * Messages per batch: their directory fsyncs are shared, and a burst still reaches the
+     * scheduler batch by batch instead of after the whole of todo/ was written.
+     */
+    static final int BATCH = 64;
+
+    private void batch(List<Long> ids) {
         // Several messages at once: their fsyncs overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
         List<Written> written = inWorkers(ids, this::preprocess);
