@@ -112,6 +112,11 @@ class SvscanTest {
             for (String d : List.of("a", "a/log", "b", "c")) {
                 Cmd.run(List.of("/usr/bin/svc", "-dx", service.resolve(d).toString()));
             }
+            // Each supervise writes supervise/status until it exits: wait, or the temp
+            // directory's removal races with it on a busy machine.
+            for (String d : List.of("a", "a/log", "b", "c")) {
+                await("supervise of " + d + " gone", () -> quiet(() -> svok(service.resolve(d)) != 0));
+            }
             for (String d : List.of("a", "b", "c")) {
                 for (String pid : read(service.resolve(d).resolve("pids")).lines().toList()) {
                     try {
