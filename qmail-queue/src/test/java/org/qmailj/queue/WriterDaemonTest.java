@@ -45,8 +45,16 @@ class WriterDaemonTest {
     }
 
     static Process startDaemon(String cp, TestHome t) throws Exception {
-        Process p = new ProcessBuilder(Jvm.command(cp, t.home.root(), null, "org.qmailj.queue.QmailQueued"))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return startDaemon(cp, t, java.util.Map.of(), List.of("-XX:TieredStopAtLevel=1"), ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** qmail-queued with extra environment and JVM options, its stderr to {@code err}; returns once it answers. */
+    static Process startDaemon(String cp, TestHome t, Map<String, String> env, List<String> jvm, ProcessBuilder.Redirect err)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Jvm.command(cp, t.home.root(), null, jvm, "org.qmailj.queue.QmailQueued"))
+                .redirectError(err).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(t.queue));
         for (int i = 0; i < 300 && !c.answers(); i++) {
             if (!p.isAlive()) throw new AssertionError("qmail-queued exited " + p.exitValue());
