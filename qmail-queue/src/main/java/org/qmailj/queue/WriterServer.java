@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,10 +66,17 @@ public final class WriterServer implements AutoCloseable {
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Long, Object> inFlight = new ConcurrentHashMap<>();
     private final AbortedNumbers aborted = new AbortedNumbers(TimeUnit.MINUTES.toNanos(10), 100_000);
+    /**
+     * Accepted connections whose uid is not yet known: the accept loop takes a permit first,
+     * so a flood waits in the kernel's backlog instead of holding descriptors here.
+     */
+    private final Semaphore triage = new Semaphore(TRIAGE);
+    static final int TRIAGE = 64;
     private final AtomicBoolean dying = new AtomicBoolean();
     private final AtomicLong refused = new AtomicLong();
     private volatile long lastRefusalLog;
     private volatile boolean closed;
+    private volatile Thread acceptThread;
 
     private WriterServer(QueueWriter writer, QmailIds ids, Path socket, ServerSocketChannel server, WriterSettings settings) {
         this.writer = writer;
@@ -120,7 +128,8 @@ public final class WriterServer implements AutoCloseable {
     /** Starts the accept loop on a platform thread named "qmail-queue accept", and the sweeper. */
     public Thread start() {
         Thread.ofPlatform().name("qmail-queue timeouts").daemon(true).start(this::sweepLoop);
-        return Thread.ofPlatform().name("qmail-queue accept").daemon(false).start(this::acceptLoop);
+        acceptThread = Thread.ofPlatform().name("qmail-queue accept").daemon(false).start(this::acceptLoop);
+        return acceptThread;
     }
 
     private void acceptLoop() {
@@ -128,9 +137,15 @@ public final class WriterServer implements AutoCloseable {
         while (!closed) {
             SocketChannel ch;
             try {
+                triage.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
                 ch = server.accept();
                 pauseMillis = 0;
             } catch (IOException e) {
+                triage.release();
                 if (closed) return;
                 // EMFILE and friends: accept would fail again at once. Pause, then retry.
                 if (pauseMillis == 0) System.err.println(PROGRAM + ": warning: unable to accept: " + e.getMessage() + "; pausing");
@@ -142,12 +157,14 @@ public final class WriterServer implements AutoCloseable {
                 }
                 continue;
             } catch (Error e) {
+                triage.release();
                 fatal(e);
                 return;
             }
             try {
                 Thread.ofVirtual().start(() -> serve(ch));
             } catch (Error e) {
+                triage.release();
                 closeQuietly(ch);
                 fatal(e);
                 return;
@@ -182,6 +199,7 @@ public final class WriterServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel ch) {
+        boolean triaged = false;
         try (ch) {
             OutputStream out = Channels.newOutputStream(ch);
             Optional<Long> uid = peerUid(ch);
@@ -193,6 +211,8 @@ public final class WriterServer implements AutoCloseable {
                 refuse(uid.get(), out);
                 return;
             }
+            triage.release();
+            triaged = true;
             Connection c = new Connection(ch, uid.get());
             live.add(c);
             try {
@@ -217,6 +237,8 @@ public final class WriterServer implements AutoCloseable {
             System.err.println(PROGRAM + ": warning: internal error: " + e);
         } catch (Error e) {
             fatal(e);
+        } finally {
+            if (!triaged) triage.release(); // after the close: the descriptor is free
         }
     }
 
@@ -360,6 +382,8 @@ public final class WriterServer implements AutoCloseable {
     public void close() throws IOException {
         closed = true;
         server.close();
+        Thread a = acceptThread;
+        if (a != null) a.interrupt(); // it may wait for a triage permit
         Files.deleteIfExists(socket);
     }
 }

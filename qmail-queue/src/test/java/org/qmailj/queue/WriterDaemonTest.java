@@ -32,6 +32,11 @@ class WriterDaemonTest {
     static final int DAEMON = 1;
 
     TestHome home() throws IOException {
+        return systemHome(dir);
+    }
+
+    /** A home under {@code dir} whose queue belongs to nobody (qmailq), with qmaild = daemon (uid 1). */
+    static TestHome systemHome(Path dir) throws IOException {
         Jvm.openPath(dir);
         // qmailq = nobody; qmaild = daemon (uid 1).
         TestHome t = TestHome.create(dir.resolve("home"), "alias:7790:7790\nqmaild:1:1\nqmaill:7792:0\nroot:0:0\n"
