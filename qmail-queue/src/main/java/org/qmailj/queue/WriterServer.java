@@ -134,6 +134,8 @@ public final class WriterServer implements AutoCloseable {
 
     private void acceptLoop() {
         long pauseMillis = 0;
+        long acceptErrors = 0;
+        long lastAcceptLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(11);
         while (!closed) {
             SocketChannel ch;
             try {
@@ -148,7 +150,13 @@ public final class WriterServer implements AutoCloseable {
                 triage.release();
                 if (closed) return;
                 // EMFILE and friends: accept would fail again at once. Pause, then retry.
-                if (pauseMillis == 0) System.err.println(PROGRAM + ": warning: unable to accept: " + e.getMessage() + "; pausing");
+                acceptErrors++;
+                long now = System.nanoTime();
+                if (now - lastAcceptLog > TimeUnit.SECONDS.toNanos(10)) {
+                    lastAcceptLog = now;
+                    System.err.println(PROGRAM + ": warning: unable to accept: " + e.getMessage() + "; pausing ("
+                            + acceptErrors + " failed accepts so far)");
+                }
                 pauseMillis = Math.clamp(pauseMillis * 2, 10, 1000);
                 try {
                     Thread.sleep(pauseMillis);
