@@ -65,6 +65,7 @@ public final class WriterServer implements AutoCloseable {
     private final ConnectionBudget budget;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Long, Object> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, KnownUid> knownUids = new ConcurrentHashMap<>();
     private final AbortedNumbers aborted = new AbortedNumbers(TimeUnit.MINUTES.toNanos(10), 100_000);
     /**
      * Accepted connections whose uid is not yet known: the accept loop takes a permit first,
@@ -194,17 +195,31 @@ public final class WriterServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The peer's uid. The JDK reports SO_PEERCRED's uid as a user name (getpwuid), or as the
+     * number itself when there is no name or the lookup fails (as it does when descriptors run
+     * out); names map back through getpwnam, remembered for a minute so that a flood costs no
+     * passwd lookups. All-digit names are numbers: useradd refuses such names.
+     */
     private Optional<Long> peerUid(SocketChannel ch) {
         try {
             UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
             String name = p.user().getName();
+            if (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9')) return Optional.of(Long.parseLong(name));
+            long now = System.nanoTime();
+            KnownUid k = knownUids.get(name);
+            if (k != null && now - k.sinceNanos() < TimeUnit.MINUTES.toNanos(1)) return Optional.of(k.uid());
             var pw = Passwd.getpwnam(name);
-            if (pw.isPresent()) return Optional.of((long) pw.get().uid());
-            return Optional.of(Long.parseLong(name)); // a uid without a passwd entry
+            if (pw.isEmpty()) return Optional.empty();
+            if (knownUids.size() >= 4096) knownUids.clear();
+            knownUids.put(name, new KnownUid(pw.get().uid(), now));
+            return Optional.of((long) pw.get().uid());
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
+
+    private record KnownUid(long uid, long sinceNanos) {}
 
     private void serve(SocketChannel ch) {
         boolean triaged = false;

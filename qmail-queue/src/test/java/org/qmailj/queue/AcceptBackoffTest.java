@@ -23,7 +23,7 @@ import org.qmailj.common.queue.WriterProtocol;
 /**
  * qmail-queued out of descriptors (RLIMIT_NOFILE 128 through prlimit, budgets set higher
  * than that on purpose): accept fails with EMFILE and the writer pauses instead of spinning
- * (its CPU time, from /proc, barely moves), says so at most once in 10 s on stderr, and serves
+ * (its accept thread's CPU time, from /proc, barely moves), says so at most once in 10 s on stderr, and serves
  * again as soon as descriptors are free.
  */
 class AcceptBackoffTest {
@@ -54,15 +54,16 @@ class AcceptBackoffTest {
                 assertThat(System.nanoTime()).as("EMFILE reported").isLessThan(deadline);
                 Thread.sleep(20);
             }
-            long before = cpuTicks(d.pid());
+            long before = acceptThreadTicks(d.pid());
             Thread.sleep(2000);
-            long used = cpuTicks(d.pid()) - before;
-            assertThat(used).as("CPU ticks (1/100 s) in 2 s without descriptors").isLessThan(50);
+            long used = acceptThreadTicks(d.pid()) - before;
+            // Spinning, the accept thread takes ~100 ticks in 2 s (measured: 96 on a shared box).
+            assertThat(used).as("accept thread's CPU ticks (1/100 s) in 2 s without descriptors").isLessThan(20);
             assertThat(d.isAlive()).isTrue();
             assertThat(Files.readString(err)).contains("qmail-queued: warning: unable to accept: Too many open files; pausing (1 failed");
             assertThat(Files.readAllLines(err).stream().filter(l -> l.contains("unable to accept")).count())
                     .as("at most one line per 10 s, not one per failed accept").isEqualTo(1);
-            System.out.println("accept backoff: " + used + " ticks of CPU in 2 s at EMFILE");
+            System.out.println("accept backoff: accept thread used " + used + " ticks of CPU in 2 s at EMFILE");
 
             for (SocketChannel ch : silent) ch.close();
             silent.clear();
@@ -83,10 +84,16 @@ class AcceptBackoffTest {
         }
     }
 
-    /** utime + stime of the process, in clock ticks (/proc/PID/stat fields 14 and 15). */
-    static long cpuTicks(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    /** utime + stime of the writer's accept thread, in clock ticks (/proc/PID/task/TID/stat fields 14 and 15). */
+    static long acceptThreadTicks(long pid) throws Exception {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                if (!stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).equals("qmail-queue acc")) continue;
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            }
+        }
+        throw new AssertionError("no accept thread in " + pid);
     }
 }
