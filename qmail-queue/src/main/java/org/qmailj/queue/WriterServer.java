@@ -126,6 +126,9 @@ public final class WriterServer implements AutoCloseable {
 
     public WriterSettings settings() { return settings; }
 
+    /** Connections admitted and not yet ended. */
+    int connections() { return live.size(); }
+
     /** Starts the accept loop on a platform thread named "qmail-queue accept", and the sweeper. */
     public Thread start() {
         Thread.ofPlatform().name("qmail-queue timeouts").daemon(true).start(this::sweepLoop);

@@ -154,6 +154,40 @@ class WriterIsolationTest {
         }
     }
 
+    @Test
+    void overBudgetTheClientHears71AtOnce() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        QmailIds ids = QmailIds.read(t.home);
+        WriterSettings two = new WriterSettings(2, 1, 1, Duration.ofSeconds(30), false);
+        try (WriterServer s = WriterServer.bind(new QueueWriter(t.queue, ReceivedLine.of(ids), Clock.systemUTC()), ids, two);
+                SocketChannel a = connect(s); SocketChannel b = connect(s)) {
+            s.start();
+            // Two silent connections take the whole budget (the test's uid is a reserved one here).
+            Channels.newOutputStream(a).write('Q');
+            Channels.newOutputStream(b).write('Q');
+            awaitHeld(s, 2);
+            org.qmailj.common.queue.QueueResult r;
+            try (org.qmailj.common.queue.QueueClient.Session sess = new org.qmailj.common.queue.SocketQueueClient(s.socket()).open()) {
+                sess.message().write(new byte[200_000]);
+                r = sess.commit(new org.qmailj.common.queue.Envelope("a@b", java.util.List.of("c@d")));
+            }
+            assertThat(r.exit()).isEqualTo(71);
+            assertThat(r.report()).isEqualTo("Zmail server temporarily rejected message (#4.3.0)");
+            assertThat(t.leftovers()).isEmpty();
+            b.close();
+            awaitHeld(s, 1);
+            WriterServerTest.goodMessageStillQueues(t);
+        }
+    }
+
+    static void awaitHeld(WriterServer s, int n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (s.connections() != n) {
+            assertThat(System.nanoTime()).as(n + " connections held").isLessThan(deadline);
+            Thread.sleep(2);
+        }
+    }
+
     static void awaitFiles(TestHome t, String d) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (t.files(d).isEmpty()) {
