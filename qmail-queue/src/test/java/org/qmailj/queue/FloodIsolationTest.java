@@ -24,7 +24,8 @@ import org.qmailj.testing.RootOnly;
  * Finding 4 of the hostile review: one unprivileged uid opens 12,000 connections to
  * qmail-queue.sock, each holding half a message, and injects one message of 1,000,000
  * recipients, against qmail-queued as a real child JVM at -Xmx128m (as root, so it becomes
- * qmailq). Meanwhile root's qmail-queue and qmail-smtpd's client as qmaild still queue; the
+ * qmailq). Meanwhile root's bin/qmail-queue, root's qmail-inject (in-process) and
+ * qmail-smtpd's client as qmaild (a child JVM as uid 1) still queue; the
  * flood gets exit 71 for every connection over its budget; the writer's descriptors and RSS
  * (sampled from /proc) stay bounded; the million-recipient message is queued whole.
  */
@@ -67,6 +68,13 @@ class FloodIsolationTest {
             // client as qmaild.
             Cmd.Result root = WriterDaemonTest.inject(cp, t, null, "from root\n", "Froot@x\0Tr@y\0\0");
             assertThat(root.exit()).as("root's injection").isZero();
+            t.control("me", "flood.example\n");
+            java.io.ByteArrayOutputStream injectErr = new java.io.ByteArrayOutputStream();
+            int inject = QmailInject.run(new String[] {"-f", "root@flood.example", "r@y"}, t.home, Map.of(),
+                    new java.io.ByteArrayInputStream(TestHome.bytes("Subject: i\n\nfrom qmail-inject\n")), new java.io.ByteArrayOutputStream(),
+                    new java.io.PrintStream(injectErr), org.qmailj.common.queue.QueueClients.standard(t.home, Map.of()),
+                    java.time.Clock.systemUTC());
+            assertThat(inject).as("root's qmail-inject: " + injectErr).isZero();
             Cmd.Result smtpd = Cmd.run(Jvm.command(cp, t.home.root(), WriterDaemonTest.DAEMON, "org.qmailj.queue.RoleInject",
                     "qmaild", "smtp@x", "r@y", "from smtp\n"), Map.of(), null, new byte[0], 60);
             assertThat(str(smtpd.stdout())).as("qmaild's injection").isEqualTo("exit 0 \n");
@@ -100,7 +108,7 @@ class FloodIsolationTest {
         assertThat(Files.readString(err)).contains("refusing connections over budget").contains("uid " + FLOOD_UID);
 
         List<Long> todo = t.todo();
-        assertThat(todo).hasSize(3);
+        assertThat(todo).hasSize(4);
         int seen = 0;
         for (long n : todo) {
             byte[] rec = Files.readAllBytes(t.queue.todo(n));
@@ -113,18 +121,21 @@ class FloodIsolationTest {
                 assertThat(records).isEqualTo(3 + RECIPIENTS);
                 assertThat(str(rec)).endsWith("\0Trcpt" + (RECIPIENTS - 1) + "@example.org\0");
                 seen |= 1;
-            } else if (head.startsWith("u0\0")) {
-                assertThat(mess).contains("invoked by uid 0").endsWith("from root\n");
+            } else if (head.startsWith("u0\0") && mess.endsWith("from root\n")) {
+                assertThat(mess).contains("invoked by uid 0");
                 seen |= 2;
+            } else if (head.startsWith("u0\0")) {
+                assertThat(mess).contains("invoked by uid 0").endsWith("from qmail-inject\n");
+                seen |= 8;
             } else {
                 assertThat(head).startsWith("u" + WriterDaemonTest.DAEMON + "\0");
                 assertThat(mess).contains("invoked from network").endsWith("from smtp\n");
                 seen |= 4;
             }
         }
-        assertThat(seen).isEqualTo(7);
+        assertThat(seen).isEqualTo(15);
         assertThat(t.files("pid")).isEmpty();
-        assertThat(t.files("intd")).hasSize(3);
+        assertThat(t.files("intd")).hasSize(4);
     }
 
     private static int count(String line, String name) {
