@@ -93,7 +93,9 @@ class FloodIsolationTest {
             assertThat(floodOut.readLine()).as("the million-recipient injection").isEqualTo("big 0");
             assertThat(flood.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-            assertThat(fds).as("writer descriptors while flooded").isLessThan(300);
+            // At most: the JVM's own (~40, jars included), 64 triage permits, and per held
+            // connection its socket and mess file (64 x 2), the big one's intd too: ~240.
+            assertThat(fds).as("writer descriptors while flooded").isLessThan(350);
             assertThat(d.isAlive()).isTrue();
             System.out.println("flood test: writer peak RSS " + maxRss.get() / 1024 + " MB, " + fds
                     + " descriptors while flooded; flood held " + held + ", refused " + refused);
