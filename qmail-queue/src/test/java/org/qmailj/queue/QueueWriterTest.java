@@ -96,8 +96,9 @@ class QueueWriterTest {
         {"T without its NUL", "Fa\0Tb", QueueExit.READ_ERROR},
         {"no final NUL", "Fa\0Tb\0", QueueExit.READ_ERROR},
         {"empty envelope", "", QueueExit.READ_ERROR},
-        {"sender over 1003 bytes", "F" + "s".repeat(1004) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
-        {"recipient over 1003 bytes", "Fa\0T" + "r".repeat(1004) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"sender of 1003 bytes", "F" + "s".repeat(1003) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"recipient of 1003 bytes", "Fa\0T" + "r".repeat(1003) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"recipient of 5000 bytes", "Fa\0T" + "r".repeat(5000) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
     };
 
     @Test
@@ -107,7 +108,7 @@ class QueueWriterTest {
             assertThat(direct(t, bytes("m\n"), bytes((String) c[1]))).as((String) c[0]).isEqualTo(((QueueExit) c[2]).code());
             assertThat(t.leftovers()).as((String) c[0]).isEmpty();
         }
-        assertThat(direct(t, bytes("m\n"), bytes("Fa\0T" + "r".repeat(1003) + "\0\0"))).as("1003 bytes is fine").isZero();
+        assertThat(direct(t, bytes("m\n"), bytes("Fa\0T" + "r".repeat(1002) + "\0\0"))).as("1002 bytes is fine").isZero();
     }
 
     @Test

@@ -15,12 +15,13 @@ import java.util.List;
  *
  * <p>Parsing is strict, as qmail-queue is: end of input before the final {@code \0} is
  * {@link QueueExit#READ_ERROR} (nothing is queued), a first record other than {@code F} or a
- * later one other than {@code T} is {@link QueueExit#ENVELOPE_FORMAT}, and an address longer
- * than {@link #MAX_ADDRESS} bytes is {@link QueueExit#ADDRESS_TOO_LONG}.
+ * later one other than {@code T} is {@link QueueExit#ENVELOPE_FORMAT}, and an address that
+ * does not fit in {@link #MAX_ADDRESS} bytes with its NUL (1003 bytes or more) is
+ * {@link QueueExit#ADDRESS_TOO_LONG}, as qmail-queue.c's {@code len >= ADDR} check.
  */
 public record Envelope(String sender, List<String> recipients) {
 
-    /** qmail-queue refuses longer addresses with exit 11. */
+    /** qmail-queue.c's ADDR: an address and its NUL fit in this many bytes, or exit 11. */
     public static final int MAX_ADDRESS = 1003;
 
     public Envelope {
@@ -79,8 +80,9 @@ public record Envelope(String sender, List<String> recipients) {
                 int c = in.read();
                 if (c < 0) throw new EnvelopeFormatException(QueueExit.READ_ERROR, "envelope ended inside an address");
                 if (c == 0) break;
-                if (len >= MAX_ADDRESS) {
-                    throw new EnvelopeFormatException(QueueExit.ADDRESS_TOO_LONG, "address longer than " + MAX_ADDRESS + " bytes");
+                if (len >= MAX_ADDRESS - 1) {
+                    throw new EnvelopeFormatException(QueueExit.ADDRESS_TOO_LONG,
+                            "address of " + MAX_ADDRESS + " bytes or more");
                 }
                 buf[len++] = (byte) c;
             }
