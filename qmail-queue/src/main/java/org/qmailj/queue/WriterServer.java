@@ -153,6 +153,10 @@ public final class WriterServer implements AutoCloseable {
             } catch (IOException e) {
                 triage.release();
                 if (closed) return;
+                if (dying.get()) {
+                    awaitDeath();
+                    return;
+                }
                 // EMFILE and friends: accept would fail again at once. Pause, then retry.
                 acceptErrors++;
                 long now = System.nanoTime();
@@ -382,10 +386,11 @@ public final class WriterServer implements AutoCloseable {
      * their number (their threads remove their files), give them a moment, and exit 111.
      */
     private void fatal(Error e) {
-        if (!dying.compareAndSet(false, true)) return;
+        if (!dying.compareAndSet(false, true)) awaitDeath(); // another thread is ending the JVM
         Thread self = Thread.currentThread();
         try {
-            closed = true;
+            // Not "closed": the accept thread must not end (main() would return and the JVM
+            // exit 0 before the connections are dropped); it waits for the halt instead.
             closeQuietly(server);
             for (Connection c : live) if (!c.prepared) c.close();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -394,6 +399,16 @@ public final class WriterServer implements AutoCloseable {
             // exiting anyway
         }
         FailFast.die(PROGRAM, self, e);
+    }
+
+    private static void awaitDeath() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // the halt ends this
+            }
+        }
     }
 
     private static void closeQuietly(java.io.Closeable c) {
