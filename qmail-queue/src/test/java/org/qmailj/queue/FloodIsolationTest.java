@@ -55,10 +55,13 @@ class FloodIsolationTest {
                 }
             }
         });
-        Process flood = new ProcessBuilder(Jvm.command(cp, t.home.root(), FLOOD_UID, List.of("-XX:TieredStopAtLevel=1"),
+        // The flood holds 12,000 sockets: its descriptor limit is raised (as root) before it
+        // becomes uid 4321.
+        List<String> floodCmd = new java.util.ArrayList<>(List.of("prlimit", "--nofile=16384:16384", "--"));
+        floodCmd.addAll(Jvm.command(cp, t.home.root(), FLOOD_UID, List.of("-XX:TieredStopAtLevel=1"),
                 "org.qmailj.queue.FloodClient", WriterProtocol.socket(t.queue).toString(),
-                Integer.toString(CONNECTIONS), Integer.toString(RECIPIENTS)))
-                .redirectError(dir.resolve("flood.err").toFile()).start();
+                Integer.toString(CONNECTIONS), Integer.toString(RECIPIENTS)));
+        Process flood = new ProcessBuilder(floodCmd).redirectError(dir.resolve("flood.err").toFile()).start();
         try {
             BufferedReader floodOut = new BufferedReader(new InputStreamReader(flood.getInputStream(), StandardCharsets.US_ASCII));
             assertThat(floodOut.readLine()).as("the flood's connections").isEqualTo("holding " + CONNECTIONS + " connectFailed 0");
