@@ -1,5 +1,6 @@
 package org.qmailj.queue;
 
+import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -57,6 +58,7 @@ public final class QmailQueue {
     /** {@code become}: root writing the queue itself first becomes qmailq (main only, never a test JVM). */
     static int run(QmailHome home, InputStream message, InputStream envelope, PrintStream err, boolean become) {
         if (!Files.isDirectory(home.root())) return QueueExit.HOME.code();
+        envelope = new BufferedInputStream(envelope, 8192); // nothing follows the envelope on fd 1
         QueueLayout q = new QueueLayout(home.queue());
         SocketQueueClient socket = new SocketQueueClient(WriterProtocol.socket(q));
         QueueClient.Session session;
@@ -123,17 +125,7 @@ public final class QmailQueue {
         QueueWriter writer = new QueueWriter(q, received, Clock.systemUTC());
         try {
             QueueWriter.Staged s = writer.stage(new QueueWriter.Origin(uid, Proc.getpid(), null), message);
-            Envelope env;
-            try {
-                env = Envelope.read(envelope);
-            } catch (EnvelopeFormatException e) {
-                s.abort();
-                return e.exit().code();
-            } catch (IOException e) {
-                s.abort();
-                return QueueExit.READ_ERROR.code();
-            }
-            s.intd(env);
+            s.intd(envelope);
             s.link();
             return 0;
         } catch (QueueFailure f) {

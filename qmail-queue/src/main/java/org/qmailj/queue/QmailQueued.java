@@ -12,6 +12,7 @@ import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.sys.Rlimit;
 import org.qmailj.common.sys.Umask;
 
 /**
@@ -24,6 +25,7 @@ import org.qmailj.common.sys.Umask;
  * socket, as any user can run qmail's setuid qmail-queue, it adds the search bit for others to
  * {@code queue/} and {@code queue/lock/} (listing stays forbidden). No output on stdout;
  * errors on stderr; exits 111 when it cannot start. SIGTERM removes the socket and exits.
+ * Budgets per client come from the environment ({@link WriterSettings}).
  */
 public final class QmailQueued {
     private QmailQueued() {}
@@ -38,7 +40,13 @@ public final class QmailQueued {
             QueueLayout q = new QueueLayout(home.queue());
             searchable(q.root());
             searchable(q.lockDir());
-            WriterServer server = WriterServer.bind(new QueueWriter(q, ReceivedLine.of(ids), Clock.systemUTC()), ids);
+            WriterSettings settings;
+            try {
+                settings = WriterSettings.from(System.getenv(), openFiles());
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage());
+            }
+            WriterServer server = WriterServer.bind(new QueueWriter(q, ReceivedLine.of(ids), Clock.systemUTC()), ids, settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     server.close();
@@ -51,6 +59,12 @@ public final class QmailQueued {
             System.err.println("qmail-queued: fatal: " + e.getMessage());
             Exit.now(Exit.SOFT);
         }
+    }
+
+    /** The descriptor limit (the JVM has raised the soft limit to the hard one). */
+    private static long openFiles() throws IOException {
+        long soft = Rlimit.get(Rlimit.RLIMIT_NOFILE).soft();
+        return soft == Rlimit.INFINITY ? Long.MAX_VALUE : soft;
     }
 
     private static void searchable(Path dir) throws IOException {

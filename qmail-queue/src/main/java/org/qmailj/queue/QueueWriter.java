@@ -1,7 +1,11 @@
 package org.qmailj.queue;
 
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,6 +18,7 @@ import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.EnvelopeFormatException;
 import org.qmailj.common.queue.QueueExit;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.TodoRecord;
@@ -42,6 +47,9 @@ import org.qmailj.common.sys.Fsync;
 public final class QueueWriter {
     private static final Set<java.nio.file.attribute.PosixFilePermission> MODE_0644 =
             PosixFilePermissions.fromString("rw-r--r--");
+
+    /** Heap a message copy holds, per connection: small, as thousands may stream at once. */
+    static final int COPY_BUFFER = 16384;
 
     private final QueueLayout queue;
     private final ReceivedLine received;
@@ -110,7 +118,8 @@ public final class QueueWriter {
                 throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync the message: " + e.getMessage(), e);
             }
             return s;
-        } catch (QueueFailure | RuntimeException e) {
+        } catch (QueueFailure | RuntimeException | Error e) {
+            // Error too: a thread that runs out of memory still removes what it made.
             closeQuietly(ch);
             if (pidFile != null) deleteQuietly(pidFile, true);
             s.abort();
@@ -119,7 +128,7 @@ public final class QueueWriter {
     }
 
     private static void copy(InputStream in, FileChannel ch) throws QueueFailure {
-        byte[] buf = new byte[65536];
+        byte[] buf = new byte[COPY_BUFFER];
         ByteBuffer bb = ByteBuffer.wrap(buf);
         while (true) {
             int r;
@@ -168,10 +177,13 @@ public final class QueueWriter {
     }
 
     /**
-     * After {@link Staged#intd} had failed or the daemon was killed: finishes or undoes message
-     * N for a caller of uid {@code uid}. Returns true if {@code todo/N} exists (the message is
-     * queued); otherwise removes {@code intd/N} and {@code mess/S/N} if intd/N belongs to
-     * {@code uid}, and returns false.
+     * After the answer to a commit request was lost (the daemon was killed, or the connection
+     * broke): finishes or undoes message N for a caller of uid {@code uid}, which was told N
+     * in a prepared answer, so intd/N existed then. Returns true if the message is queued:
+     * {@code todo/N} exists, or {@code intd/N} is gone (only the commit lets it go: qmail-send
+     * removes intd/N and todo/N once it has taken the message; an abort the caller of this method
+     * does not know about is ruled out by the daemon, see WriterServer). Otherwise removes
+     * {@code intd/N} and {@code mess/S/N} if intd/N belongs to {@code uid}, and returns false.
      */
     public boolean resolve(long n, long uid) throws IOException {
         if (Files.exists(queue.todo(n))) return true;
@@ -179,7 +191,7 @@ public final class QueueWriter {
         try {
             data = Files.readAllBytes(queue.intd(n));
         } catch (NoSuchFileException e) {
-            return Files.exists(queue.todo(n));
+            return true;
         }
         TodoRecord r;
         try {
@@ -192,6 +204,43 @@ public final class QueueWriter {
         deleteQuietly(queue.intd(n), true);
         deleteQuietly(queue.mess(n), true);
         return false;
+    }
+
+    private static void writeRecord(OutputStream out, char tag, byte[] value) throws IOException {
+        out.write(tag);
+        out.write(value);
+        out.write(0);
+    }
+
+    /** Failures to write intd/N, told apart from failures to read the envelope. */
+    private static final class WriteError extends IOException {
+        WriteError(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Writes to a FileChannel, each failure a {@link WriteError}. */
+    private static final class WriteErrorStream extends OutputStream {
+        private final FileChannel ch;
+
+        WriteErrorStream(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                while (bb.hasRemaining()) ch.write(bb);
+            } catch (IOException e) {
+                throw new WriteError(e);
+            }
+        }
     }
 
     /** A message written to mess/S/N and not yet committed. Confined to one thread. */
@@ -208,9 +257,19 @@ public final class QueueWriter {
 
         public long number() { return number; }
 
-        /** Writes and fsyncs intd/N. */
+        /** Writes and fsyncs intd/N from an envelope held in memory. */
         public void intd(Envelope envelope) throws QueueFailure {
-            byte[] record = new TodoRecord(origin.uid(), origin.pid(), envelope.sender(), envelope.recipients()).encode();
+            intd(new ByteArrayInputStream(envelope.encode()));
+        }
+
+        /**
+         * Reads qmail-queue's envelope from {@code envelope} and copies it record by record into
+         * intd/N after the {@code u} and {@code p} records, as qmail-queue does: memory stays
+         * at one address and a buffer whatever the number of recipients. A bad envelope is
+         * {@link QueueExit#ENVELOPE_FORMAT} or {@link QueueExit#ADDRESS_TOO_LONG}, input that
+         * ends early or fails {@link QueueExit#READ_ERROR}; each removes intd/N and mess/S/N.
+         */
+        public void intd(InputStream envelope) throws QueueFailure {
             Path p = queue.intd(number);
             FileChannel ch;
             try {
@@ -222,18 +281,39 @@ public final class QueueWriter {
             }
             intd = p;
             try {
-                write(ch, ByteBuffer.wrap(record));
-                ch.force(true);
-                ch.close();
-            } catch (QueueFailure e) {
-                closeQuietly(ch);
-                abort();
-                throw e;
+                OutputStream out = new BufferedOutputStream(new WriteErrorStream(ch), 8192);
+                writeRecord(out, 'u', Long.toString(origin.uid()).getBytes(StandardCharsets.US_ASCII));
+                writeRecord(out, 'p', Long.toString(origin.pid()).getBytes(StandardCharsets.US_ASCII));
+                Envelope.stream(envelope, (tag, address, length) -> {
+                    out.write(tag);
+                    out.write(address, 0, length);
+                    out.write(0);
+                });
+                out.flush();
+                try {
+                    ch.force(true);
+                    ch.close();
+                } catch (IOException e) {
+                    throw new WriteError(e);
+                }
+            } catch (EnvelopeFormatException e) {
+                fail(ch);
+                throw new QueueFailure(e.exit(), e.getMessage(), e);
+            } catch (WriteError e) {
+                fail(ch);
+                throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to write intd/" + number + ": " + e.getMessage(), e);
             } catch (IOException e) {
-                closeQuietly(ch);
-                abort();
-                throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync intd/" + number + ": " + e.getMessage(), e);
+                fail(ch);
+                throw new QueueFailure(QueueExit.READ_ERROR, "unable to read the envelope: " + e.getMessage(), e);
+            } catch (RuntimeException | Error e) {
+                fail(ch);
+                throw e;
             }
+        }
+
+        private void fail(FileChannel ch) {
+            closeQuietly(ch);
+            abort();
         }
 
         /** Links intd/N to todo/N, makes the directories durable and pulls the trigger. */

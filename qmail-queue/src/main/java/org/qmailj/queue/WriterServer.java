@@ -12,17 +12,23 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import org.qmailj.common.FailFast;
 import org.qmailj.common.QmailIds;
-import org.qmailj.common.queue.Envelope;
-import org.qmailj.common.queue.EnvelopeFormatException;
 import org.qmailj.common.queue.QueueExit;
 import org.qmailj.common.queue.SocketQueueClient;
 import org.qmailj.common.queue.WriterProtocol;
 import org.qmailj.common.sys.Passwd;
+import org.qmailj.common.sys.Proc;
 
 /**
  * The queue writer daemon's server: accepts connections on {@code queue/lock/qmail-queue.sock}
@@ -30,30 +36,81 @@ import org.qmailj.common.sys.Passwd;
  * caller's uid comes from SO_PEERCRED (the user name the kernel reports, mapped through
  * getpwnam), never from the client.
  *
- * <p>Threads: one named platform thread accepts; each connection runs on its own virtual
- * thread. Messages whose commit is in progress are tracked so that a resolve request for the
- * same number waits for it.
+ * <p>Budgets ({@link WriterSettings}): connections per uid and in all, with a reserve for
+ * qmail's own uids ({@link ConnectionBudget}); a connection over budget is answered 71 ("mail
+ * server temporarily rejected message") and closed at once. The message and the envelope are
+ * streamed to the queue files, so a connection holds a few buffers whatever it sends. Every
+ * read has a timeout; a client that stalls is dropped and its files removed.
+ *
+ * <p>Truth after 'P': once a client was told N, the writer removes intd/N only by a commit
+ * (qmail-send takes the message) or records the removal ({@link AbortedNumbers}), so that a
+ * resolve may read a missing intd/N as "committed".
+ *
+ * <p>Threads: one platform thread accepts (pausing after an error, 10 ms doubling to 1 s, as
+ * with too many open files it would otherwise spin); one sweeps read deadlines; each
+ * connection runs on its own virtual thread. An Error (out of memory) in any of them removes
+ * that connection's files, drops the connections that were not yet told their number (they
+ * remove theirs), and exits 111 for supervise to restart a sound JVM.
  */
 public final class WriterServer implements AutoCloseable {
+    static final String PROGRAM = "qmail-queued";
+    /** qmail-queue gives up after 24 hours; so does a connection here. */
+    static final long DEATH_NANOS = TimeUnit.HOURS.toNanos(24);
+
     private final QueueWriter writer;
     private final QmailIds ids;
     private final Path socket;
     private final ServerSocketChannel server;
+    private final WriterSettings settings;
+    private final ConnectionBudget budget;
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Long, Object> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, KnownUid> knownUids = new ConcurrentHashMap<>();
+    private final AbortedNumbers aborted = new AbortedNumbers(TimeUnit.MINUTES.toNanos(10), 100_000);
+    /**
+     * Accepted connections whose uid is not yet known: the accept loop takes a permit first,
+     * so a flood waits in the kernel's backlog instead of holding descriptors here.
+     */
+    private final Semaphore triage = new Semaphore(TRIAGE);
+    static final int TRIAGE = 64;
+    private final AtomicBoolean dying = new AtomicBoolean();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile long lastRefusalLog;
     private volatile boolean closed;
+    private volatile Thread acceptThread;
 
-    private WriterServer(QueueWriter writer, QmailIds ids, Path socket, ServerSocketChannel server) {
+    private WriterServer(QueueWriter writer, QmailIds ids, Path socket, ServerSocketChannel server, WriterSettings settings) {
         this.writer = writer;
         this.ids = ids;
         this.socket = socket;
         this.server = server;
+        this.settings = settings;
+        this.budget = new ConnectionBudget(settings, reservedUids(ids));
+    }
+
+    /** The uids of root and of qmail's own injectors and writer, from lib/ids. */
+    static Set<Long> reservedUids(QmailIds ids) {
+        Set<Long> s = new HashSet<>();
+        s.add(0L);
+        for (String role : new String[] {"alias", "qmaild", "qmails", "qmailq"}) {
+            try {
+                s.add((long) ids.uid(role));
+            } catch (IOException e) {
+                // a role lib/ids does not name reserves nothing
+            }
+        }
+        return s;
+    }
+
+    public static WriterServer bind(QueueWriter writer, QmailIds ids) throws IOException {
+        return bind(writer, ids, WriterSettings.forOpenFiles(1024));
     }
 
     /**
      * Binds the socket (mode 0666: any local user may inject, as with qmail's setuid
      * qmail-queue). A stale socket file is removed; a live one means another writer runs.
      */
-    public static WriterServer bind(QueueWriter writer, QmailIds ids) throws IOException {
+    public static WriterServer bind(QueueWriter writer, QmailIds ids, WriterSettings settings) throws IOException {
         Path socket = WriterProtocol.socket(writer.layout());
         if (Files.exists(socket)) {
             if (new SocketQueueClient(socket).answers()) throw new IOException("another queue writer listens on " + socket);
@@ -62,74 +119,173 @@ public final class WriterServer implements AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket), 256);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
-        return new WriterServer(writer, ids, socket, server);
+        return new WriterServer(writer, ids, socket, server, settings);
     }
 
     public Path socket() { return socket; }
 
-    /** Starts the accept loop on a platform thread named "qmail-queue accept". */
+    public WriterSettings settings() { return settings; }
+
+    /** Connections admitted and not yet ended. */
+    int connections() { return live.size(); }
+
+    /** Starts the accept loop on a platform thread named "qmail-queue accept", and the sweeper. */
     public Thread start() {
-        return Thread.ofPlatform().name("qmail-queue accept").daemon(false).start(this::acceptLoop);
+        Thread.ofPlatform().name("qmail-queue timeouts").daemon(true).start(this::sweepLoop);
+        acceptThread = Thread.ofPlatform().name("qmail-queue accept").daemon(false).start(this::acceptLoop);
+        return acceptThread;
     }
 
     private void acceptLoop() {
+        long pauseMillis = 0;
+        long acceptErrors = 0;
+        long lastAcceptLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(11);
         while (!closed) {
             SocketChannel ch;
             try {
-                ch = server.accept();
-            } catch (IOException e) {
-                if (closed) return;
-                continue;
+                triage.acquire();
+            } catch (InterruptedException e) {
+                return;
             }
-            Thread.ofVirtual().start(() -> serve(ch));
+            try {
+                ch = server.accept();
+                pauseMillis = 0;
+            } catch (IOException e) {
+                triage.release();
+                if (closed) return;
+                if (dying.get()) {
+                    awaitDeath();
+                    return;
+                }
+                // EMFILE and friends: accept would fail again at once. Pause, then retry.
+                acceptErrors++;
+                long now = System.nanoTime();
+                if (now - lastAcceptLog > TimeUnit.SECONDS.toNanos(10)) {
+                    lastAcceptLog = now;
+                    System.err.println(PROGRAM + ": warning: unable to accept: " + e.getMessage() + "; pausing ("
+                            + acceptErrors + " failed accepts so far)");
+                }
+                pauseMillis = Math.clamp(pauseMillis * 2, 10, 1000);
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException x) {
+                    return;
+                }
+                continue;
+            } catch (Error e) {
+                triage.release();
+                fatal(e);
+                return;
+            }
+            try {
+                Thread.ofVirtual().start(() -> serve(ch));
+            } catch (Error e) {
+                triage.release();
+                closeQuietly(ch);
+                fatal(e);
+                return;
+            }
         }
     }
 
+    private void sweepLoop() {
+        long timeout = settings.readTimeout().toNanos();
+        long period = Math.clamp(timeout / 4, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+        while (!closed) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Connection c : live) c.sweep(now, timeout, DEATH_NANOS);
+        }
+    }
+
+    /**
+     * The peer's uid. The JDK reports SO_PEERCRED's uid as a user name (getpwuid), or as the
+     * number itself when there is no name or the lookup fails (as it does when descriptors run
+     * out); names map back through getpwnam, remembered for a minute so that a flood costs no
+     * passwd lookups. All-digit names are numbers: useradd refuses such names.
+     */
     private Optional<Long> peerUid(SocketChannel ch) {
         try {
             UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
             String name = p.user().getName();
+            if (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9')) return Optional.of(Long.parseLong(name));
+            long now = System.nanoTime();
+            KnownUid k = knownUids.get(name);
+            if (k != null && now - k.sinceNanos() < TimeUnit.MINUTES.toNanos(1)) return Optional.of(k.uid());
             var pw = Passwd.getpwnam(name);
-            if (pw.isPresent()) return Optional.of((long) pw.get().uid());
-            return Optional.of(Long.parseLong(name)); // a uid without a passwd entry
+            if (pw.isEmpty()) return Optional.empty();
+            if (knownUids.size() >= 4096) knownUids.clear();
+            knownUids.put(name, new KnownUid(pw.get().uid(), now));
+            return Optional.of((long) pw.get().uid());
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    /** qmail-queue gives up after 24 hours; so does a connection here. */
-    static final long DEATH_MILLIS = 86_400_000L;
+    private record KnownUid(long uid, long sinceNanos) {}
 
     private void serve(SocketChannel ch) {
-        Thread alarm = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(DEATH_MILLIS);
-                ch.close();
-            } catch (InterruptedException | IOException e) {
-                // the connection ended first
-            }
-        });
+        boolean triaged = false;
         try (ch) {
-            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
             OutputStream out = Channels.newOutputStream(ch);
-            int request = in.read();
-            if (request < 0) return; // a probe
             Optional<Long> uid = peerUid(ch);
             if (uid.isEmpty()) {
                 WriterProtocol.writeFinal(out, QueueExit.BUG.code());
                 return;
             }
-            if (request == WriterProtocol.RESOLVE) {
-                resolve(uid.get(), WriterProtocol.readNumber(in), out);
-            } else if (request == WriterProtocol.INJECT) {
-                inject(uid.get(), in, out);
-            } else {
-                WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+            if (dying.get() || !budget.acquire(uid.get())) {
+                refuse(uid.get(), out);
+                return;
+            }
+            triage.release();
+            triaged = true;
+            Connection c = new Connection(ch, uid.get());
+            live.add(c);
+            try {
+                InputStream in = new BufferedInputStream(c.input(), 8192);
+                int request = in.read();
+                if (request < 0) return; // a probe
+                if (request == WriterProtocol.RESOLVE) {
+                    resolve(uid.get(), WriterProtocol.readNumber(in), out);
+                } else if (request == WriterProtocol.INJECT) {
+                    inject(c, in, out);
+                } else {
+                    WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+                }
+            } finally {
+                live.remove(c);
+                budget.release(uid.get());
             }
         } catch (IOException e) {
-            // the client went away; inject() has removed what it made
+            // the client went away or stalled; inject() has removed what it made
+        } catch (RuntimeException e) {
+            // A bug in this connection's handling; inject() has removed what it made.
+            System.err.println(PROGRAM + ": warning: internal error: " + e);
+        } catch (Error e) {
+            fatal(e);
         } finally {
-            alarm.interrupt();
+            if (!triaged) triage.release(); // after the close: the descriptor is free
+        }
+    }
+
+    /** Over budget: 71, temporary, which every injector reports as such. Logged at most once a second. */
+    private void refuse(long uid, OutputStream out) {
+        long n = refused.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastRefusalLog > TimeUnit.SECONDS.toNanos(1)) {
+            lastRefusalLog = now;
+            System.err.println(PROGRAM + ": warning: refusing connections over budget (" + n + " so far), latest from uid "
+                    + uid + " holding " + budget.held(uid) + (budget.isReserved(uid) ? " (reserved uid)" : "")
+                    + "; limits " + settings.connections() + " in all, " + settings.perUid() + " per uid");
+        }
+        try {
+            WriterProtocol.writeFinal(out, QueueExit.TEMP_REFUSED.code());
+        } catch (IOException e) {
+            // gone already
         }
     }
 
@@ -143,62 +299,73 @@ public final class WriterServer implements AutoCloseable {
             }
         }
         try {
-            boolean queued = writer.resolve(n, uid);
+            boolean queued = !aborted.contains(n) && writer.resolve(n, uid);
+            if (!queued) aborted.add(n); // a repeated resolve must not read the removal as a commit
             WriterProtocol.writeFinal(out, queued ? 0 : QueueExit.COMMUNICATION.code());
         } finally {
             inFlight.remove(n, mark);
         }
     }
 
-    private void inject(long uid, InputStream in, OutputStream out) throws IOException {
+    private void inject(Connection c, InputStream in, OutputStream out) throws IOException {
         WriterProtocol.Header h = WriterProtocol.readHeader(in);
         String role = h.role();
-        if (role != null && !roleMatches(role, uid)) role = null;
+        if (role != null && !roleMatches(role, c.uid)) role = null;
         QueueWriter.Staged s;
         try {
-            s = writer.stage(new QueueWriter.Origin(uid, h.pid(), role), new WriterProtocol.ChunkInputStream(in));
+            s = writer.stage(new QueueWriter.Origin(c.uid, h.pid(), role), new WriterProtocol.ChunkInputStream(in));
         } catch (QueueFailure f) {
             WriterProtocol.writeFinal(out, f.exit().code());
             return;
         }
         Object mark = new Object();
         inFlight.put(s.number(), mark);
+        boolean settled = false;
         try {
-            Envelope env;
             try {
-                env = Envelope.read(in);
-            } catch (EnvelopeFormatException e) {
-                s.abort();
-                WriterProtocol.writeFinal(out, e.exit().code());
-                return;
-            } catch (IOException e) {
-                s.abort();
-                throw e;
-            }
-            try {
-                s.intd(env);
+                s.intd(in);
             } catch (QueueFailure f) {
+                settled = true; // intd() removed what was made
                 WriterProtocol.writeFinal(out, f.exit().code());
                 return;
             }
             WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, s.number());
-            int c;
+            c.prepared = true;
+            int cmd;
             try {
-                c = in.read();
+                cmd = in.read();
             } catch (IOException e) {
-                c = -1;
+                cmd = -1;
             }
-            if (c != WriterProtocol.COMMIT) {
+            if (cmd != WriterProtocol.COMMIT) {
+                // Went away or stalled after 'P': the removal is recorded, since a client whose
+                // 'C' was lost will ask to resolve N and must hear "not queued".
+                aborted.add(s.number());
                 s.abort();
+                settled = true;
                 return;
             }
             try {
                 s.link();
-                WriterProtocol.writeFinal(out, 0);
             } catch (QueueFailure f) {
+                settled = true;
                 WriterProtocol.writeFinal(out, f.exit().code());
+                return;
             }
+            settled = true;
+            if (settings.killAfterCommit()) Proc.kill(Proc.getpid(), Proc.SIGKILL);
+            WriterProtocol.writeFinal(out, 0);
+        } catch (Error e) {
+            // Out of memory after 'P' leaves intd/N for the client's resolve to judge (the
+            // restarted writer knows nothing of an abort made here); before 'P', remove.
+            if (!settled && !c.prepared) s.abort();
+            settled = true;
+            throw e;
         } finally {
+            if (!settled) {
+                if (c.prepared) aborted.add(s.number());
+                s.abort();
+            }
             inFlight.remove(s.number(), mark);
         }
     }
@@ -214,10 +381,50 @@ public final class WriterServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The JVM is broken (out of memory): stop accepting, drop the connections not yet told
+     * their number (their threads remove their files), give them a moment, and exit 111.
+     */
+    private void fatal(Error e) {
+        if (!dying.compareAndSet(false, true)) awaitDeath(); // another thread is ending the JVM
+        Thread self = Thread.currentThread();
+        try {
+            // Not "closed": the accept thread must not end (main() would return and the JVM
+            // exit 0 before the connections are dropped); it waits for the halt instead.
+            closeQuietly(server);
+            for (Connection c : live) if (!c.prepared) c.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < deadline && live.stream().anyMatch(c -> !c.prepared)) Thread.sleep(10);
+        } catch (Throwable t) {
+            // exiting anyway
+        }
+        FailFast.die(PROGRAM, self, e);
+    }
+
+    private static void awaitDeath() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // the halt ends this
+            }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
     @Override
     public void close() throws IOException {
         closed = true;
         server.close();
+        Thread a = acceptThread;
+        if (a != null) a.interrupt(); // it may wait for a triage permit
         Files.deleteIfExists(socket);
     }
 }

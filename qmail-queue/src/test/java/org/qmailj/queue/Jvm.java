@@ -53,10 +53,16 @@ final class Jvm {
 
     /** The command line of {@code mainClass} as uid/gid (null: as we are). */
     static List<String> command(String classpath, Path home, Integer uid, String mainClass, String... args) {
+        return command(classpath, home, uid, List.of("-XX:TieredStopAtLevel=1"), mainClass, args);
+    }
+
+    /** As {@link #command(String, Path, Integer, String, String...)}, with these JVM options. */
+    static List<String> command(String classpath, Path home, Integer uid, List<String> options, String mainClass, String... args) {
         List<String> c = new ArrayList<>();
         if (uid != null) c.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--"));
-        c.addAll(List.of(java(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "--enable-native-access=ALL-UNNAMED", "-cp", classpath, "-Dqmail.home=" + home, mainClass));
+        c.addAll(List.of(java(), "-XX:+UseSerialGC", "-Xshare:auto"));
+        c.addAll(options);
+        c.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", classpath, "-Dqmail.home=" + home, mainClass));
         c.addAll(List.of(args));
         return c;
     }

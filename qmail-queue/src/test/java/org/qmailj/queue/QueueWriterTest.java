@@ -96,8 +96,9 @@ class QueueWriterTest {
         {"T without its NUL", "Fa\0Tb", QueueExit.READ_ERROR},
         {"no final NUL", "Fa\0Tb\0", QueueExit.READ_ERROR},
         {"empty envelope", "", QueueExit.READ_ERROR},
-        {"sender over 1003 bytes", "F" + "s".repeat(1004) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
-        {"recipient over 1003 bytes", "Fa\0T" + "r".repeat(1004) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"sender of 1003 bytes", "F" + "s".repeat(1003) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"recipient of 1003 bytes", "Fa\0T" + "r".repeat(1003) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
+        {"recipient of 5000 bytes", "Fa\0T" + "r".repeat(5000) + "\0\0", QueueExit.ADDRESS_TOO_LONG},
     };
 
     @Test
@@ -107,7 +108,7 @@ class QueueWriterTest {
             assertThat(direct(t, bytes("m\n"), bytes((String) c[1]))).as((String) c[0]).isEqualTo(((QueueExit) c[2]).code());
             assertThat(t.leftovers()).as((String) c[0]).isEmpty();
         }
-        assertThat(direct(t, bytes("m\n"), bytes("Fa\0T" + "r".repeat(1003) + "\0\0"))).as("1003 bytes is fine").isZero();
+        assertThat(direct(t, bytes("m\n"), bytes("Fa\0T" + "r".repeat(1002) + "\0\0"))).as("1002 bytes is fine").isZero();
     }
 
     @Test
@@ -134,5 +135,67 @@ class QueueWriterTest {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         assertThat(direct(t, bytes("m"), bytes("Fa\0\0"))).isEqualTo(62);
+    }
+
+    /** An envelope of n recipients, generated as it is read: nothing holds it whole. */
+    static InputStream manyRecipients(int n) {
+        return new InputStream() {
+            int i = -1;
+            byte[] cur = bytes("Fbig@sender\0");
+            int pos;
+
+            @Override
+            public int read() {
+                if (pos == cur.length) {
+                    if (i == n) return -1;
+                    i++;
+                    cur = i < n ? bytes("Trcpt" + i + "@example.org\0") : new byte[] {0};
+                    pos = 0;
+                }
+                return cur[pos++] & 0xff;
+            }
+        };
+    }
+
+    @Test
+    void theEnvelopeIsStreamedRecordByRecordIntoIntd() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), Clock.systemUTC());
+        QueueWriter.Staged s = w.stage(new QueueWriter.Origin(7, 8, null), new ByteArrayInputStream(bytes("m\n")));
+        s.intd(new java.io.BufferedInputStream(manyRecipients(200_000)));
+        s.link();
+        byte[] todo = Files.readAllBytes(t.queue.todo(s.number()));
+        String head = "u7\0p8\0Fbig@sender\0Trcpt0@example.org\0Trcpt1@example.org\0";
+        assertThat(str(Arrays.copyOf(todo, head.length()))).isEqualTo(head);
+        assertThat(str(todo)).endsWith("\0Trcpt199999@example.org\0");
+        assertThat(str(todo).chars().filter(c -> c == 0).count()).isEqualTo(3 + 200_000);
+    }
+
+    /** A stream that gives {@code prefix}, then throws OutOfMemoryError, as a thread out of heap would. */
+    static InputStream thenOutOfMemory(byte[] prefix) {
+        return new InputStream() {
+            int pos;
+
+            @Override
+            public int read() {
+                if (pos < prefix.length) return prefix[pos++] & 0xff;
+                throw new OutOfMemoryError("Java heap space (test)");
+            }
+        };
+    }
+
+    @Test
+    void outOfMemoryWhileWritingLeavesNoFile() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), Clock.systemUTC());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                w.stage(new QueueWriter.Origin(7, 8, null), thenOutOfMemory(new byte[100_000])))
+                .isInstanceOf(OutOfMemoryError.class);
+        assertThat(t.leftovers()).isEmpty();
+        QueueWriter.Staged s = w.stage(new QueueWriter.Origin(7, 8, null), new ByteArrayInputStream(bytes("m\n")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.intd(thenOutOfMemory(bytes("Fa\0Tb\0Tc\0"))))
+                .isInstanceOf(OutOfMemoryError.class);
+        assertThat(t.leftovers()).isEmpty();
+        assertThat(direct(t, bytes("m\n"), bytes("Fa\0Tb\0\0"))).isZero();
     }
 }

@@ -32,6 +32,11 @@ class WriterDaemonTest {
     static final int DAEMON = 1;
 
     TestHome home() throws IOException {
+        return systemHome(dir);
+    }
+
+    /** A home under {@code dir} whose queue belongs to nobody (qmailq), with qmaild = daemon (uid 1). */
+    static TestHome systemHome(Path dir) throws IOException {
         Jvm.openPath(dir);
         // qmailq = nobody; qmaild = daemon (uid 1).
         TestHome t = TestHome.create(dir.resolve("home"), "alias:7790:7790\nqmaild:1:1\nqmaill:7792:0\nroot:0:0\n"
@@ -45,8 +50,16 @@ class WriterDaemonTest {
     }
 
     static Process startDaemon(String cp, TestHome t) throws Exception {
-        Process p = new ProcessBuilder(Jvm.command(cp, t.home.root(), null, "org.qmailj.queue.QmailQueued"))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return startDaemon(cp, t, java.util.Map.of(), List.of("-XX:TieredStopAtLevel=1"), ProcessBuilder.Redirect.DISCARD);
+    }
+
+    /** qmail-queued with extra environment and JVM options, its stderr to {@code err}; returns once it answers. */
+    static Process startDaemon(String cp, TestHome t, Map<String, String> env, List<String> jvm, ProcessBuilder.Redirect err)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Jvm.command(cp, t.home.root(), null, jvm, "org.qmailj.queue.QmailQueued"))
+                .redirectError(err).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(t.queue));
         for (int i = 0; i < 300 && !c.answers(); i++) {
             if (!p.isAlive()) throw new AssertionError("qmail-queued exited " + p.exitValue());

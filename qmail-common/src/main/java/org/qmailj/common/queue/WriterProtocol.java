@@ -32,10 +32,13 @@ import java.nio.file.Path;
  * </pre>
  *
  * The writer may send a final answer at any moment (for instance 53 when the disk fills
- * while the message streams) and close. A client that loses the connection after sending
- * 'C' reconnects and sends {@code resolve}: the answer is 'X' 0 if todo/N exists, otherwise the
- * writer removes intd/N and mess/S/N and answers 'X' 74. A client that disconnects before 'C'
- * leaves nothing behind. num64 is 8 bytes big-endian.
+ * while the message streams, or 71 at once when the caller's uid is over its connection
+ * budget) and close. A client that loses the connection after sending 'C' reconnects and
+ * sends {@code resolve}: the answer is 'X' 0 if the message is queued (todo/N exists, or
+ * intd/N is gone because qmail-send has taken it), otherwise the writer removes intd/N and
+ * mess/S/N and answers 'X' 74. A client that disconnects before 'C' leaves nothing behind.
+ * The writer streams the envelope into intd/N as it arrives and times every read: a client
+ * that stops sending is dropped and what it made removed. num64 is 8 bytes big-endian.
  */
 public final class WriterProtocol {
     public static final String SOCKET_NAME = "qmail-queue.sock";

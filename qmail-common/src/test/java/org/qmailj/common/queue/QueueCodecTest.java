@@ -74,9 +74,12 @@ class QueueCodecTest {
     }
 
     @Test
-    void addressOfExactlyMaxLengthIsAccepted() throws Exception {
-        String max = "x".repeat(Envelope.MAX_ADDRESS);
+    void addressesAreCheckedAsQmailQueueDoes() throws Exception {
+        // qmail-queue.c reads at most ADDR (1003) bytes with the NUL: 1002 fit, 1003 is exit 11.
+        String max = "x".repeat(Envelope.MAX_ADDRESS - 1);
         assertThat(Envelope.read(new ByteArrayInputStream(b("F" + max + "\0T" + max + "\0\0"))).recipients()).containsExactly(max);
+        assertExit("F" + "x".repeat(1003) + "\0\0", QueueExit.ADDRESS_TOO_LONG);
+        assertExit("Fa\0T" + "x".repeat(1003) + "\0\0", QueueExit.ADDRESS_TOO_LONG);
     }
 
     private static void assertExit(String input, QueueExit exit) {
