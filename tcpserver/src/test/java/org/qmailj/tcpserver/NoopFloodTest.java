@@ -148,7 +148,7 @@ class NoopFloodTest {
         return b.toString();
     }
 
-    private static String jcmd(long pid, String command) throws Exception {
+    static String jcmd(long pid, String command) throws Exception {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Cmd.Result r = Cmd.run(List.of(jcmd.toString(), Long.toString(pid), command), Map.of(), null, new byte[0], 60);
         assertThat(r.exit()).as(r.toString()).isZero();

@@ -228,4 +228,50 @@ class RecipientFloodTest {
         assertThat(envelopes.get(2).split("\0T", -1)).hasSize(19);
         assertThat(envelopes.get(3)).isEqualTo("Fa@b\0Tz@test.example\0\0");
     }
+
+    /**
+     * The budget's arithmetic, measured: 400 sessions (the sandbox's -c) each holding a
+     * 4 KiB HELO name and a full envelope (100 recipients, 16,300 bytes) in a 64 MB heap.
+     */
+    @Test
+    void fourHundredFullEnvelopesFitIn64Megabytes() throws Exception {
+        QueueStub q = new QueueStub(dir);
+        List<String> c = ServerProcess.java("org.qmailj.tcpserver.Tcpserver", q.home);
+        c.add(1, "-Xmx64m");
+        c.add(2, "-XX:+UseSerialGC");
+        c.addAll(List.of("-1", "-c", "400", "-b", "400", "-RH", "-l0", "127.0.0.1", "0", "qmail-smtpd"));
+        List<Socket> sockets = new java.util.ArrayList<>();
+        try (ServerProcess srv = new ServerProcess(c, Map.of("QMAILQUEUE", q.stub.toString()))) {
+            StringBuilder b = new StringBuilder("HELO " + "h".repeat(4090) + "\r\nMAIL FROM:<a@b>\r\n");
+            // 149 + "@test.example": 162 bytes, 163 with the NUL, 16,300 for 100.
+            for (int i = 0; i < 100; i++) b.append("RCPT TO:<").append(String.format("%0149d", i)).append("@test.example>\r\n");
+            byte[] session = bytes(b.toString());
+            try {
+                for (int i = 0; i < 400; i++) {
+                    Socket s = srv.connect();
+                    sockets.add(s);
+                    s.getOutputStream().write(session);
+                }
+                for (Socket s : sockets) {
+                    InputStream in = new BufferedInputStream(s.getInputStream());
+                    assertThat(line(in)).isEqualTo("220 test.example ESMTP\r\n");
+                    assertThat(line(in)).isEqualTo("250 test.example\r\n");
+                    for (int i = 0; i < 101; i++) assertThat(line(in)).isEqualTo("250 ok\r\n");
+                }
+                String histogram = NoopFloodTest.jcmd(srv.process.pid(), "GC.class_histogram");
+                java.util.regex.Matcher total = java.util.regex.Pattern.compile("(?m)^Total\\s+(\\d+)\\s+(\\d+)").matcher(histogram);
+                assertThat(total.find()).isTrue();
+                long live = Long.parseLong(total.group(2));
+                System.out.printf("RecipientFloodTest: 400 full envelopes, live heap %d bytes%n", live);
+                assertThat(live).as("live heap bytes").isLessThan(32L << 20);
+                for (Socket s : sockets) s.getOutputStream().write(bytes("QUIT\r\n"));
+                for (Socket s : sockets) {
+                    assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                            .isEqualTo("221 test.example\r\n");
+                }
+            } finally {
+                for (Socket s : sockets) s.close();
+            }
+        }
+    }
 }
