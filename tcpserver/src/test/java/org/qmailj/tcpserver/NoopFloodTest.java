@@ -78,6 +78,10 @@ class NoopFloodTest {
             for (CompletableFuture<Long> f : clients) replies += f.get(60, TimeUnit.SECONDS);
             // Enough replies that one object kept per reply would not fit in 32 MB.
             assertThat(replies).isGreaterThan(500_000);
+            // Then 5 s of a client that waits for each reply, so that each of the server's reads
+            // waits (a timed park, SO_TIMEOUT): those timers must not pile up either.
+            long waited = pingPong(srv, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+            assertThat(waited).isGreaterThan(5_000);
 
             try (Socket s = srv.connect()) {
                 s.getOutputStream().write(("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@test.example>\r\nDATA\r\n"
@@ -97,8 +101,8 @@ class NoopFloodTest {
                     .filter(l -> l.startsWith("VmHWM:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst()
                     .orElseThrow();
             assertThat(rssKb).as("peak RSS in kB").isLessThan(200_000);
-            System.out.printf("NoopFloodTest: %d replies in 60 s, live heap %s bytes, peak RSS %d kB%n",
-                    replies, total.group(2), rssKb);
+            System.out.printf("NoopFloodTest: %d pipelined replies in 60 s, then %d waited-for in 5 s, live heap %s bytes,"
+                    + " peak RSS %d kB%n", replies, waited, total.group(2), rssKb);
         }
         assertThat(q.messages()).hasSize(1);
     }
@@ -134,6 +138,27 @@ class NoopFloodTest {
             assertThat(in.read()).isEqualTo(-1);
             return replies;
         } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** NOOP, wait for its reply, again; returns the count. */
+    private static long pingPong(ServerProcess srv, long until) {
+        try (Socket s = srv.connect()) {
+            s.setTcpNoDelay(true);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            byte[] noop = "NOOP\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            assertThat(line(in)).isEqualTo("220 test.example ESMTP\r\n");
+            long replies = 0;
+            while (System.nanoTime() < until) {
+                out.write(noop);
+                String l = line(in);
+                if (!l.equals("250 ok\r\n")) throw new AssertionError("reply " + replies + ": " + l);
+                replies++;
+            }
+            return replies;
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
