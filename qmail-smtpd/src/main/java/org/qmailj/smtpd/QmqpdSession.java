@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.qmailj.common.QmailHome;
+import org.qmailj.common.control.ControlException;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.QueueClient;
 import org.qmailj.common.queue.QueueClients;
@@ -23,20 +24,35 @@ import org.qmailj.common.queue.QueueResult;
  * a "with QMQP" Received line, to any destination (no rcpthosts: only preauthorized clients
  * may connect). An address of 1000 bytes or more, or with a NUL, refuses the message
  * ({@code Dsorry, I can't accept addresses like that (#5.1.3)}). A malformed packet ends the
- * connection without an answer (exit 100); the end of input, exit 111. Runs on one thread.
+ * connection without an answer (exit 100); the end of input, exit 111. Recipients beyond
+ * {@link RecipientLimits} refuse the message with a D answer, after the rest of the packet has
+ * been read (and dropped); unreadable limits end the connection at once (exit 111). Runs on
+ * one thread.
  */
 public final class QmqpdSession {
     static final String BAD_ADDRESS = "Dsorry, I can't accept addresses like that (#5.1.3)";
+    /**
+     * Not qmail's: more recipients than maxrcpt, or more address bytes than maxrcptbytes.
+     * Permanent: QMQP cannot split a message, so the same packet would be refused again.
+     */
+    static final String TOO_MANY = "Dsorry, too many recipients (#5.5.3)";
+    static final String TOO_LONG = "Dsorry, the recipient list is too long (#5.5.3)";
 
     private QmqpdSession() { }
 
     public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
+        RecipientLimits limits;
+        try {
+            limits = RecipientLimits.load(home.control(), env);
+        } catch (ControlException | RuntimeException e) {
+            return 111;
+        }
         wire.timeout(3600);
         OutputStream out = wire.out();
         LineInput in = new LineInput(wire.in(), () -> { });
         QueueClient queue = QueueClients.standard(home, env);
         try {
-            String result = exchange(in, queue, SmtpdControl.Peer.of(env));
+            String result = exchange(in, queue, SmtpdControl.Peer.of(env), limits);
             out.write(Netstring.encode(result));
             out.flush();
             return 0;
@@ -99,7 +115,8 @@ public final class QmqpdSession {
         }
     }
 
-    static String exchange(LineInput in, QueueClient queue, SmtpdControl.Peer peer) throws IOException {
+    static String exchange(LineInput in, QueueClient queue, SmtpdControl.Peer peer, RecipientLimits limits)
+            throws IOException {
         Packet p = new Packet(in, Netstring.length(in));
         long len = p.length();
         if (len > p.left) throw new Netstring.BadNetstringException("message beyond the packet");
@@ -119,12 +136,24 @@ public final class QmqpdSession {
             Optional<String> sender = p.address();
             ok &= sender.isPresent();
             List<String> rcpts = new ArrayList<>();
+            RecipientLimits.Budget budget = new RecipientLimits.Budget(limits);
+            RecipientLimits.Budget.Refusal refused = RecipientLimits.Budget.Refusal.NONE;
             while (p.left > 0) {
                 Optional<String> r = p.address();
-                if (r.isPresent()) rcpts.add(r.get()); else ok = false;
+                if (r.isEmpty()) {
+                    ok = false;
+                } else if (refused == RecipientLimits.Budget.Refusal.NONE) {
+                    refused = budget.take(r.get().length());
+                    if (refused == RecipientLimits.Budget.Refusal.NONE) rcpts.add(r.get()); else rcpts.clear();
+                }
             }
             Netstring.comma(in);
             if (!ok) return BAD_ADDRESS;
+            switch (refused) {
+                case TOO_MANY -> { return TOO_MANY; }
+                case TOO_LONG -> { return TOO_LONG; }
+                case NONE -> { }
+            }
             QueueResult r = q.commit(new Envelope(sender.get(), rcpts));
             if (r.ok()) return "Kok " + Instant.now().getEpochSecond() + " qp " + qp;
             return r.report();

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,14 +26,20 @@ import org.qmailj.common.queue.QueueResult;
  * The answer is one netstring per recipient, in order: the message's result
  * ({@code Kok TIME qp QP} or the queue's D/Z text) for a recipient accepted, a D text for a
  * domain not in rcpthosts or an address qmail cannot handle. rcpthosts, morercpthosts,
- * RELAYCLIENT, databytes and DATABYTES work as in qmail-smtpd. A protocol error ends the
- * connection (exit 100); the end of input ends it normally. Runs on one thread.
+ * RELAYCLIENT, databytes and DATABYTES work as in qmail-smtpd. Of the recipients of one
+ * message, the first maxrcpt are judged one by one and taken while maxrcptbytes allows;
+ * each other one is answered Z, so the client sends it again in a later message (see
+ * {@link RecipientLimits}). A protocol error ends the connection (exit 100); the end of
+ * input ends it normally. Runs on one thread.
  */
 public final class QmtpdSession {
     static final String NO_GATEWAY = "Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)";
     static final String BAD_RECIPIENT = "Dsorry, I can't handle that recipient (#5.1.3)";
     static final String BAD_SENDER = "Dunacceptable sender (#5.1.7)";
     static final String DATABYTES = "Dsorry, that message size exceeds my databytes limit (#5.3.4)";
+    /** Not qmail's: a recipient beyond maxrcpt, or beyond maxrcptbytes; the client sends it again later. */
+    static final String TOO_MANY_TEXT = "Zsorry, too many recipients (#4.5.3)";
+    static final String TOO_LONG_TEXT = "Zsorry, the recipient list is too long (#4.5.3)";
 
     private QmtpdSession() { }
 
@@ -51,7 +58,7 @@ public final class QmtpdSession {
             while (true) {
                 // End of input before a new message is the normal end.
                 if (in.pos == in.lim && !in.fill()) return 0;
-                for (String reply : message(in, queue, control)) out.write(Netstring.encode(reply));
+                message(in, queue, control, out);
             }
         } catch (Netstring.BadNetstringException e) {
             return 100;
@@ -62,7 +69,8 @@ public final class QmtpdSession {
         }
     }
 
-    static List<String> message(LineInput in, QueueClient queue, SmtpdControl control) throws IOException {
+    /** One message, from its length to the recipients' replies, which go to {@code out}. */
+    static void message(LineInput in, QueueClient queue, SmtpdControl control, OutputStream out) throws IOException {
         long len = Netstring.length(in);
         if (len == 0) throw new Netstring.BadNetstringException("empty message");
         QueueClient.Session q;
@@ -112,8 +120,13 @@ public final class QmtpdSession {
             }
             Netstring.comma(in);
 
-            // The recipients, each judged on its own.
-            List<Character> failures = new ArrayList<>();
+            // The recipients: the first maxrcpt judged one by one (their verdicts in
+            // `verdicts`), every later one only counted, to be answered Z.
+            RecipientLimits limits = control.limits();
+            RecipientLimits.Budget budget = new RecipientLimits.Budget(limits);
+            byte[] verdicts = new byte[(int) Math.min(limits.maxRcpt(), 64)];
+            int judged = 0;
+            long beyond = 0;
             List<String> rcpts = new ArrayList<>();
             String relay = control.relayclient().orElse(null);
             long biglen = Netstring.length(in);
@@ -129,23 +142,13 @@ public final class QmtpdSession {
                     rlen = rlen * 10 + (ch - '0');
                 }
                 if (digits == 0 || rlen >= biglen) throw new Netstring.BadNetstringException("recipient beyond the list");
-                char failure = 0;
-                if (rlen + (relay == null ? 0 : relay.length()) >= 1000) {
-                    failure = 'L';
-                    for (long i = 0; i < rlen; i++) in.get();
+                if (judged >= limits.maxRcpt()) {
+                    skip(in, rlen);
+                    beyond++;
                 } else {
-                    ByteArrayOutputStream rb = new ByteArrayOutputStream();
-                    for (long i = 0; i < rlen; i++) {
-                        int ch = in.get();
-                        if (ch == 0) failure = 'N';
-                        rb.write(ch);
-                    }
-                    String addr = rb.toString(StandardCharsets.ISO_8859_1);
-                    if (relay != null) addr = addr + relay;
-                    else if (!control.rcptHosts().allows(addr)) failure = failure == 0 ? 'D' : failure;
-                    if (failure == 0) rcpts.add(addr);
+                    if (judged == verdicts.length) verdicts = Arrays.copyOf(verdicts, (int) Math.min(limits.maxRcpt(), 2L * judged));
+                    verdicts[judged++] = judge(in, rlen, relay, control, budget, rcpts);
                 }
-                failures.add(failure);
                 biglen -= rlen + 1;
                 Netstring.comma(in);
             }
@@ -162,15 +165,55 @@ public final class QmtpdSession {
                 QueueResult r = q.commit(new Envelope(sb.toString(StandardCharsets.ISO_8859_1), rcpts));
                 result = r.ok() ? "Kok " + Instant.now().getEpochSecond() + " qp " + qp : r.report();
             }
-            List<String> replies = new ArrayList<>();
-            for (char f : failures) {
-                replies.add(switch (f) {
-                    case 0 -> result;
-                    case 'D' -> NO_GATEWAY;
+            for (int i = 0; i < judged; i++) {
+                out.write(Netstring.encode(switch (verdicts[i]) {
+                    case ACCEPTED -> result;
+                    case NOT_IN_RCPTHOSTS -> NO_GATEWAY;
+                    case TOO_MANY -> TOO_MANY_TEXT;
+                    case TOO_LONG -> TOO_LONG_TEXT;
                     default -> BAD_RECIPIENT;
-                });
+                }));
             }
-            return replies;
+            byte[] tooMany = Netstring.encode(TOO_MANY_TEXT);
+            for (long i = 0; i < beyond; i++) out.write(tooMany);
         }
+    }
+
+    private static final byte ACCEPTED = 0;
+    private static final byte BAD = 1;
+    private static final byte NOT_IN_RCPTHOSTS = 2;
+    private static final byte TOO_MANY = 3;
+    private static final byte TOO_LONG = 4;
+
+    /** Reads one recipient of {@code rlen} bytes and says what becomes of it. */
+    private static byte judge(LineInput in, long rlen, String relay, SmtpdControl control, RecipientLimits.Budget budget,
+            List<String> rcpts) throws IOException {
+        if (rlen + (relay == null ? 0 : relay.length()) >= 1000) {
+            skip(in, rlen);
+            return BAD;
+        }
+        byte[] rb = new byte[(int) rlen];
+        boolean nul = false;
+        for (int i = 0; i < rlen; i++) {
+            int ch = in.get();
+            if (ch == 0) nul = true;
+            rb[i] = (byte) ch;
+        }
+        if (nul) return BAD;
+        String addr = new String(rb, StandardCharsets.ISO_8859_1);
+        if (relay != null) addr = addr + relay;
+        else if (!control.rcptHosts().allows(addr)) return NOT_IN_RCPTHOSTS;
+        return switch (budget.take(addr.length())) {
+            case NONE -> {
+                rcpts.add(addr);
+                yield ACCEPTED;
+            }
+            case TOO_MANY -> TOO_MANY;
+            case TOO_LONG -> TOO_LONG;
+        };
+    }
+
+    private static void skip(LineInput in, long n) throws IOException {
+        for (long i = 0; i < n; i++) in.get();
     }
 }

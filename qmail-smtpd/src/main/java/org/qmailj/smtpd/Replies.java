@@ -34,6 +34,11 @@ public final class Replies {
     public static final SmtpReply GO_AHEAD = new SmtpReply.Positive("354 go ahead");
     public static final SmtpReply TOO_MANY_HOPS =
             new SmtpReply.Perm("554 too many hops, this message is looping (#5.4.6)");
+    /** Not qmail's: RFC 5321 4.5.3.1.10's reply for a full recipient buffer (maxrcpt). */
+    public static final SmtpReply ERR_TOOMANYRCPT = new SmtpReply.Temp("452 sorry, too many recipients (#4.5.3)");
+    /** Not qmail's: the recipients' addresses passed maxrcptbytes. */
+    public static final SmtpReply ERR_RCPTBYTES =
+            new SmtpReply.Perm("552 sorry, the recipient list is too long (#5.5.3)");
     public static final SmtpReply DATABYTES =
             new SmtpReply.Perm("552 sorry, that message size exceeds my databytes limit (#5.3.4)");
 

@@ -20,6 +20,7 @@ import org.qmailj.common.control.ControlFile;
  * @param badmailfrom badmailfrom, empty when the file is missing
  * @param databytes the message size limit, 0 for none (DATABYTES overrides the file)
  * @param relayclient RELAYCLIENT, if set: appended to every recipient, rcpthosts ignored
+ * @param limits maxrcpt and maxrcptbytes (MAXRCPT, MAXRCPTBYTES override the files)
  */
 public record SmtpdControl(
         String greeting,
@@ -29,6 +30,7 @@ public record SmtpdControl(
         Optional<ConstMap> badmailfrom,
         long databytes,
         Optional<String> relayclient,
+        RecipientLimits limits,
         Peer peer) {
 
     /**
@@ -58,20 +60,13 @@ public record SmtpdControl(
         Optional<List<String>> bmf = ControlFile.readList(control.file("badmailfrom"));
         return new SmtpdControl(greeting, liphost, (int) Math.min(timeout, Integer.MAX_VALUE / 1000),
                 rcptHosts, bmf.map(ConstMap::ofKeys), databytes(control, env),
-                Optional.ofNullable(env.get("RELAYCLIENT")), Peer.of(env));
+                Optional.ofNullable(env.get("RELAYCLIENT")), RecipientLimits.load(control, env), Peer.of(env));
     }
 
     /** control/databytes, overridden by $DATABYTES read as scan_ulong reads it (leading digits). */
     static long databytes(ControlDir control, Map<String, String> env) throws ControlException {
         long databytes = control.integer("databytes", 0);
         String x = env.get("DATABYTES");
-        if (x != null) {
-            long u = 0;
-            for (int i = 0; i < x.length() && x.charAt(i) >= '0' && x.charAt(i) <= '9' && u < Long.MAX_VALUE / 20; i++) {
-                u = u * 10 + (x.charAt(i) - '0');
-            }
-            databytes = u;
-        }
-        return databytes;
+        return x != null ? RecipientLimits.scanUlong(x) : databytes;
     }
 }

@@ -30,10 +30,13 @@ import org.qmailj.common.queue.QueueResult;
  */
 public final class SmtpdSession {
     static final int MAXHOPS = 100;
-    /** qmail has no limit; a longer command line is answered as qmail under softlimit would be. */
-    static final int MAX_COMMAND_LINE = 64 * 1024;
-    /** Likewise for the recipients of one message, which qmail keeps in memory. */
-    static final long MAX_RECIPIENT_BYTES = 16L << 20;
+    /**
+     * qmail has no limit; a longer command line is answered as qmail under softlimit would be.
+     * 4 KiB is eight times RFC 5321's 512 and four times qmail's longest address (899 bytes)
+     * with room for ESMTP parameters; HELO's argument, the one line a session keeps, is
+     * bounded by it too.
+     */
+    static final int MAX_COMMAND_LINE = 4096;
 
     private final SmtpdControl control;
     private final QueueClient queue;
@@ -46,7 +49,7 @@ public final class SmtpdSession {
     private boolean flagbarf;
     private String mailfrom = "";
     private final List<String> rcptto = new ArrayList<>();
-    private long rcptBytes;
+    private final RecipientLimits.Budget budget;
     private Optional<String> fakehelo = Optional.empty();
 
     SmtpdSession(SmtpdControl control, QueueClient queue, Predicate<byte[]> ipme, Wire wire) {
@@ -56,6 +59,7 @@ public final class SmtpdSession {
         this.wire = wire;
         this.out = new BufferedOutputStream(wire.out(), 512);
         this.in = new LineInput(wire.in(), out);
+        this.budget = new RecipientLimits.Budget(control.limits());
         dohelo(control.peer().remotehost());
     }
 
@@ -179,7 +183,7 @@ public final class SmtpdSession {
         flagbarf = badmailfrom(addr.get());
         seenmail = true;
         rcptto.clear();
-        rcptBytes = 0;
+        budget.reset();
         mailfrom = addr.get();
         return Replies.OK;
     }
@@ -191,7 +195,7 @@ public final class SmtpdSession {
         return at >= 0 && control.badmailfrom().get().contains(addr.substring(at));
     }
 
-    SmtpReply rcpt(String arg) throws OverLimitException {
+    SmtpReply rcpt(String arg) {
         if (!seenmail) return Replies.ERR_WANTMAIL;
         Optional<String> parsed = AddrParse.parse(arg, control.localiphost(), ipme);
         if (parsed.isEmpty()) return Replies.ERR_SYNTAX;
@@ -202,9 +206,11 @@ public final class SmtpdSession {
         } else if (!control.rcptHosts().allows(addr)) {
             return Replies.ERR_NOGATEWAY;
         }
-        rcptBytes += addr.length() + 2;
-        if (rcptBytes > MAX_RECIPIENT_BYTES) throw new OverLimitException("too many recipients");
-        rcptto.add(addr);
+        switch (budget.take(addr.length())) {
+            case TOO_MANY -> { return Replies.ERR_TOOMANYRCPT; }
+            case TOO_LONG -> { return Replies.ERR_RCPTBYTES; }
+            case NONE -> rcptto.add(addr);
+        }
         return Replies.OK;
     }
 
@@ -234,6 +240,7 @@ public final class SmtpdSession {
             if (hops.hops() >= MAXHOPS) return Replies.TOO_MANY_HOPS;
             if (limit.exceeded()) return Replies.DATABYTES;
             QueueResult r = q.commit(new Envelope(mailfrom, rcptto));
+            rcptto.clear(); // needed again only after the next MAIL, which clears it anyway
             if (r.ok()) return Replies.accepted(Instant.now().getEpochSecond(), qp);
             return Replies.queueRefused(r);
         }

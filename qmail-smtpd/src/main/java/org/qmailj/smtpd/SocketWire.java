@@ -5,31 +5,49 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A TCP connection as a {@link Wire}. Reads time out through SO_TIMEOUT; a write that blocks
- * (the client stopped reading) longer than the timeout is ended by a shared watchdog thread,
- * which closes the socket, so the write fails. Used by one session thread at a time.
+ * A TCP connection as a {@link Wire}. Reads time out through SO_TIMEOUT (on a virtual thread
+ * a timed park, whose timer the JDK removes when the read returns). A write that blocks
+ * longer than the timeout (the client stopped reading) is ended by the {@link WriteWatchdog},
+ * which closes the socket, so the write fails: the write itself only sets and clears a
+ * deadline field, so a session's timer state is the same after one reply or a million.
+ *
+ * <p>A session that has run for {@link #SLICE_NANOS} gives its carrier up at its next read or
+ * write (see {@link #shareCarrier}): a pipelining client whose input is always there and
+ * whose replies always fit in the socket buffer never blocks, and virtual threads are not
+ * time-sliced, so two such clients kept both carriers of a 2-core box and no new connection
+ * was greeted for as long as they went on.
+ * Used by one session thread at a time.
  */
 public final class SocketWire implements Wire {
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "wire-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private volatile long timeoutMillis;
+    private volatile long timeoutNanos;
+    /** How long a session may run before it lets other connections' threads run. */
+    static final long SLICE_NANOS = 10_000_000;
+    private long sliceStart = System.nanoTime();
+    /** System.nanoTime() by which the write in progress must end; 0 when none is. */
+    private volatile long writeDeadline;
 
     public SocketWire(Socket socket, int timeoutSeconds) throws IOException {
         this.socket = socket;
-        this.in = socket.getInputStream();
+        InputStream rawIn = socket.getInputStream();
+        this.in = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] b = new byte[1];
+                return read(b, 0, 1) <= 0 ? -1 : b[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                shareCarrier();
+                return rawIn.read(b, off, len);
+            }
+        };
         OutputStream raw = socket.getOutputStream();
         this.out = new OutputStream() {
             @Override
@@ -39,15 +57,18 @@ public final class SocketWire implements Wire {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                ScheduledFuture<?> alarm = WATCHDOG.schedule(SocketWire.this::close, timeoutMillis, TimeUnit.MILLISECONDS);
+                long deadline = System.nanoTime() + timeoutNanos;
+                writeDeadline = deadline == 0 ? 1 : deadline;
+                shareCarrier();
                 try {
                     raw.write(b, off, len);
                 } finally {
-                    alarm.cancel(false);
+                    writeDeadline = 0;
                 }
             }
         };
         timeout(timeoutSeconds);
+        WriteWatchdog.watch(this);
     }
 
     @Override
@@ -58,16 +79,38 @@ public final class SocketWire implements Wire {
 
     @Override
     public void timeout(int seconds) {
-        timeoutMillis = seconds * 1000L;
+        long millis = seconds * 1000L;
+        timeoutNanos = millis * 1_000_000L;
         try {
-            socket.setSoTimeout((int) Math.min(timeoutMillis, Integer.MAX_VALUE));
+            socket.setSoTimeout((int) Math.min(millis, Integer.MAX_VALUE));
         } catch (SocketException e) {
             // closed already: the next read says so
         }
     }
 
+    /**
+     * Ends the session thread's time slice once it has run {@link #SLICE_NANOS}. Thread.yield
+     * is not enough: the scheduler's workers run their local queue (which busy sessions keep
+     * filled) before looking at the submission queue where new connections wait; a timed
+     * park is resumed by the JDK's unparker thread, which submits to that queue, so the
+     * session lines up behind the waiting ones. Cost: one timed park per slice.
+     */
+    private void shareCarrier() {
+        long now = System.nanoTime();
+        if (now - sliceStart < SLICE_NANOS) return;
+        sliceStart = now;
+        if (Thread.currentThread().isVirtual()) LockSupport.parkNanos(1);
+    }
+
+    /** True when a write is in progress and its deadline has passed. */
+    boolean writeExpired(long now) {
+        long d = writeDeadline;
+        return d != 0 && now - d >= 0;
+    }
+
     @Override
     public void close() {
+        WriteWatchdog.unwatch(this);
         try {
             socket.close();
         } catch (IOException e) {

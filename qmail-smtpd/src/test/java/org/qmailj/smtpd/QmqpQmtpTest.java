@@ -135,4 +135,60 @@ class QmqpQmtpTest {
         assertThat(h.queued()).hasSize(1);
         assertThat(h.leftovers()).isEmpty();
     }
+
+    private static String rcpts(int n, String prefix) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) b.append(ns(prefix + i + "@test.example"));
+        return b.toString();
+    }
+
+    @Test
+    void qmqpRefusesTooManyRecipientsAndTooLongAListWithD() throws Exception {
+        TestHome h = new TestHome(dir).control("maxrcpt", "3").control("maxrcptbytes", "63");
+        try (LoopbackServer srv = qmqpd(h)) {
+            try (SmtpClient c = srv.connect()) {
+                c.send(ns(ns("m\n") + ns("s@x") + rcpts(4, "r")));
+                assertThat(c.rest()).isEqualTo("36:Dsorry, too many recipients (#5.5.3),");
+            }
+            try (SmtpClient c = srv.connect()) {
+                // 20 + 1 bytes each: exactly 63.
+                c.send(ns(ns("m\n") + ns("s@x") + rcpts(3, "long-r")));
+                assertThat(c.rest()).matches("\\d+:Kok \\d+ qp \\d+,");
+            }
+            try (SmtpClient c = srv.connect()) {
+                c.send(ns(ns("m\n") + ns("s@x") + ns("x".repeat(50) + "@test.example")));
+                assertThat(c.rest()).isEqualTo("47:Dsorry, the recipient list is too long (#5.5.3),");
+            }
+        }
+        assertThat(h.queued()).hasSize(1);
+        assertThat(h.queued().get(0).envelope()).isEqualTo(
+                "Fs@x\0Tlong-r0@test.example\0Tlong-r1@test.example\0Tlong-r2@test.example\0\0");
+        assertThat(h.leftovers()).isEmpty();
+    }
+
+    @Test
+    void qmtpAnswersZToRecipientsBeyondTheLimitsAndGoesOn() throws Exception {
+        TestHome h = new TestHome(dir).control("rcpthosts", "test.example").control("maxrcpt", "4")
+                .control("maxrcptbytes", "32");
+        try (LoopbackServer srv = qmtpd(h); SmtpClient c = srv.connect()) {
+            // The first four are judged: r0 (15 + 1 bytes), a domain not in rcpthosts, r2 (32
+            // bytes so far), r3, which would pass 32; r4 and r5 are beyond maxrcpt.
+            String list = ns("r0@test.example") + ns("r1@elsewhere.example") + ns("r2@test.example")
+                    + ns("r3@test.example") + ns("r4@test.example") + ns("r5@test.example");
+            c.send(ns("\nm") + ns("s") + ns(list));
+            c.send(ns("\nm2") + ns("s") + ns(ns("z@test.example")));
+            c.socket.shutdownOutput();
+            assertThat(c.rest()).matches("\\d+:Kok \\d+ qp \\d+,"
+                    + "66:Dsorry, that domain isn't in my list of allowed rcpthosts \\(#5.7.1\\),"
+                    + "\\d+:Kok \\d+ qp \\d+,"
+                    + "47:Zsorry, the recipient list is too long \\(#4.5.3\\),"
+                    + "36:Zsorry, too many recipients \\(#4.5.3\\),"
+                    + "36:Zsorry, too many recipients \\(#4.5.3\\),"
+                    + "\\d+:Kok \\d+ qp \\d+,");
+            assertThat(srv.exits.peek().get(10, TimeUnit.SECONDS)).isZero();
+        }
+        assertThat(h.queued()).hasSize(2);
+        assertThat(h.queued().get(0).envelope()).isEqualTo("Fs\0Tr0@test.example\0Tr2@test.example\0\0");
+        assertThat(h.queued().get(1).envelope()).isEqualTo("Fs\0Tz@test.example\0\0");
+    }
 }

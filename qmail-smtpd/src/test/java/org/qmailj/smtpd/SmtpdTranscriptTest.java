@@ -292,27 +292,75 @@ class SmtpdTranscriptTest {
     }
 
     @Test
-    void recipientsBeyondSixteenMegabytesAre421() throws Exception {
+    void recipientsBeyondMaxrcptGet452AndBeyondMaxrcptbytes552() throws Exception {
         TestHome h = home();
-        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env("RELAYCLIENT", "")); SmtpClient c = srv.connect()) {
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
             c.reply();
             c.send("MAIL FROM:<a@b>\r\n").reply();
-            String rcpt = "RCPT TO:<" + "r".repeat(880) + "@x>\r\n";
-            int n = (int) (SmtpdSession.MAX_RECIPIENT_BYTES / 884) + 1;
-            Thread writer = Thread.startVirtualThread(() -> {
-                try {
-                    byte[] b = rcpt.repeat(1000).getBytes();
-                    for (int i = 0; i < n / 1000 + 1; i++) c.out().write(b);
-                } catch (java.io.IOException e) {
-                    // closed by the server
-                }
-            });
-            int ok = 0;
-            String r;
-            while ((r = c.reply()).equals("250 ok\r\n")) ok++;
-            assertThat(r).isEqualTo("421 out of memory (#4.3.0)\r\n");
-            assertThat(ok).isEqualTo(n - 1);
-            writer.join();
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < 102; i++) b.append("RCPT TO:<r").append(i).append("@test.example>\r\n");
+            c.send(b.toString());
+            for (int i = 0; i < 100; i++) assertThat(c.reply()).as("rcpt %d", i).isEqualTo("250 ok\r\n");
+            assertThat(c.reply()).isEqualTo("452 sorry, too many recipients (#4.5.3)\r\n");
+            assertThat(c.reply()).isEqualTo("452 sorry, too many recipients (#4.5.3)\r\n");
+            // Refusing a recipient does not end the transaction.
+            assertThat(c.send("RCPT TO:<x@nowhere.example>\r\n").reply()).startsWith("553 ");
+            assertThat(c.send("DATA\r\n").reply()).isEqualTo("354 go ahead\r\n");
+            assertThat(c.send("hi\r\n.\r\n").reply()).matches("250 ok \\d+ qp \\d+\r\n");
+            // The next transaction has a budget of its own: 16,384 bytes take 18 addresses of 880 + 1.
+            c.send("MAIL FROM:<a@b>\r\n").reply();
+            String rcpt = "RCPT TO:<" + "r".repeat(867) + "@test.example>\r\n";
+            for (int i = 0; i < 18; i++) assertThat(c.send(rcpt).reply()).isEqualTo("250 ok\r\n");
+            assertThat(c.send(rcpt).reply()).isEqualTo("552 sorry, the recipient list is too long (#5.5.3)\r\n");
+            // A shorter one still fits.
+            assertThat(c.send("RCPT TO:<s@test.example>\r\n").reply()).isEqualTo("250 ok\r\n");
+            assertThat(c.send("DATA\r\n").reply()).isEqualTo("354 go ahead\r\n");
+            assertThat(c.send("hi\r\n.\r\nQUIT\r\n").reply()).matches("250 ok \\d+ qp \\d+\r\n");
+            assertThat(c.reply()).isEqualTo("221 test.example\r\n");
+        }
+        List<TestHome.Queued> q = h.queued();
+        assertThat(q).hasSize(2);
+        assertThat(q.get(0).envelope().split("\0T", -1)).hasSize(101);
+        assertThat(q.get(0).envelope()).endsWith("\0Tr99@test.example\0\0");
+        assertThat(q.get(1).envelope().split("\0T", -1)).hasSize(20);
+        assertThat(q.get(1).envelope()).endsWith("\0Ts@test.example\0\0");
+    }
+
+    @Test
+    void maxrcptAndMaxrcptbytesFromControlAndEnvironment() throws Exception {
+        TestHome h = home().control("maxrcpt", "2").control("maxrcptbytes", "1000");
+        String session = "MAIL FROM:<a@b>\r\nRCPT TO:<a@test.example>\r\nRCPT TO:<b@test.example>\r\n"
+                + "RCPT TO:<c@test.example>\r\nQUIT\r\n";
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            assertThat(c.send(session).rest()).isEqualTo("220 test.example ESMTP\r\n250 ok\r\n250 ok\r\n250 ok\r\n"
+                    + "452 sorry, too many recipients (#4.5.3)\r\n221 test.example\r\n");
+        }
+        // The environment (tcprules) wins over the file, read as DATABYTES is; 0 counts as 1.
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env("MAXRCPT", "3x", "MAXRCPTBYTES", "31"));
+                SmtpClient c = srv.connect()) {
+            assertThat(c.send(session).rest()).isEqualTo("220 test.example ESMTP\r\n250 ok\r\n250 ok\r\n250 ok\r\n"
+                    + "552 sorry, the recipient list is too long (#5.5.3)\r\n221 test.example\r\n");
+        }
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env("MAXRCPT", "0")); SmtpClient c = srv.connect()) {
+            assertThat(c.send(session).rest()).isEqualTo("220 test.example ESMTP\r\n250 ok\r\n250 ok\r\n"
+                    + "452 sorry, too many recipients (#4.5.3)\r\n452 sorry, too many recipients (#4.5.3)\r\n"
+                    + "221 test.example\r\n");
+        }
+        h.control("maxrcpt", "many");
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            assertThat(c.rest()).isEqualTo("421 unable to read controls (#4.3.0)\r\n");
+        }
+    }
+
+    @Test
+    void commandLinesUpToFourKilobytes() throws Exception {
+        TestHome h = home();
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            c.reply();
+            // 4,096 bytes before the LF, CR included.
+            assertThat(c.send("HELO " + "h".repeat(4090) + "\r\n").reply()).isEqualTo("250 test.example\r\n");
+            assertThat(c.send("HELO " + "h".repeat(4091) + "\r\n").reply()).isEqualTo("421 out of memory (#4.3.0)\r\n");
+            assertThat(c.rest()).isEmpty();
         }
     }
 

@@ -193,7 +193,7 @@ public final class Tcpserver {
     private void inProcess(Socket s, Builtin builtin, QmailHome home) {
         long n = SEQUENCE.incrementAndGet();
         int exit = 111;
-        try (SocketWire wire = new SocketWire(s, 1200)) {
+        try (s; SocketWire wire = new SocketWire(s, 1200)) {
             if (o.noDelay()) s.setTcpNoDelay(true);
             if (o.banner().isPresent()) wire.out().write(o.banner().get().getBytes(StandardCharsets.ISO_8859_1));
             Prepared p = prepare(endpoint(s.getLocalAddress(), s.getLocalPort()),
