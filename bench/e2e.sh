@@ -1,6 +1,6 @@
 #!/bin/bash
 # SMTP -> Maildir, end to end, through the sandbox suite (scripts/sandbox): Postfix's
-# smtp-source sends N messages of L bytes over S concurrent sessions to one local address;
+# smtp-source sends N messages of L bytes over S concurrent sessions to the sandbox mailbox alice;
 # prints accepted msg/s (SMTP done), delivered msg/s (all N in Maildir/new) and the CPU seconds
 # per 1,000 messages of every process of the suite (tcpserver, qmail-queued, qmail-send,
 # the spawners, qmail-clean, qmail-local workers). A warm-up batch runs first.
@@ -12,14 +12,14 @@ N=${1:-5000}; S=${2:-10}; L=${3:-2048}
 command -v smtp-source >/dev/null || { echo "bench/e2e.sh: needs smtp-source (apt-get install postfix)" >&2; exit 1; }
 dir=$(mktemp -d /tmp/qmail-e2e.XXXXXX); chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+trap 'scripts/sandbox remove "$dir" >/dev/null' EXIT
 SANDBOX_SMTP_PORT=$port scripts/sandbox start "$dir" >/dev/null
-trap 'scripts/sandbox stop "$dir" >/dev/null; rm -rf "$dir"' EXIT
-new=$dir/alias/Maildir/new
+new=$dir/home/alice/Maildir/new
 
 suite_cpu_ticks() { # utime+stime of every live process started for this QMAIL_HOME
   local t=0 p f
   for p in /proc/[0-9]*; do
-    f=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    f=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
     case $f in *"-Dqmail.home=$dir "*)
       t=$(( t + $(awk '{print $14 + $15}' "$p/stat" 2>/dev/null || echo 0) )) ;;
     esac
@@ -33,7 +33,7 @@ wait_for() { # count
     sleep 0.05
   done
 }
-send() { smtp-source -s "$S" -l "$L" -m "$1" -f bench@example.com -t bench@sandbox.localdomain "127.0.0.1:$port"; }
+send() { smtp-source -s "$S" -l "$L" -m "$1" -f bench@example.com -t alice@sandbox.localdomain "127.0.0.1:$port"; }
 
 warm=$(( N / 5 )); send "$warm"; wait_for "$warm"
 hz=$(getconf CLK_TCK)

@@ -20,7 +20,7 @@ import org.qmailj.testing.Cmd;
 
 /**
  * The README's first command, scripts/sandbox, with the real suite: mail in through
- * qmail-inject and SMTP lands in the sandbox Maildir; then 300 messages with kill -9 of
+ * qmail-inject and SMTP lands in the sandbox mailbox alice's Maildir; then 300 messages with kill -9 of
  * qmail-send, qmail-lspawn and qmail-clean in the middle of their delivery, a restart, and
  * every message delivered at least once with the queue's state files gone.
  */
@@ -87,14 +87,14 @@ class SandboxIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Path maildirNew = dir.resolve("alias/Maildir/new");
+        Path maildirNew = dir.resolve("home/alice/Maildir/new");
         try {
             Cmd.Result start = sandbox("start", dir, port);
             assertThat(start.exit()).as(start.toString()).isZero();
             assertThat(start.out()).contains("SMTP on 127.0.0.1:" + port);
 
             Cmd.Result inject = Cmd.run(List.of(dir.resolve("bin/qmail-inject").toString()), Map.of(), null,
-                    "To: somebody\nSubject: first\nMessage-ID: <first@sandbox>\n\nhello\n".getBytes(StandardCharsets.US_ASCII), 60);
+                    "To: alice\nSubject: first\nMessage-ID: <first@sandbox>\n\nhello\n".getBytes(StandardCharsets.US_ASCII), 60);
             assertThat(inject.exit()).as(inject.toString()).isZero();
             await("the injected message in the Maildir", () -> {
                 try {
@@ -109,7 +109,7 @@ class SandboxIT {
                     import smtplib, sys
                     s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=60)
                     for i in range(300):
-                        s.sendmail('bench@example.com', ['crash@sandbox.localdomain'],
+                        s.sendmail('bench@example.com', ['alice@sandbox.localdomain'],
                                    'Subject: %d\\r\\nMessage-ID: <crash-%d@sandbox>\\r\\n\\r\\nbody %d\\r\\n' % (i, i, i))
                     s.quit()
                     """;
@@ -141,7 +141,10 @@ class SandboxIT {
         } finally {
             Cmd.Result stop = sandbox("stop", dir, port);
             assertThat(stop.exit()).as(stop.toString()).isZero();
-            Cmd.run(List.of("rm", "-rf", dir.toString()));
+            // remove also deletes the account a root-started sandbox runs as.
+            Cmd.Result remove = sandbox("remove", dir, port);
+            assertThat(remove.exit()).as(remove.toString()).isZero();
+            assertThat(dir).doesNotExist();
         }
     }
 

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  *   qmail-install DIR [--sandbox] [--me=HOST] [--no-aot]     a ready QMAIL_HOME at DIR
  *   qmail-install --mta [DIR] [--me=HOST] [--smtp=HOST:PORT]  the machine's MTA (root; DIR defaults to /var/qmail)
  *   qmail-install --uninstall [DIR]                           undo --mta
+ *   qmail-install --help                                      the usage on stdout
  * </pre>
- * Exit codes: 0 done, 100 bad usage or missing qmail users, 111 a temporary failure (an I/O
+ * Exit codes: 0 done (or --help), 100 bad usage or missing qmail users, 111 a temporary failure (an I/O
  * error); the message on stderr names the path. Runs on the main thread only.
  */
 public final class QmailInstall {
@@ -29,12 +30,12 @@ public final class QmailInstall {
     private QmailInstall() {}
 
     public static void main(String[] args) {
-        Exit.now(run(args, QmailHome.current(), System.err));
+        Exit.now(run(args, QmailHome.current(), System.out, System.err));
     }
 
-    static int run(String[] args, QmailHome from, PrintStream err) {
+    static int run(String[] args, QmailHome from, PrintStream out, PrintStream err) {
         Args a = new Args("qmail-install")
-                .flag("--sandbox").flag("--no-aot").flag("--mta").flag("--uninstall")
+                .flag("--sandbox").flag("--no-aot").flag("--mta").flag("--uninstall").flag("--help", "-h")
                 .option("HOST", "--me").option("HOST:PORT", "--smtp").option("DIR", "--prefix")
                 .positionals("DIR", 0, 1);
         try {
@@ -42,6 +43,11 @@ public final class QmailInstall {
         } catch (Args.UsageException e) {
             LOG.error(e.getMessage());
             return usage(err);
+        }
+        if (a.has("--help")) {
+            out.print(HELP);
+            out.flush();
+            return 0;
         }
         boolean sandbox = a.has("--sandbox");
         boolean aot = !a.has("--no-aot");
@@ -85,9 +91,29 @@ public final class QmailInstall {
         }
     }
 
+    /** --help: asked for, so stdout and exit 0; a usage error prints only the first line. */
+    static final String HELP = """
+            usage: qmail-install DIR [--sandbox] [--me=HOST] [--no-aot]
+                   qmail-install --mta [DIR] [--me=HOST] [--smtp=HOST:PORT]
+                   qmail-install --uninstall [DIR]
+              DIR               the QMAIL_HOME to make or update (copies bin/, lib/, man/ of this tree);
+                                with --mta and --uninstall /var/qmail when omitted
+              --sandbox         every file belongs to you and lib/ids maps every qmail user to you
+              --me=HOST         control/me (and locals, rcpthosts, ...) when missing; default: this host's name
+              --no-aot          skip building the AOT cache lib/qmail.aot (slower start-up)
+              --mta             as root: install as the machine's MTA (qmail users, /var/qmail, services,
+                                /usr/sbin/sendmail, qmail.service, man pages); see the README
+              --smtp=HOST:PORT  where --mta's qmail-smtpd service listens (default 0:25)
+              --uninstall       as root: stop the services and undo what --mta recorded in lib/installed
+              --prefix=DIR      for tests: --mta's files outside DIR (sendmail links, systemd unit, logs,
+                                man pages) go under this directory instead of /
+              --help, -h        this text
+            Exit codes: 0 done, 100 bad usage or missing qmail users, 111 temporary failure.
+            """;
+
     private static int usage(PrintStream err) {
         err.println("qmail-install: usage: qmail-install DIR [--sandbox] [--me=HOSTNAME] [--no-aot]"
-                + " | --mta [DIR] [--me=HOSTNAME] [--smtp=HOST:PORT] | --uninstall [DIR]");
+                + " | --mta [DIR] [--me=HOSTNAME] [--smtp=HOST:PORT] | --uninstall [DIR] | --help");
         return 100;
     }
 
