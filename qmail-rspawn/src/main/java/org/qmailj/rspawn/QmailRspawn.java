@@ -14,6 +14,7 @@ import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.spawn.SpawnCheck;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.common.sys.Prot;
 import org.qmailj.remote.MessageSource;
@@ -44,10 +45,8 @@ public final class QmailRspawn {
 
     public static void main(String[] args) throws Exception {
         QmailHome home = QmailHome.current();
-        int uidq;
         try {
             QmailIds ids = QmailIds.read(home);
-            uidq = ids.uid("qmailq");
             if (Proc.getuid() == 0 && ids.uid("qmailr") != 0) Prot.dropTo(ids.uid("qmailr"), ids.gid("qmail"));
         } catch (IOException e) {
             System.err.println("qmail-rspawn: fatal: " + e.getMessage());
@@ -63,8 +62,16 @@ public final class QmailRspawn {
         String qmailremote = System.getenv("QMAILREMOTE");
         Spawner.Delivery delivery = qmailremote == null || qmailremote.isEmpty()
                 ? inProcess(home) : external(qmailremote);
+        SpawnCheck check;
+        try {
+            check = SpawnCheck.forQueue(home);
+        } catch (IOException e) {
+            System.err.println("qmail-rspawn: fatal: unable to open queue/mess: " + e.getMessage());
+            Exit.now(Exit.SOFT);
+            return;
+        }
         BufferedOutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192);
-        new Spawner(new FileInputStream(FileDescriptor.in), out, queue.root().resolve("mess"), uidq, delivery).run();
+        new Spawner(new FileInputStream(FileDescriptor.in), out, check, delivery).run();
         Exit.now(Exit.OK);
     }
 
