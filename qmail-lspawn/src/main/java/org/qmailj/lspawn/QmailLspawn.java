@@ -139,6 +139,15 @@ public final class QmailLspawn {
      * delivery started answers exactly once, whatever its thread throws, and frees its slot.
      */
     void serve(InputStream in) throws IOException {
+        serve(in, this::handle);
+    }
+
+    /** What runs one checked delivery and gives its report ({@link #handle}; tests pass others). */
+    interface Handler {
+        String handle(SpawnProtocol.Command c, SpawnCheck.Message msg);
+    }
+
+    void serve(InputStream in, Handler handler) throws IOException {
         Phaser inFlight = new Phaser(1);
         while (true) {
             SpawnProtocol.Command c = PROTOCOL.readCommand(in);
@@ -159,7 +168,7 @@ public final class QmailLspawn {
                 DELIVERIES.execute(() -> {
                     String report = "ZTemporary failure in qmail-lspawn.\n";
                     try (msg) {
-                        report = handle(c, msg);
+                        report = handler.handle(c, msg);
                     } catch (OutOfMemoryError e) {
                         report = "ZOut of memory in qmail-lspawn.\n";
                         System.err.println("qmail-lspawn: delivery " + c.delnum() + ": " + e);
