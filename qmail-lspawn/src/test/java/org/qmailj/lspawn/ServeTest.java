@@ -27,6 +27,11 @@ class ServeTest {
     @TempDir
     Path home;
 
+    /** Delivery numbers without a 0 byte, so the test's input counts commands by their NULs. */
+    static final int D5 = 0x0505;
+    static final int D6 = 0x0606;
+    static final int D7 = 0x0707;
+
     @Test
     void everyDeliveryReportsWhateverItThrowsAndFreesItsSlot() throws Exception {
         Path mess = Files.createDirectories(home.resolve("queue/mess/3"));
@@ -34,13 +39,13 @@ class ServeTest {
         int me = (Integer) Files.getAttribute(home.resolve("queue/mess"), "unix:uid");
         SpawnProtocol p = QmailLspawn.PROTOCOL;
         ByteArrayOutputStream cmds = new ByteArrayOutputStream();
-        for (String rcpt : List.of("oom@x", "npe@x", "ok@x")) cmds.writeBytes(p.command(5, "3/26", "s@x", rcpt));
-        cmds.writeBytes(p.command(6, "/etc/shadow", "s@x", "r@x"));
-        cmds.writeBytes(p.command(7, "3/27", "s@x", "r@x"));
+        for (String rcpt : List.of("oom@x", "npe@x", "ok@x")) cmds.writeBytes(p.command(D5, "3/26", "s@x", rcpt));
+        cmds.writeBytes(p.command(D6, "/etc/shadow", "s@x", "r@x"));
+        cmds.writeBytes(p.command(D7, "3/27", "s@x", "r@x"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         AtomicInteger calls = new AtomicInteger();
         List<Integer> fds = new ArrayList<>();
-        // The commands for delivery 5 wait for the previous one to end, as qmail-send's would.
+        // The commands for delivery D5 wait for the previous one to end, as qmail-send's would.
         InputStream in = new SequencedInput(cmds.toByteArray(), out, p);
         try (SpawnCheck check = new SpawnCheck(home.resolve("queue/mess"), me)) {
             QmailLspawn l = new QmailLspawn(new QmailHome(home), "./Maildir/", out, null, false, check);
@@ -61,11 +66,11 @@ class ServeTest {
         SpawnProtocol.Report rep;
         while ((rep = p.readReport(r)) != null) got.add(rep.delnum() + ":" + rep.text());
         assertThat(got).containsExactlyInAnyOrder(
-                "5:ZOut of memory in qmail-lspawn.\n",
-                "5:ZTemporary failure in qmail-lspawn.\n",
-                "5:Kdid 1+0+0\n",
-                "6:DInternal error: messid has nonnumerics. (#5.3.5)\n",
-                "7:Zqmail-spawn unable to open message. (#4.3.0)\n");
+                D5 + ":ZOut of memory in qmail-lspawn.\n",
+                D5 + ":ZTemporary failure in qmail-lspawn.\n",
+                D5 + ":Kdid 1+0+0\n",
+                D6 + ":DInternal error: messid has nonnumerics. (#5.3.5)\n",
+                D7 + ":Zqmail-spawn unable to open message. (#4.3.0)\n");
         assertThat(calls).hasValue(3);
         // Each delivery's message was closed after it (fstat on a closed descriptor fails).
         for (int fd : fds) assertThat(isOpen(fd)).isFalse();
@@ -81,7 +86,7 @@ class ServeTest {
     }
 
     /**
-     * Commands given one at a time: the next command for delivery 5 only once the report for
+     * Commands given one at a time: the next command for delivery D5 only once the report for
      * the previous one is out (qmail-send reuses a number only after its report).
      */
     static final class SequencedInput extends InputStream {
@@ -115,7 +120,8 @@ class ServeTest {
             given++;
             if (given > 3) return; // the refused ones are answered without a delivery
             long deadline = System.nanoTime() + 30_000_000_000L;
-            while (reports() < given && System.nanoTime() < deadline) {
+            while (reports() < given) {
+                if (System.nanoTime() > deadline) throw new AssertionError("no report for command " + given);
                 try {
                     Thread.sleep(5);
                 } catch (InterruptedException e) {
