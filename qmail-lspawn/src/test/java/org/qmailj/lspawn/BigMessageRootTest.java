@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.qmailj.testing.Cmd;
 import org.qmailj.testing.RootOnly;
 
@@ -29,6 +30,8 @@ import org.qmailj.testing.RootOnly;
  * /proc all along, stays under 256 MiB: messages are streamed, never held.
  */
 @RootOnly
+@EnabledIfSystemProperty(named = "qmail.test.big", matches = "true",
+        disabledReason = "writes 6 GiB: 46 to 135 s on the shared 2-core box; run with -Dqmail.test.big=true")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BigMessageRootTest {
     static final int QMAILQ = 4;
@@ -123,10 +126,16 @@ class BigMessageRootTest {
         return new long[] {n, crc.getValue()};
     }
 
-    /** Peak VmRSS of every pid seen (qmail-lspawn and its children), sampled until stopped. */
+    /**
+     * Peak VmRSS of qmail-lspawn and of every process below it, sampled until closed. Keyed by
+     * pid and the command line at the time of the sample: a child between posix_spawn and exec
+     * still shows its parent's.
+     */
     static final class RssSampler implements AutoCloseable {
-        final Map<Long, Long> peak = new ConcurrentHashMap<>();
-        final Map<Long, String> cmdline = new ConcurrentHashMap<>();
+        record Seen(long pid, String cmdline) {
+        }
+
+        final Map<Seen, Long> peak = new ConcurrentHashMap<>();
         private final Thread thread;
         private volatile boolean stop;
 
@@ -145,20 +154,14 @@ class BigMessageRootTest {
 
         private void sample(long pid) {
             try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")),
+                        StandardCharsets.ISO_8859_1).replace('\0', ' ');
                 for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                     if (line.startsWith("VmRSS:")) {
                         long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                        peak.merge(pid, kb * 1024, Math::max);
+                        peak.merge(new Seen(pid, cmdline), kb * 1024, Math::max);
                     }
                 }
-                cmdline.computeIfAbsent(pid, p -> {
-                    try {
-                        return new String(Files.readAllBytes(Path.of("/proc/" + p + "/cmdline")), StandardCharsets.ISO_8859_1)
-                                .replace('\0', ' ');
-                    } catch (IOException e) {
-                        return "";
-                    }
-                });
                 // Children hang off the thread that started them: every task's list.
                 try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
                     for (Path t : tasks.toList()) {
@@ -223,17 +226,19 @@ class BigMessageRootTest {
 
         assertThat(Files.readString(u.home().resolve("count")).trim()).isEqualTo(Long.toString(w.size()));
 
-        long lspawnPid = rss.peak.keySet().stream().filter(p -> rss.cmdline.get(p).contains("QmailLspawn")).findFirst().orElseThrow();
-        List<Long> workers = rss.peak.keySet().stream().filter(p -> rss.cmdline.get(p).contains("LocalWorker")).toList();
+        var lspawn = rss.peak.entrySet().stream().filter(e -> e.getKey().cmdline().contains("QmailLspawn")).toList();
+        var workers = rss.peak.entrySet().stream().filter(e -> e.getKey().cmdline().contains("LocalWorker")).toList();
+        assertThat(lspawn).as("qmail-lspawn was sampled").isNotEmpty();
         assertThat(workers).as("a worker was sampled").isNotEmpty();
-        for (long p : workers) {
-            assertThat(rss.cmdline.get(p)).contains("-XX:+DisableAttachMechanism", "-Xmx64m", "-Xmx" + heap);
-        }
-        StringBuilder figures = new StringBuilder("2 GiB message: " + seconds + " s;");
-        rss.peak.forEach((p, v) -> figures.append(' ').append(p == lspawnPid ? "qmail-lspawn" : rss.cmdline.get(p).contains("LocalWorker")
-                ? "worker" : rss.cmdline.get(p).split(" ")[0]).append('=').append(v >> 20).append("MiB"));
+        for (var e : workers) assertThat(e.getKey().cmdline()).contains("-XX:+DisableAttachMechanism", "-Xmx64m", "-Xmx" + heap);
+        long lspawnPeak = lspawn.stream().mapToLong(Map.Entry::getValue).max().orElseThrow();
+        long workerPeak = workers.stream().mapToLong(Map.Entry::getValue).max().orElseThrow();
+        String figures = "2 GiB message, heap " + heap + ": " + seconds + " s; peak RSS qmail-lspawn " + (lspawnPeak >> 20)
+                + " MiB, worker " + (workerPeak >> 20) + " MiB";
         System.err.println(figures);
-        assertThat(rss.peak.get(lspawnPid)).as(figures.toString()).isLessThan(RSS_LIMIT);
-        for (long p : workers) assertThat(rss.peak.get(p)).as(figures.toString()).isLessThan(RSS_LIMIT);
+        assertThat(lspawnPeak).as(figures).isLessThan(RSS_LIMIT);
+        assertThat(workerPeak).as(figures).isLessThan(RSS_LIMIT);
+        // Whatever else ran below qmail-lspawn (sh, wc) stayed small too.
+        for (var e : rss.peak.entrySet()) assertThat(e.getValue()).as(e.getKey().toString()).isLessThan(RSS_LIMIT);
     }
 }
