@@ -107,6 +107,26 @@ class LspawnIsolationRootTest {
                 .hasSize(1).allMatch(x -> x.contains("O_DIRECTORY") && x.contains("O_NOFOLLOW"));
     }
 
+    /**
+     * Workers run as the user, who must not be able to attach a tool (and load code) into
+     * one: they start with -XX:+DisableAttachMechanism, and jcmd run as the user fails.
+     */
+    @Test
+    void theUserCannotAttachToTheirWorker() throws Exception {
+        mess("3/40", MSG, QMAILQ);
+        TestUsers.file(u, ".qmail-ppid", "|echo $PPID > ppid\n", 0644);
+        try (Lspawn l = new Lspawn(qhome, env, "./Maildir/")) {
+            assertThat(l.deliver("3/40", "s@x.org", "qlsiso-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
+            String pid = Files.readString(u.home().resolve("ppid")).trim();
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+            assertThat(cmdline).contains("org.qmailj.local.LocalWorker", "-XX:+DisableAttachMechanism");
+            Cmd.Result r = Cmd.run(List.of("setpriv", "--reuid=" + u.uid(), "--regid=" + u.gid(), "--clear-groups",
+                    System.getProperty("java.home") + "/bin/jcmd", pid, "VM.version"), Map.of(), null, new byte[0], 60);
+            assertThat(r.exit()).as(r.toString()).isNotZero();
+            assertThat(r.out()).doesNotContain("JDK");
+        }
+    }
+
     /** Compiles a stand-in worker that writes {@code frame} on its fd 1, then hangs. */
     Path fakeWorker(String name, String frame) throws IOException {
         Path dir = Files.createDirectories(base.resolve("fake-" + name));
