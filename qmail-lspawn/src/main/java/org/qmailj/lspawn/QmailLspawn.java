@@ -178,8 +178,6 @@ public final class QmailLspawn {
                         slots.release(c.delnum());
                         try {
                             write(c.delnum(), report);
-                        } catch (IOException e) {
-                            // qmail-send is gone; nothing to tell
                         } finally {
                             inFlight.arriveAndDeregister();
                         }
@@ -196,11 +194,16 @@ public final class QmailLspawn {
         inFlight.arriveAndAwaitAdvance();
     }
 
-    private void write(int delnum, String report) throws IOException {
+    /** Writes one report whole; if qmail-send is gone, there is nobody to tell (spawn.c's okwrite). */
+    private void write(int delnum, String report) {
         byte[] b = PROTOCOL.report(delnum, report);
         synchronized (out) {
-            out.write(b);
-            out.flush();
+            try {
+                out.write(b);
+                out.flush();
+            } catch (IOException e) {
+                // qmail-send is gone
+            }
         }
     }
 
