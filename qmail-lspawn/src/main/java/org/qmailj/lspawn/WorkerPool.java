@@ -26,12 +26,14 @@ import org.qmailj.local.WorkerProtocol;
 /**
  * Warm qmail-local workers, one per (uid, gid) (DESIGN.md). The first delivery for a user
  * starts {@code java -cp CLASSPATH org.qmailj.local.LocalWorker UID GID} (java from
- * java.home, the classpath of this JVM) with posix_spawn, a request pipe on its fd 0 and a
- * response pipe on its fd 1; the worker drops to GID/UID itself before anything else. Later
- * deliveries for that user reuse it ({@link WorkerProtocol}).
+ * java.home, the classpath of this JVM) with posix_spawn, a request socket on its fd 0 (each
+ * request carries the open message, SCM_RIGHTS) and a response pipe on its fd 1; the worker
+ * drops to GID/UID itself before anything else. Later deliveries for that user reuse it
+ * ({@link WorkerProtocol}). The worker runs as the user and is not trusted: its responses
+ * are bounded and checked, and one that breaks the protocol is killed.
  *
  * <p>At most {@code max} workers run; when a new one is needed and the pool is full, the
- * least recently used idle worker is told to stop (its request pipe is closed); if none is
+ * least recently used idle worker is told to stop (its request socket is shut down); if none is
  * idle the caller waits. A worker idle for {@code idleMillis} is stopped the same way. A
  * worker that dies with deliveries in flight fails them temporarily (its exit code's qlx
  * report, or "Zqmail-local crashed."), so qmail-send retries them: nothing is lost.
