@@ -1,6 +1,8 @@
 package org.qmailj.local;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +30,7 @@ import org.qmailj.common.queue.QueueResult;
  */
 public final class Delivery {
     private final LocalRequest req;
-    private final byte[] msg;
+    private final MessageFile msg;
     private final Map<String, String> baseEnv;
     private final QmailHome qmailHome;
     private final Report report;
@@ -36,7 +38,8 @@ public final class Delivery {
     private int countForward;
     private int countProgram;
 
-    public Delivery(LocalRequest req, byte[] msg, Map<String, String> baseEnv, QmailHome qmailHome,
+    /** @param msg the message; may be null when {@code req} does not deliver (-n) */
+    public Delivery(LocalRequest req, MessageFile msg, Map<String, String> baseEnv, QmailHome qmailHome,
             Report report) {
         this.req = req;
         this.msg = msg;
@@ -171,19 +174,30 @@ public final class Delivery {
         }
     }
 
+    /**
+     * qmail-local's loop check: the header (up to the first empty line, or a last line without
+     * newline) must not hold our Delivered-To line. Streamed: a line is only compared while it
+     * is no longer than the Delivered-To line.
+     */
     private void checkLoop(String dtline) throws LocalFailure {
         byte[] dt = dtline.getBytes(StandardCharsets.ISO_8859_1);
-        int i = 0;
-        while (i < msg.length) {
-            int nl = i;
-            while (nl < msg.length && msg[nl] != '\n') nl++;
-            if (nl == msg.length) return; // a last line without newline ends the search
-            int len = nl + 1 - i;
-            if (len <= 1) return;
-            if (len == dt.length && java.util.Arrays.equals(msg, i, nl + 1, dt, 0, dt.length)) {
-                throw LocalFailure.perm("This message is looping: it already has my Delivered-To line. (#5.4.6)");
+        try (InputStream in = new BufferedInputStream(msg.open(), 65536)) {
+            int len = 0; // bytes of the current line so far
+            boolean same = true; // the line so far equals dt's start
+            int c;
+            while ((c = in.read()) >= 0) {
+                if (same && (len >= dt.length || dt[len] != (byte) c)) same = false;
+                len++;
+                if (c != '\n') continue;
+                if (len <= 1) return;
+                if (same && len == dt.length) {
+                    throw LocalFailure.perm("This message is looping: it already has my Delivered-To line. (#5.4.6)");
+                }
+                len = 0;
+                same = true;
             }
-            i = nl + 1;
+        } catch (IOException e) {
+            throw LocalFailure.temp("Unable to read message. (#4.3.0)");
         }
     }
 
@@ -193,7 +207,9 @@ public final class Delivery {
         try (QueueClient.Session s = client.open()) {
             OutputStream out = s.message();
             out.write(dtline.getBytes(StandardCharsets.ISO_8859_1));
-            out.write(msg);
+            try (InputStream in = msg.open()) {
+                in.transferTo(out);
+            }
             r = s.commit(new Envelope(sender, recips));
         } catch (IOException | IllegalArgumentException e) {
             throw LocalFailure.temp("Unable to fork: " + e.getMessage() + ". (#4.3.0)");

@@ -1,23 +1,25 @@
 package org.qmailj.local;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
+import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.common.sys.Prot;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Umask;
+import org.qmailj.common.sys.UnixSeqpacket;
 
 /**
  * A warm qmail-local for one user: {@code LocalWorker UID GID}, started by qmail-lspawn (as
- * root) with a request pipe on fd 0 and a response pipe on fd 1 ({@link WorkerProtocol}).
+ * root) with a request socket on fd 0 (each request brings the open message) and a response
+ * pipe on fd 1 ({@link WorkerProtocol}). The message is read through that descriptor with
+ * pread, streamed to its destinations, never held whole.
  *
  * <p>Its first act, before it opens any file but its own class path (every class of
  * qmail-local and qmail-common is loaded first, see {@link Preload}), is to drop to GID (as the only group: no
@@ -55,39 +57,49 @@ public final class LocalWorker {
         Umask.set(077);
 
         QmailHome home = QmailHome.current();
-        DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 65536));
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 65536));
-        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-        try {
-            while (true) {
-                WorkerProtocol.Request r = WorkerProtocol.readRequest(in);
-                if (r == null) break;
-                inFlight.incrementAndGet();
-                Thread.ofPlatform().name("delivery-" + r.id()).start(() -> {
-                    Report.Buffer report = new Report.Buffer();
-                    int exit;
-                    try {
-                        exit = new Delivery(r.request(), r.message(), System.getenv(), home, report).run();
-                    } catch (Throwable t) {
-                        report.err("Temporary failure in qmail-local worker: " + t + ". (#4.3.0)");
-                        exit = LocalExit.SOFT.code();
-                    }
-                    try {
-                        synchronized (out) {
-                            WorkerProtocol.write(out, new WorkerProtocol.Response(r.id(), exit, report.bytes()));
-                        }
-                    } catch (IOException e) {
-                        Exit.now(LocalExit.SOFT.code()); // lspawn is gone
-                    } finally {
-                        synchronized (inFlight) {
-                            inFlight.decrementAndGet();
-                            inFlight.notifyAll();
-                        }
-                    }
-                });
+        AtomicInteger inFlight = new AtomicInteger();
+        byte[] packet = new byte[WorkerProtocol.MAX_REQUEST];
+        while (true) {
+            UnixSeqpacket.Received got;
+            WorkerProtocol.Request r;
+            try {
+                got = UnixSeqpacket.receive(0, packet);
+                if (got.length() == 0) {
+                    Fd.closeQuietly(got.fd());
+                    break;
+                }
+                if (got.truncated() || got.fd() < 0) throw new IOException("bad worker request packet");
+                r = WorkerProtocol.decode(packet, got.length());
+            } catch (IOException e) {
+                // qmail-lspawn broke the protocol or went away: nothing sensible is left to do.
+                Exit.now(LocalExit.SOFT.code());
+                return;
             }
-        } catch (IOException e) {
-            Exit.now(LocalExit.SOFT.code());
+            MessageFile msg = MessageFile.of(got.fd());
+            inFlight.incrementAndGet();
+            Thread.ofPlatform().name("delivery-" + r.id()).start(() -> {
+                Report.Buffer report = new Report.Buffer();
+                int exit;
+                try (msg) {
+                    exit = new Delivery(r.request(), msg, System.getenv(), home, report).run();
+                } catch (Throwable t) {
+                    report.err("Temporary failure in qmail-local worker: " + t + ". (#4.3.0)");
+                    exit = LocalExit.SOFT.code();
+                }
+                try {
+                    synchronized (out) {
+                        WorkerProtocol.write(out, new WorkerProtocol.Response(r.id(), exit, report.bytes()));
+                    }
+                } catch (IOException e) {
+                    Exit.now(LocalExit.SOFT.code()); // lspawn is gone
+                } finally {
+                    synchronized (inFlight) {
+                        inFlight.decrementAndGet();
+                        inFlight.notifyAll();
+                    }
+                }
+            });
         }
         synchronized (inFlight) {
             while (inFlight.get() > 0) {

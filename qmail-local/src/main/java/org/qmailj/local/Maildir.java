@@ -1,6 +1,7 @@
 package org.qmailj.local;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,7 +16,8 @@ import org.qmailj.common.sys.Proc;
 
 /**
  * Delivery into a maildir (maildir(5)): create {@code tmp/UNIQUE} exclusively, write the
- * Return-Path and Delivered-To lines and the message, fsync the file, link it to
+ * Return-Path and Delivered-To lines and the message (streamed from its descriptor, 64 KiB
+ * at a time), fsync the file, link it to
  * {@code new/UNIQUE}, unlink the tmp name, fsync {@code new/}. Only after the directory fsync
  * is the delivery reported done, so it survives a power cut.
  *
@@ -55,8 +57,8 @@ public final class Maildir {
                 + SEQ.incrementAndGet() + "." + host();
     }
 
-    /** Delivers {@code parts} (written one after the other) into {@code dir}. */
-    public static Path deliver(Path dir, byte[]... parts) throws LocalFailure {
+    /** Delivers {@code head} then the message, streamed, into {@code dir}. */
+    public static Path deliver(Path dir, byte[] head, MessageFile msg) throws LocalFailure {
         if (!Files.isDirectory(dir) || !Files.isExecutable(dir)) {
             throw LocalFailure.temp("Unable to chdir to maildir. (#4.2.1)");
         }
@@ -77,9 +79,11 @@ public final class Maildir {
                     StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
                             PosixFilePermissions.fromString("rw-------")))) {
                 created = true;
-                for (byte[] p : parts) {
-                    ByteBuffer b = ByteBuffer.wrap(p);
-                    while (b.hasRemaining()) ch.write(b);
+                writeAll(ch, ByteBuffer.wrap(head));
+                try (InputStream in = msg.open()) {
+                    byte[] buf = new byte[65536];
+                    int n;
+                    while ((n = in.read(buf)) > 0) writeAll(ch, ByteBuffer.wrap(buf, 0, n));
                 }
                 ch.force(true);
             }
@@ -98,6 +102,10 @@ public final class Maildir {
             }
             throw LocalFailure.temp("Temporary error on maildir delivery. (#4.3.0)");
         }
+    }
+
+    private static void writeAll(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
     }
 
     private static void sleep(long ms) {

@@ -3,9 +3,6 @@ package org.qmailj.local;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.qmailj.common.sys.Fd;
@@ -14,9 +11,9 @@ import org.qmailj.common.sys.SysException;
 
 /**
  * A {@code |command} line (qmail-command(8)): {@code sh -c command} in the home directory,
- * the message (without qmail-local's Return-Path and Delivered-To lines) on its stdin as a
- * seekable file (an unlinked file in java.io.tmpdir, mode 0600, as qmail gives programs the
- * message file itself, so tools that rewind fd 0 work), its
+ * the message (without qmail-local's Return-Path and Delivered-To lines) on its stdin: the
+ * message's own descriptor, rewound, as qmail gives programs the message file itself (so
+ * tools that rewind fd 0 work), its
  * stdout and stderr going to qmail-local's report. A JVM cannot chdir, so the shell does:
  * {@code /bin/sh -c 'cd "$HOME" && exec /bin/sh -c "$1"' sh command}.
  *
@@ -33,40 +30,29 @@ public final class ProgramLine {
     private ProgramLine() {
     }
 
-    public static Outcome run(String command, Map<String, String> env, byte[] msg, Report report)
+    public static Outcome run(String command, Map<String, String> env, MessageFile msg, Report report)
             throws LocalFailure {
-        // The message as a seekable file, as qmail gives it: written to an unlinked temp file.
-        Path file;
+        // The message file itself on fd 0, from its start, as qmail gives it (seekable).
         try {
-            file = Files.createTempFile("qmail-local", ".msg", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
-        } catch (IOException e) {
+            msg.rewind();
+        } catch (SysException e) {
             throw LocalFailure.temp("Unable to rewind message. (#4.3.0)");
         }
         Fd.Pipe out;
         long pid;
         try {
-            Files.write(file, msg);
             out = Fd.pipe();
-            try {
-                pid = Spawn.spawn("/bin/sh", List.of("/bin/sh", "-c", WRAPPER, "sh", command), env,
-                        List.of(new Spawn.FdAction.Open(0, file, Fd.O_RDONLY, 0),
-                                new Spawn.FdAction.Dup2(out.write(), 1),
-                                new Spawn.FdAction.Dup2(out.write(), 2)));
-            } catch (SysException e) {
-                closeQuietly(out.read(), out.write());
-                throw LocalFailure.temp("Unable to run /bin/sh: " + LocalFailure.reason(e) + ". (#4.3.0)");
-            }
         } catch (SysException e) {
             throw LocalFailure.temp("Unable to fork: " + LocalFailure.reason(e) + ". (#4.3.0)");
-        } catch (IOException e) {
-            throw LocalFailure.temp("Unable to rewind message. (#4.3.0)");
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a leftover in the temp directory is harmless
-            }
+        }
+        try {
+            pid = Spawn.spawn("/bin/sh", List.of("/bin/sh", "-c", WRAPPER, "sh", command), env,
+                    List.of(new Spawn.FdAction.Dup2(msg.fd(), 0),
+                            new Spawn.FdAction.Dup2(out.write(), 1),
+                            new Spawn.FdAction.Dup2(out.write(), 2)));
+        } catch (SysException e) {
+            closeQuietly(out.read(), out.write());
+            throw LocalFailure.temp("Unable to run /bin/sh: " + LocalFailure.reason(e) + ". (#4.3.0)");
         }
         closeQuietly(out.write());
         try (InputStream fromChild = reopenIn(out.read())) {

@@ -2,6 +2,7 @@ package org.qmailj.local;
 
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import org.qmailj.common.Exit;
@@ -10,7 +11,8 @@ import org.qmailj.common.QmailHome;
 /**
  * qmail-local - deliver or forward a mail message (qmail-local(8)).
  *
- * <p>Reads the message on fd 0, delivers it by the procedure of dot-qmail(5), writes the
+ * <p>Reads the message on fd 0 (a regular file is read in place; a pipe is first copied to an
+ * unlinked temp file, since deliveries reread it), delivers it by the procedure of dot-qmail(5), writes the
  * outcome on fd 1 ("did F+W+P" and program output) and errors on fd 2, and exits 0, 100
  * (permanent failure) or 111 (temporary failure). The same {@link Delivery} runs inside
  * qmail-lspawn's per-user workers ({@link LocalWorker}).
@@ -26,10 +28,10 @@ public final class QmailLocal {
             Exit.now(LocalExit.HARD.code());
             return;
         }
-        byte[] msg = new byte[0];
+        MessageFile msg = null;
         if (req.doit()) {
             try {
-                msg = System.in.readAllBytes();
+                msg = MessageFile.stdin(new FileInputStream(FileDescriptor.in));
             } catch (IOException e) {
                 System.err.println("Unable to read message: " + LocalFailure.reason(e) + ". (#4.3.0)");
                 Exit.now(LocalExit.SOFT.code());

@@ -22,13 +22,17 @@ public interface Report {
         out(b, 0, b.length);
     }
 
-    /** One buffer for fds 1 and 2. */
+    /**
+     * One buffer for fds 1 and 2, keeping the first {@link #MAX} bytes (a program's output
+     * becomes the report, which qmail-lspawn takes only that long from a worker).
+     */
     final class Buffer implements Report {
+        public static final int MAX = 16384;
         private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
 
         @Override
         public synchronized void out(byte[] b, int off, int len) {
-            buf.write(b, off, len);
+            buf.write(b, off, Math.max(0, Math.min(len, MAX - buf.size())));
         }
 
         @Override

@@ -1,77 +1,109 @@
 package org.qmailj.local;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The pipe protocol between qmail-lspawn and a warm qmail-local worker ({@link LocalWorker}).
- * The worker reads requests on its fd 0 and writes responses on its fd 1; several deliveries
- * may be in flight at once and responses come back in any order, matched by id.
+ * The protocol between qmail-lspawn and a warm qmail-local worker ({@link LocalWorker}).
+ * Requests come on the worker's fd 0, an AF_UNIX SOCK_SEQPACKET socket, one packet each,
+ * carrying the open message descriptor (SCM_RIGHTS): the worker runs as the user and could
+ * not open the queue file itself. Responses go on the worker's fd 1, a pipe. Several
+ * deliveries may be in flight at once; responses come back in any order, matched by id.
  *
  * <pre>
- * request  = id:u32 argc:u32 (len:u32 byte*len){argc} msglen:u32 byte*msglen
- *            argv is qmail-local's eight arguments: user homedir local dash ext domain
- *            sender defaultdelivery
- * response = id:u32 exit:u32 len:u32 byte*len
- *            exit is qmail-local's exit code, the bytes what it wrote on fds 1 and 2
+ * request  = id:u32 argc:u32 (len:u32 byte*len){argc}    one packet, at most MAX_REQUEST
+ *            bytes, with the message descriptor; argv is qmail-local's eight arguments:
+ *            user homedir local dash ext domain sender defaultdelivery
+ * response = id:u32 exit:u32 len:u32 byte*len             len at most MAX_REPORT
+ *            exit is qmail-local's exit code (0..255), the bytes what it wrote on fds 1 and 2
  * </pre>
- * All numbers big-endian. End of file on the request pipe: the worker finishes the
- * deliveries in flight and exits 0. A worker that exits with deliveries in flight has not
- * completed them: qmail-lspawn reports them as temporary failures.
+ * All numbers big-endian. End of input on the socket: the worker finishes the deliveries in
+ * flight and exits 0. The worker runs as the user, so qmail-lspawn trusts none of its
+ * responses: {@link #readResponse} bounds and checks every field, and anything else is a
+ * {@link BadFrame} (qmail-lspawn then kills the worker).
  */
 public final class WorkerProtocol {
-    /** Longest message accepted over the pipe (qmail-send's messages are far smaller). */
-    static final int MAX = Integer.MAX_VALUE - 16;
+    /** Longest request packet: eight arguments (addresses, paths). */
+    public static final int MAX_REQUEST = 65536;
+    /** Longest report in a response; a worker keeps only this much ({@link Report.Buffer}). */
+    public static final int MAX_REPORT = Report.Buffer.MAX;
 
-    public record Request(int id, LocalRequest request, byte[] message) {
+    public record Request(int id, LocalRequest request) {
     }
 
     public record Response(int id, int exit, byte[] report) {
     }
 
+    /** A response that breaks the protocol: the worker is not to be trusted any more. */
+    public static final class BadFrame extends IOException {
+        public BadFrame(String message) {
+            super(message);
+        }
+    }
+
     private WorkerProtocol() {
     }
 
-    public static void write(DataOutputStream out, Request r) throws IOException {
+    /** The request packet; IOException if it would exceed {@link #MAX_REQUEST}. */
+    public static byte[] encode(Request r) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(256);
+        DataOutputStream out = new DataOutputStream(b);
         out.writeInt(r.id());
         List<String> args = r.request().args();
         out.writeInt(args.size());
-        for (String a : args) bytes(out, a.getBytes(StandardCharsets.ISO_8859_1));
-        bytes(out, r.message());
-        out.flush();
-    }
-
-    /** Null at a clean end of file before a request. */
-    public static Request readRequest(DataInputStream in) throws IOException {
-        int id;
-        try {
-            id = in.readInt();
-        } catch (EOFException e) {
-            return null;
+        for (String a : args) {
+            byte[] x = a.getBytes(StandardCharsets.ISO_8859_1);
+            out.writeInt(x.length);
+            out.write(x);
         }
-        int argc = in.readInt();
-        if (argc != 8) throw new IOException("bad worker request: " + argc + " arguments");
-        List<String> args = new ArrayList<>(argc);
-        for (int i = 0; i < argc; i++) args.add(new String(bytes(in), StandardCharsets.ISO_8859_1));
-        byte[] msg = bytes(in);
-        LocalRequest req = new LocalRequest(args.get(0), args.get(1), args.get(2), args.get(3),
-                args.get(4), args.get(5), args.get(6), args.get(7), true);
-        return new Request(id, req, msg);
+        if (b.size() > MAX_REQUEST) throw new IOException("worker request of " + b.size() + " bytes");
+        return b.toByteArray();
     }
 
+    /** Parses one request packet of {@code len} bytes; IOException if it is malformed. */
+    public static Request decode(byte[] packet, int len) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(packet, 0, len);
+        try {
+            int id = in.getInt();
+            int argc = in.getInt();
+            if (argc != 8) throw new IOException("bad worker request: " + argc + " arguments");
+            List<String> args = new ArrayList<>(argc);
+            for (int i = 0; i < argc; i++) {
+                int n = in.getInt();
+                if (n < 0 || n > in.remaining()) throw new IOException("bad worker request: argument length " + n);
+                args.add(new String(packet, in.position(), n, StandardCharsets.ISO_8859_1));
+                in.position(in.position() + n);
+            }
+            if (in.hasRemaining()) throw new IOException("bad worker request: trailing bytes");
+            return new Request(id, new LocalRequest(args.get(0), args.get(1), args.get(2), args.get(3),
+                    args.get(4), args.get(5), args.get(6), args.get(7), true));
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IOException("bad worker request: cut short");
+        }
+    }
+
+    /** Writes one response, its report cut to {@link #MAX_REPORT} bytes. */
     public static void write(DataOutputStream out, Response r) throws IOException {
+        int n = Math.min(r.report().length, MAX_REPORT);
         out.writeInt(r.id());
         out.writeInt(r.exit());
-        bytes(out, r.report());
+        out.writeInt(n);
+        out.write(r.report(), 0, n);
         out.flush();
     }
 
-    /** Null at a clean end of file before a response. */
+    /**
+     * Reads one response: null at a clean end of input; EOFException if the input ends inside
+     * one; {@link BadFrame} for an exit code outside 0..255 or a report longer than
+     * {@link #MAX_REPORT} (nothing is allocated for it).
+     */
     public static Response readResponse(DataInputStream in) throws IOException {
         int id;
         try {
@@ -80,19 +112,11 @@ public final class WorkerProtocol {
             return null;
         }
         int exit = in.readInt();
-        return new Response(id, exit, bytes(in));
-    }
-
-    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static byte[] bytes(DataInputStream in) throws IOException {
+        if (exit < 0 || exit > 255) throw new BadFrame("exit code " + exit);
         int n = in.readInt();
-        if (n < 0 || n > MAX) throw new IOException("bad worker frame length " + n);
+        if (n < 0 || n > MAX_REPORT) throw new BadFrame("report of " + Integer.toUnsignedString(n) + " bytes");
         byte[] b = in.readNBytes(n);
-        if (b.length != n) throw new EOFException("worker frame cut short");
-        return b;
+        if (b.length != n) throw new EOFException("worker response cut short");
+        return new Response(id, exit, b);
     }
 }

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,6 +19,8 @@ import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
+import org.qmailj.common.spawn.DeliverySlots;
+import org.qmailj.common.spawn.SpawnCheck;
 import org.qmailj.common.spawn.SpawnProtocol;
 import org.qmailj.common.sys.Passwd;
 import org.qmailj.common.sys.Proc;
@@ -28,6 +28,7 @@ import org.qmailj.common.sys.SysException;
 import org.qmailj.local.Delivery;
 import org.qmailj.local.LocalExit;
 import org.qmailj.local.LocalRequest;
+import org.qmailj.local.MessageFile;
 import org.qmailj.local.Report;
 
 /**
@@ -67,13 +68,17 @@ public final class QmailLspawn {
     private final OutputStream out;
     private final WorkerPool pool;
     private final boolean sandbox;
+    private final SpawnCheck check;
+    private final DeliverySlots slots = new DeliverySlots();
 
-    QmailLspawn(QmailHome home, String defaultDelivery, OutputStream out, WorkerPool pool, boolean sandbox) {
+    QmailLspawn(QmailHome home, String defaultDelivery, OutputStream out, WorkerPool pool, boolean sandbox,
+            SpawnCheck check) {
         this.home = home;
         this.defaultDelivery = defaultDelivery;
         this.out = out;
         this.pool = pool;
         this.sandbox = sandbox;
+        this.check = check;
     }
 
     public static void main(String[] args) {
@@ -95,8 +100,9 @@ public final class QmailLspawn {
             return;
         }
         OutputStream out = new FileOutputStream(FileDescriptor.out);
-        try (WorkerPool pool = new WorkerPool(home, max, idle * 1000, workerJvmOptions(home))) {
-            QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, isSandbox(home));
+        try (SpawnCheck check = SpawnCheck.forQueue(home);
+                WorkerPool pool = new WorkerPool(home, max, idle * 1000, WorkerPool.jvmOptions(home))) {
+            QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, isSandbox(home), check);
             out.write(PROTOCOL.helloBytes());
             out.flush();
             lspawn.serve(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
@@ -105,22 +111,6 @@ public final class QmailLspawn {
             Exit.now(111);
         }
         Exit.now(0);
-    }
-
-    /**
-     * Worker JVM flags: small heap, Serial GC, C1 only, the install's AOT cache when there is
-     * one (same JDK and class path as this JVM), plus -Dqmail.worker.jvm's words.
-     */
-    static List<String> workerJvmOptions(QmailHome home) {
-        String extra = System.getProperty("qmail.worker.jvm", "");
-        java.util.ArrayList<String> o = new java.util.ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xms8m", "-Xmx512m", "-Xss512k",
-                "-XX:ReservedCodeCacheSize=32m", "-XX:MetaspaceSize=16m", "-XX:CICompilerCount=1",
-                "-Xlog:disable", "-Xlog:all=warning:stderr"));
-        Path aot = home.root().resolve("lib/qmail.aot");
-        if (Files.isRegularFile(aot)) o.add("-XX:AOTCache=" + aot);
-        for (String s : extra.split(" ")) if (!s.isBlank()) o.add(s);
-        return o;
     }
 
     static boolean isSandbox(QmailHome home) {
@@ -146,44 +136,89 @@ public final class QmailLspawn {
     private static final ExecutorService DELIVERIES =
             Executors.newCachedThreadPool(Thread.ofPlatform().name("delivery-", 0).daemon().factory());
 
-    /** Reads commands until end of file, then waits for the deliveries in flight. */
+    /**
+     * Reads commands until end of file, then waits for the deliveries in flight. Each command
+     * goes through spawn.c's checks ({@link SpawnCheck}: only a message S/N of queue/mess,
+     * owned by qmailq, is opened) on this thread; a refused one is answered at once. Every
+     * delivery started answers exactly once, whatever its thread throws, and frees its slot.
+     */
     void serve(InputStream in) throws IOException {
+        serve(in, this::handle);
+    }
+
+    /** What runs one checked delivery and gives its report ({@link #handle}; tests pass others). */
+    interface Handler {
+        String handle(SpawnProtocol.Command c, SpawnCheck.Message msg);
+    }
+
+    void serve(InputStream in, Handler handler) throws IOException {
         Phaser inFlight = new Phaser(1);
         while (true) {
             SpawnProtocol.Command c = PROTOCOL.readCommand(in);
             if (c == null) break;
+            if (!slots.take(c.delnum())) {
+                write(c.delnum(), SpawnCheck.DELNUM_IN_USE);
+                continue;
+            }
+            SpawnCheck.Outcome checked = check.check(c);
+            if (checked instanceof SpawnCheck.Refused r) {
+                slots.release(c.delnum());
+                write(c.delnum(), r.report());
+                continue;
+            }
+            SpawnCheck.Message msg = (SpawnCheck.Message) checked;
             inFlight.register();
-            DELIVERIES.execute(() -> {
-                try {
-                    byte[] report = PROTOCOL.report(c.delnum(), handle(c));
-                    synchronized (out) {
-                        out.write(report);
-                        out.flush();
+            try {
+                DELIVERIES.execute(() -> {
+                    String report = "ZTemporary failure in qmail-lspawn.\n";
+                    try (msg) {
+                        report = handler.handle(c, msg);
+                    } catch (OutOfMemoryError e) {
+                        report = "ZOut of memory in qmail-lspawn.\n";
+                        System.err.println("qmail-lspawn: delivery " + c.delnum() + ": " + e);
+                    } catch (Throwable t) {
+                        System.err.println("qmail-lspawn: delivery " + c.delnum() + " failed: " + t);
+                    } finally {
+                        slots.release(c.delnum());
+                        try {
+                            write(c.delnum(), report);
+                        } finally {
+                            inFlight.arriveAndDeregister();
+                        }
                     }
-                } catch (IOException e) {
-                    // qmail-send is gone; nothing to tell
-                } finally {
-                    inFlight.arriveAndDeregister();
-                }
-            });
+                });
+            } catch (RuntimeException | Error e) {
+                // No thread for it: answer now, as for any failed delivery.
+                msg.close();
+                slots.release(c.delnum());
+                inFlight.arriveAndDeregister();
+                write(c.delnum(), "ZTemporary failure in qmail-lspawn.\n");
+            }
         }
         inFlight.arriveAndAwaitAdvance();
     }
 
-    /** One delivery: the report for qmail-send. */
-    String handle(SpawnProtocol.Command c) {
+    /** Writes one report whole; if qmail-send is gone, there is nobody to tell (spawn.c's okwrite). */
+    private void write(int delnum, String report) {
+        byte[] b = PROTOCOL.report(delnum, report);
+        synchronized (out) {
+            try {
+                out.write(b);
+                out.flush();
+            } catch (IOException e) {
+                // qmail-send is gone
+            }
+        }
+    }
+
+    /** One delivery of a message the checks opened: the report for qmail-send. */
+    String handle(SpawnProtocol.Command c, SpawnCheck.Message msg) {
         String r = c.recipient();
         int at = r.lastIndexOf('@');
         String local = at < 0 ? r : r.substring(0, at);
         String domain = at < 0 ? "" : r.substring(at + 1);
         if (local.isEmpty()) return "K"; // <>: the trash address
 
-        byte[] msg;
-        try {
-            msg = Files.readAllBytes(home.queue().resolve("mess").resolve(c.path()));
-        } catch (IOException e) {
-            return "Zqmail-spawn unable to open message. (#4.3.0)\n";
-        }
         Nughde n;
         try {
             n = lookup(local);
@@ -196,11 +231,11 @@ public final class QmailLspawn {
         if (!n.homedir().startsWith("/")) return LocalExit.report(LocalExit.USAGE.code(), "");
         if (n.uid() == Proc.getuid() && n.gid() == Proc.getgid()) {
             Report.Buffer report = new Report.Buffer();
-            int exit = new Delivery(req, msg, System.getenv(), home, report).run();
+            int exit = new Delivery(req, MessageFile.borrow(msg.fd()), System.getenv(), home, report).run();
             return LocalExit.report(exit, new String(report.bytes(), StandardCharsets.ISO_8859_1));
         }
         if (Proc.getuid() != 0) return LocalExit.report(LocalExit.USAGE.code(), "");
-        WorkerPool.Result res = pool.deliver(new WorkerPool.Key(n.uid(), n.gid()), req, msg);
+        WorkerPool.Result res = pool.deliver(new WorkerPool.Key(n.uid(), n.gid()), req, msg.fd());
         if (res.fixedReport() != null) return res.fixedReport();
         return LocalExit.report(res.exit(), new String(res.output(), StandardCharsets.ISO_8859_1));
     }

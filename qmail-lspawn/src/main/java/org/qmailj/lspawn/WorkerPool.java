@@ -1,12 +1,11 @@
 package org.qmailj.lspawn;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,8 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.Proc;
 import org.qmailj.common.sys.Spawn;
 import org.qmailj.common.sys.SysException;
+import org.qmailj.common.sys.UnixSeqpacket;
 import org.qmailj.local.LocalExit;
 import org.qmailj.local.LocalRequest;
 import org.qmailj.local.WorkerProtocol;
@@ -25,12 +26,14 @@ import org.qmailj.local.WorkerProtocol;
 /**
  * Warm qmail-local workers, one per (uid, gid) (DESIGN.md). The first delivery for a user
  * starts {@code java -cp CLASSPATH org.qmailj.local.LocalWorker UID GID} (java from
- * java.home, the classpath of this JVM) with posix_spawn, a request pipe on its fd 0 and a
- * response pipe on its fd 1; the worker drops to GID/UID itself before anything else. Later
- * deliveries for that user reuse it ({@link WorkerProtocol}).
+ * java.home, the classpath of this JVM) with posix_spawn, a request socket on its fd 0 (each
+ * request carries the open message, SCM_RIGHTS) and a response pipe on its fd 1; the worker
+ * drops to GID/UID itself before anything else. Later deliveries for that user reuse it
+ * ({@link WorkerProtocol}). The worker runs as the user and is not trusted: its responses
+ * are bounded and checked, and one that breaks the protocol is killed.
  *
  * <p>At most {@code max} workers run; when a new one is needed and the pool is full, the
- * least recently used idle worker is told to stop (its request pipe is closed); if none is
+ * least recently used idle worker is told to stop (its request socket is shut down); if none is
  * idle the caller waits. A worker idle for {@code idleMillis} is stopped the same way. A
  * worker that dies with deliveries in flight fails them temporarily (its exit code's qlx
  * report, or "Zqmail-local crashed."), so qmail-send retries them: nothing is lost.
@@ -64,27 +67,57 @@ public final class WorkerPool implements AutoCloseable {
     final class Worker {
         final Key key;
         final long pid;
-        final DataOutputStream out;
+        /**
+         * Our end of the request socket. Sends and the close hold {@link #sendLock}, so no
+         * send can reach a descriptor number reused after the close.
+         */
+        final int socket;
+        final Object sendLock = new Object();
+        boolean socketClosed;
         final Map<Integer, CompletableFuture<Result>> pending = new HashMap<>();
         long lastUsed = System.nanoTime();
         boolean stopping;
         boolean dead;
 
-        Worker(Key key, long pid, DataOutputStream out) {
+        Worker(Key key, long pid, int socket) {
             this.key = key;
             this.pid = pid;
-            this.out = out;
+            this.socket = socket;
         }
 
+        /** End of input for the worker: it finishes what it has and exits. */
         void stop() {
             stopping = true;
             try {
-                out.close();
-            } catch (IOException ignored) {
+                UnixSeqpacket.shutdown(socket);
+            } catch (SysException ignored) {
                 // the worker is gone already
             }
         }
     }
+
+    /**
+     * Worker JVM flags: a small fixed heap (the message is streamed, never held), Serial GC,
+     * C1 only, no attach mechanism (the worker runs as the user, who must not be able to
+     * attach to it and load code while it still holds anything from root), the install's AOT
+     * cache when there is one (same JDK and class path as this JVM), plus
+     * -Dqmail.worker.jvm's words.
+     */
+    public static List<String> jvmOptions(QmailHome home) {
+        String extra = System.getProperty("qmail.worker.jvm", "");
+        List<String> o = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
+                "-XX:+DisableAttachMechanism", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData", "-Xms8m", "-Xmx" + WORKER_HEAP_MB + "m", "-Xss512k",
+                "-XX:ReservedCodeCacheSize=32m", "-XX:MetaspaceSize=16m", "-XX:CICompilerCount=1",
+                "-Xlog:disable", "-Xlog:all=warning:stderr"));
+        Path aot = home.root().resolve("lib/qmail.aot");
+        if (Files.isRegularFile(aot)) o.add("-XX:AOTCache=" + aot);
+        for (String s : extra.split(" ")) if (!s.isBlank()) o.add(s);
+        return o;
+    }
+
+    /** A worker's heap: messages of any size are streamed through 64 KiB buffers. */
+    static final int WORKER_HEAP_MB = 64;
 
     /** How many workers run now. */
     public synchronized int size() {
@@ -96,7 +129,11 @@ public final class WorkerPool implements AutoCloseable {
         return workers.values().stream().map(w -> w.pid).toList();
     }
 
-    public Result deliver(Key key, LocalRequest req, byte[] msg) {
+    /**
+     * Runs one delivery in the worker for {@code key}, giving it a copy of {@code messageFd}
+     * (the caller keeps and closes its own); waits for the outcome.
+     */
+    public Result deliver(Key key, LocalRequest req, int messageFd) {
         Worker w;
         int id;
         CompletableFuture<Result> f = new CompletableFuture<>();
@@ -114,12 +151,22 @@ public final class WorkerPool implements AutoCloseable {
             w.lastUsed = System.nanoTime();
         }
         try {
-            synchronized (w.out) {
-                WorkerProtocol.write(w.out, new WorkerProtocol.Request(id, req, msg));
+            byte[] packet = WorkerProtocol.encode(new WorkerProtocol.Request(id, req));
+            synchronized (w.sendLock) {
+                if (w.socketClosed) throw new IOException("worker gone");
+                UnixSeqpacket.send(w.socket, packet, 0, packet.length, messageFd);
             }
         } catch (IOException e) {
-            // The reader thread sees the worker die and completes f.
+            // Not sent: the worker never sees this id. (If it died, its reader fails the rest.)
+            synchronized (this) {
+                if (w.pending.remove(id) == null) return waitFor(f);
+            }
+            return new Result(LocalExit.SYS.code(), new byte[0], null);
         }
+        return waitFor(f);
+    }
+
+    private static Result waitFor(CompletableFuture<Result> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -162,12 +209,12 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private Worker start(Key key) throws IOException {
-        Fd.Pipe req = Fd.pipe();
+        UnixSeqpacket.Pair req = UnixSeqpacket.pair();
         Fd.Pipe resp;
         try {
             resp = Fd.pipe();
         } catch (SysException e) {
-            Fd.closeQuietly(req.read(), req.write());
+            Fd.closeQuietly(req.a(), req.b());
             throw e;
         }
         List<String> argv = new ArrayList<>();
@@ -182,22 +229,26 @@ public final class WorkerPool implements AutoCloseable {
         long pid;
         try {
             pid = Spawn.spawn(argv.getFirst(), argv, System.getenv(), List.of(
-                    new Spawn.FdAction.Dup2(req.read(), 0),
+                    new Spawn.FdAction.Dup2(req.b(), 0),
                     new Spawn.FdAction.Dup2(resp.write(), 1),
                     new Spawn.FdAction.Dup2(2, 2)));
         } catch (SysException e) {
-            Fd.closeQuietly(req.read(), req.write(), resp.read(), resp.write());
+            Fd.closeQuietly(req.a(), req.b(), resp.read(), resp.write());
             throw e;
         }
-        Fd.closeQuietly(req.read(), resp.write());
-        OutputStream toWorker = Fd.reopenOutput(req.write());
+        Fd.closeQuietly(req.b(), resp.write());
         InputStream fromWorker = Fd.reopenInput(resp.read());
-        Worker w = new Worker(key, pid, new DataOutputStream(new BufferedOutputStream(toWorker, 65536)));
+        Worker w = new Worker(key, pid, req.a());
         Thread.ofPlatform().daemon().name("worker-" + pid).start(() -> read(w,
-                new DataInputStream(new BufferedInputStream(fromWorker, 65536))));
+                new DataInputStream(new BufferedInputStream(fromWorker, 8192))));
         return w;
     }
 
+    /**
+     * The worker's responses, until it ends; then reaps it and fails what it left undone. The
+     * worker runs as the user: a response that breaks {@link WorkerProtocol} (a bad length or
+     * exit code, an id it was not given) gets it killed, and its deliveries fail (Z).
+     */
     private void read(Worker w, DataInputStream in) {
         try (in) {
             while (true) {
@@ -209,7 +260,15 @@ public final class WorkerPool implements AutoCloseable {
                     w.lastUsed = System.nanoTime();
                     notifyAll();
                 }
-                if (f != null) f.complete(new Result(r.exit(), r.report(), null));
+                if (f == null) throw new WorkerProtocol.BadFrame("response for unknown delivery " + r.id());
+                f.complete(new Result(r.exit(), r.report(), null));
+            }
+        } catch (WorkerProtocol.BadFrame e) {
+            System.err.println("qmail-lspawn: killing worker " + w.pid + " (uid " + w.key.uid() + "): " + e.getMessage());
+            try {
+                Proc.kill(w.pid, Proc.SIGKILL);
+            } catch (SysException ignored) {
+                // it is gone already; waitpid below reaps it
             }
         } catch (IOException e) {
             // the worker died mid-frame
@@ -227,10 +286,16 @@ public final class WorkerPool implements AutoCloseable {
         List<CompletableFuture<Result>> lost;
         synchronized (this) {
             w.dead = true;
+            w.stopping = true;
             if (workers.get(w.key) == w) workers.remove(w.key);
             lost = new ArrayList<>(w.pending.values());
             w.pending.clear();
             notifyAll();
+        }
+        // The worker is dead, so a send blocked on a full socket fails at once and frees the lock.
+        synchronized (w.sendLock) {
+            w.socketClosed = true;
+            Fd.closeQuietly(w.socket);
         }
         for (CompletableFuture<Result> f : lost) f.complete(new Result(LocalExit.SOFT.code(), new byte[0], fixed));
     }

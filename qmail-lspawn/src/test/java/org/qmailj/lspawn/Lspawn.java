@@ -24,11 +24,23 @@ final class Lspawn implements AutoCloseable {
     final int concurrency;
 
     Lspawn(Path qmailHome, Map<String, String> env, String defaultDelivery) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java",
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-Dqmail.home=" + qmailHome, "-cp", System.getProperty("java.class.path"),
+        this(qmailHome, env, defaultDelivery, List.of(), null, List.of());
+    }
+
+    /**
+     * With more JVM options for qmail-lspawn, its stderr to {@code stderr} (null: inherited),
+     * and {@code prefix} (e.g. strace) in front of the java command.
+     */
+    Lspawn(Path qmailHome, Map<String, String> env, String defaultDelivery, List<String> jvm, Path stderr,
+            List<String> prefix) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(System.getProperty("java.home") + "/bin/java",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-Dqmail.home=" + qmailHome, "-cp", System.getProperty("java.class.path"),
                 "org.qmailj.lspawn.QmailLspawn", defaultDelivery));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr == null
+                ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.to(stderr.toFile()));
         pb.environment().putAll(env);
         p = pb.start();
         in = p.getOutputStream();

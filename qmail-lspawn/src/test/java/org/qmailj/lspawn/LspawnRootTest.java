@@ -67,9 +67,18 @@ class LspawnRootTest {
         Cmd.run(List.of("rm", "-rf", base.toString()));
     }
 
+    /** A message in queue/mess owned by qmailq (uid 4 in this test's lib/ids). */
     String mess(String text) throws IOException {
-        return Lspawn.message(qhome, ++messNo, text);
+        return messOwnedBy(text, QMAILQ);
     }
+
+    String messOwnedBy(String text, int uid) throws IOException {
+        String m = Lspawn.message(qhome, ++messNo, text);
+        Files.setAttribute(qhome.resolve("queue/mess/" + m), "unix:uid", uid);
+        return m;
+    }
+
+    static final int QMAILQ = 4;
 
     Lspawn lspawn() throws IOException {
         return new Lspawn(qhome, env, "./Mailbox");
@@ -282,7 +291,7 @@ class LspawnRootTest {
         Files.setAttribute(sbox, "unix:mode", 0755);
         Files.writeString(qhome.resolve("control/sandboxhome"), sbox + "\n");
         try (Lspawn l = new Lspawn(qhome, env, "./SandboxMaildir/")) {
-            String m = mess(MSG);
+            String m = messOwnedBy(MSG, 0); // a sandbox's qmailq is whoever owns queue/mess
             assertThat(l.deliver(m, "s", "anyone@example.com")).isEqualTo("Kdid 1+0+0\n");
             assertThat(l.deliver(m, "s", "qlspawnb-x@example.com")).isEqualTo("Kdid 1+0+0\n");
         } finally {

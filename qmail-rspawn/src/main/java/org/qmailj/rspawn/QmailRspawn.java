@@ -13,9 +13,9 @@ import org.qmailj.common.Exit;
 import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
-import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.spawn.SpawnCheck;
 import org.qmailj.remote.MessageSource;
 import org.qmailj.remote.QmailRemote;
 import org.qmailj.remote.Remote;
@@ -46,14 +46,6 @@ public final class QmailRspawn {
         FailFast.install("qmail-rspawn");
         QmailHome home = QmailHome.current();
         Privileges.become("qmail-rspawn", home, Privileges.Role.QMAILR);
-        int uidq;
-        try {
-            uidq = QmailIds.read(home).uid("qmailq");
-        } catch (IOException e) {
-            System.err.println("qmail-rspawn: fatal: " + e.getMessage());
-            Exit.now(Exit.SOFT);
-            return;
-        }
         QueueLayout queue = new QueueLayout(home.queue());
         try {
             Tcpto.clear(queue.tcpto());
@@ -63,8 +55,16 @@ public final class QmailRspawn {
         String qmailremote = System.getenv("QMAILREMOTE");
         Spawner.Delivery delivery = qmailremote == null || qmailremote.isEmpty()
                 ? inProcess(home) : external(qmailremote);
+        SpawnCheck check;
+        try {
+            check = SpawnCheck.forQueue(home);
+        } catch (IOException e) {
+            System.err.println("qmail-rspawn: fatal: unable to open queue/mess: " + e.getMessage());
+            Exit.now(Exit.SOFT);
+            return;
+        }
         BufferedOutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 8192);
-        new Spawner(new FileInputStream(FileDescriptor.in), out, queue.root().resolve("mess"), uidq, delivery).run();
+        new Spawner(new FileInputStream(FileDescriptor.in), out, check, delivery).run();
         Exit.now(Exit.OK);
     }
 

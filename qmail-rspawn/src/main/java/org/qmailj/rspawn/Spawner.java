@@ -5,14 +5,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.qmailj.common.spawn.DeliverySlots;
+import org.qmailj.common.spawn.SpawnCheck;
 import org.qmailj.common.spawn.SpawnProtocol;
 
 /**
@@ -22,9 +21,10 @@ import org.qmailj.common.spawn.SpawnProtocol;
  * <p>On start it writes the wide hello of {@link SpawnProtocol} ({@link #PROTOCOL}: two-byte
  * delivery numbers, at most {@link #ANNOUNCED_CONCURRENCY} deliveries at once). Then for each
  * command read on its input it checks the
- * command as spawn.c does (delivery number free, message id well-formed, recipient with a
- * host, message file openable, a regular file owned by qmailq), answering at once on
- * failure; otherwise it opens the message and starts a virtual thread for the delivery,
+ * command as spawn.c does (delivery number free, then {@link SpawnCheck}: message id
+ * well-formed, recipient with a host, message {@code S/N} in queue/mess openable without
+ * following a link, a regular file owned by qmailq), answering at once on failure;
+ * otherwise it starts a virtual thread for the delivery with the message the check opened,
  * whose report is written when it ends, so reports come in any order. At end of input it
  * waits for the running deliveries, writes their reports, and returns.
  *
@@ -49,21 +49,17 @@ final class Spawner {
 
     private final InputStream in;
     private final OutputStream out;
-    private final Path messDir;
-    private final int uidq;
+    private final SpawnCheck check;
     private final Delivery delivery;
-    private final boolean[] used = new boolean[65536];
+    private final DeliverySlots slots = new DeliverySlots();
     private final LinkedBlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
     private static final byte[] END = new byte[0];
 
-    /**
-     * @param uidq the owner every message file must have, or -1 not to check
-     */
-    Spawner(InputStream in, OutputStream out, Path messDir, int uidq, Delivery delivery) {
+    /** @param check spawn.c's checks and the message open ({@link SpawnCheck}, shared with qmail-lspawn) */
+    Spawner(InputStream in, OutputStream out, SpawnCheck check, Delivery delivery) {
         this.in = in;
         this.out = out;
-        this.messDir = messDir;
-        this.uidq = uidq;
+        this.check = check;
         this.delivery = delivery;
     }
 
@@ -90,77 +86,47 @@ final class Spawner {
 
     /** spawn.c's docmd: checks, then the delivery on its own virtual thread. */
     private void start(SpawnProtocol.Command cmd, ExecutorService deliveries) {
-        synchronized (used) {
-            if (used[cmd.delnum()]) {
-                reply(cmd, "ZInternal error: delnum in use. (#4.3.5)\n");
+        if (slots.inUse(cmd.delnum())) {
+            reply(cmd, SpawnCheck.DELNUM_IN_USE);
+            return;
+        }
+        SpawnCheck.Message message;
+        switch (check.check(cmd)) {
+            case SpawnCheck.Refused r -> {
+                reply(cmd, r.report());
                 return;
             }
+            case SpawnCheck.Message m -> message = m;
         }
-        String problem = messidProblem(cmd.path());
-        if (problem != null) {
-            reply(cmd, problem);
-            return;
-        }
-        if (cmd.recipient().lastIndexOf('@') < 0) {
-            reply(cmd, "DSorry, address must include host name. (#5.1.3)\n");
-            return;
-        }
-        Path path = messDir.resolve(cmd.path());
-        FileChannel message;
+        // The delivery reads the descriptor the check opened and fstat'ed (as qmail-remote's
+        // fd 0): a channel on the same open file, by its /proc/self/fd name.
+        Path path = Path.of("/proc/self/fd/" + message.fd());
+        FileChannel channel;
         try {
-            message = FileChannel.open(path, StandardOpenOption.READ);
+            channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (IOException e) {
-            reply(cmd, "Zqmail-spawn unable to open message. (#4.3.0)\n");
+            message.close();
+            reply(cmd, SpawnCheck.OPEN);
             return;
         }
-        String refused;
-        try {
-            Map<String, Object> st = Files.readAttributes(path, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
-            int mode = (Integer) st.get("mode");
-            if ((mode & 0170000) != 0100000) refused = "ZSorry, message has wrong type. (#4.3.5)\n";
-            else if (uidq >= 0 && (Integer) st.get("uid") != uidq) refused = "ZSorry, message has wrong owner. (#4.3.5)\n";
-            else refused = null;
-        } catch (IOException e) {
-            refused = "Zqmail-spawn unable to fstat message. (#4.3.0)\n";
-        }
-        if (refused != null) {
-            closeQuietly(message);
-            reply(cmd, refused);
-            return;
-        }
-        synchronized (used) {
-            used[cmd.delnum()] = true;
-        }
+        slots.take(cmd.delnum());
         deliveries.execute(() -> {
             String report;
-            try (message) {
-                report = delivery.deliver(message, path, cmd);
+            try (message; channel) {
+                report = delivery.deliver(channel, path, cmd);
             } catch (Exception | Error e) {
                 // What a crashed C qmail-remote's exit status says; the cause goes to fd 2.
                 report = "Zqmail-remote crashed.\n";
                 System.err.println("qmail-rspawn: delivery " + cmd.delnum() + " to " + cmd.recipient() + " crashed: " + e);
                 e.printStackTrace();
             }
-            synchronized (used) {
-                used[cmd.delnum()] = false;
-            }
+            slots.release(cmd.delnum());
             reply(cmd, report);
         });
     }
 
     private void reply(SpawnProtocol.Command cmd, String report) {
         replies.add(PROTOCOL.report(cmd.delnum(), report));
-    }
-
-    /** spawn.c's checks on the message id: digits and slashes (not first), 1 to 99 bytes. */
-    static String messidProblem(String messid) {
-        for (int i = 0; i < messid.length(); i++) {
-            char c = messid.charAt(i);
-            if ((i == 0 || c != '/') && (c < '0' || c > '9')) return "DInternal error: messid has nonnumerics. (#5.3.5)\n";
-        }
-        if (messid.length() + 1 > 100) return "DInternal error: messid too long. (#5.3.5)\n";
-        if (messid.isEmpty()) return "DInternal error: messid too short. (#5.3.5)\n";
-        return null;
     }
 
     /** The one writer of fd 1. If qmail-send has gone, later reports are dropped (okwrite). */
@@ -183,14 +149,6 @@ final class Spawner {
             } catch (IOException e) {
                 writing = false;
             }
-        }
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            // nothing to do
         }
     }
 }

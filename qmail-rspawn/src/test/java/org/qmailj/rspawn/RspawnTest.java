@@ -135,6 +135,37 @@ class RspawnTest {
         assertThat(rspawn.waitFor(20, TimeUnit.SECONDS)).isTrue();
     }
 
+    /**
+     * Issue 12, the same check as qmail-lspawn's (common.spawn.SpawnCheck): message ids naming
+     * files outside queue/mess, or reached through a symbolic link (to a decoy that would pass
+     * every other check), get spawn.c's reports and nothing is sent.
+     */
+    @Test
+    void messagesOutsideTheQueueOrBehindLinksAreNeverSent() throws Exception {
+        Path outside = Files.createDirectories(home.resolve("outside"));
+        Files.writeString(outside.resolve("1"), "Subject: stolen\n\nsecret\n");
+        Files.createSymbolicLink(home.resolve("queue/mess/7/31"), outside.resolve("1"));
+        Files.createSymbolicLink(home.resolve("queue/mess/7/32"), Path.of("/etc/shadow"));
+        Files.createSymbolicLink(home.resolve("queue/mess/9"), outside);
+        start(Map.of());
+        hello();
+        String[] ids = {"/etc/shadow", "7/../../../../etc/shadow", "7/31", "7/32", "9/1", "7/abc", "7", "7//30"};
+        for (int i = 0; i < ids.length; i++) send(i + 1, ids[i], "s", "bad" + i + "@example.test");
+        Map<Integer, String> got = new HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            String r = reply();
+            got.put(Integer.parseInt(r.substring(0, r.indexOf(':'))), r.substring(r.indexOf(':') + 1));
+        }
+        String open = "Zqmail-spawn unable to open message. (#4.3.0)\n";
+        String nonnumerics = "DInternal error: messid has nonnumerics. (#5.3.5)\n";
+        assertThat(got).containsExactlyInAnyOrderEntriesOf(Map.of(1, nonnumerics, 2, nonnumerics, 3, open, 4, open,
+                5, open, 6, nonnumerics, 7, open, 8, open));
+        send(20, "7/30", "s", "good@example.test");
+        assertThat(reply()).startsWith("20:K127.0.0.1 accepted message.");
+        assertThat(server.awaitCommand("QUIT")).noneMatch(c -> c.contains("bad")).contains("RCPT TO:<good@example.test>");
+        assertThat(server.data()).isEqualTo("Subject: t\r\n\r\nbody\r\n.\r\n");
+    }
+
     @Test
     void wrongOwnerIsRefused() throws Exception {
         int uid = (Integer) Files.getAttribute(home, "unix:uid");

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.spawn.SpawnCheck;
 import org.qmailj.common.spawn.SpawnProtocol;
 
 /**
@@ -35,7 +36,10 @@ class SpawnerTest {
             return "K" + cmd.recipient() + " from " + cmd.sender() + " read "
                     + new String(first, 0, n, StandardCharsets.ISO_8859_1) + (cmd.recipient().startsWith("nul") ? "\0junk" : "");
         };
-        new Spawner(new ByteArrayInputStream(commands), out, mess, -1, delivery).run();
+        int owner = (Integer) Files.getAttribute(mess, "unix:uid");
+        try (SpawnCheck check = new SpawnCheck(mess, owner)) {
+            new Spawner(new ByteArrayInputStream(commands), out, check, delivery).run();
+        }
         return out.toByteArray();
     }
 
@@ -76,11 +80,11 @@ class SpawnerTest {
 
     @Test
     void messidChecks() {
-        assertThat(Spawner.messidProblem("12/345")).isNull();
-        assertThat(Spawner.messidProblem("7/x")).isEqualTo("DInternal error: messid has nonnumerics. (#5.3.5)\n");
-        assertThat(Spawner.messidProblem("/7")).isEqualTo("DInternal error: messid has nonnumerics. (#5.3.5)\n");
-        assertThat(Spawner.messidProblem("7/" + "1".repeat(97))).isNull();
-        assertThat(Spawner.messidProblem("7/" + "1".repeat(98))).isEqualTo("DInternal error: messid too long. (#5.3.5)\n");
-        assertThat(Spawner.messidProblem("")).isEqualTo("DInternal error: messid too short. (#5.3.5)\n");
+        assertThat(SpawnCheck.messidProblem("12/345")).isNull();
+        assertThat(SpawnCheck.messidProblem("7/x")).isEqualTo("DInternal error: messid has nonnumerics. (#5.3.5)\n");
+        assertThat(SpawnCheck.messidProblem("/7")).isEqualTo("DInternal error: messid has nonnumerics. (#5.3.5)\n");
+        assertThat(SpawnCheck.messidProblem("7/" + "1".repeat(97))).isNull();
+        assertThat(SpawnCheck.messidProblem("7/" + "1".repeat(98))).isEqualTo("DInternal error: messid too long. (#5.3.5)\n");
+        assertThat(SpawnCheck.messidProblem("")).isEqualTo("DInternal error: messid too short. (#5.3.5)\n");
     }
 }

@@ -29,6 +29,7 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ERANGE = 34;
     public static final int ENAMETOOLONG = 36;
+    public static final int ELOOP = 40;
     public static final int EWOULDBLOCK = EAGAIN;
     public static final int ENOTSOCK = 88;
     public static final int ENOBUFS = 105;

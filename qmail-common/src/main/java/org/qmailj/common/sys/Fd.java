@@ -43,6 +43,13 @@ public final class Fd {
     public static final int O_APPEND = 02000;
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+
+    /** statx's AT_EMPTY_PATH: the call applies to the descriptor itself (fstat). */
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int SEEK_SET = 0;
 
     public static final short POLLIN = 0x001;
     public static final short POLLOUT = 0x004;
@@ -54,6 +61,16 @@ public final class Fd {
 
     /** The two ends of a pipe, both close-on-exec. */
     public record Pipe(int read, int write) {
+    }
+
+    /** What {@link #stat} tells of an open descriptor: st_mode (type and permission bits), owner, size. */
+    public record Stat(int mode, int uid, int gid, long size) {
+        public static final int S_IFMT = 0170000;
+        public static final int S_IFREG = 0100000;
+
+        public boolean isRegularFile() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
     }
 
     private static final class C {
@@ -73,6 +90,18 @@ public final class Fd {
                 FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
     }
 
+    /** Linked on first use: only the spawners and qmail-local's workers need these. */
+    private static final class At {
+        static final MethodHandle OPENAT = Native.errnoCall("openat",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+        static final MethodHandle PREAD = Native.errnoCall("pread",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
+        static final MethodHandle LSEEK = Native.errnoCall("lseek",
+                FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+        static final MethodHandle STATX = Native.errnoCall("statx",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+    }
+
     private Fd() {
     }
 
@@ -89,6 +118,90 @@ public final class Fd {
                 if (Native.errno(st) != Errno.EINTR) {
                     throw Native.fail("open", path, st);
                 }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * openat(2) with {@code flags | O_CLOEXEC}: {@code name} relative to the directory open
+     * on {@code dirfd}. With {@link #O_NOFOLLOW} a symbolic link as the last component fails
+     * (ELOOP) instead of being followed.
+     */
+    public static int openAt(int dirfd, String name, int flags, int mode) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment p = Native.cString(arena, name);
+            while (true) {
+                int fd = (int) At.OPENAT.invokeExact(st, dirfd, p, flags | O_CLOEXEC, mode);
+                if (fd >= 0) {
+                    return fd;
+                }
+                if (Native.errno(st) != Errno.EINTR) {
+                    throw Native.fail("openat", name, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * fstat(2) of an open descriptor (through statx with AT_EMPTY_PATH, whose layout is the
+     * same on every architecture).
+     */
+    public static Stat stat(int fd) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            // struct statx: stx_mask u32 @0, stx_uid u32 @20, stx_gid u32 @24, stx_mode u16 @28,
+            // stx_size u64 @40; 256 bytes in all.
+            MemorySegment buf = arena.allocate(256, 8);
+            int rc = (int) At.STATX.invokeExact(st, fd, Native.cString(arena, ""), AT_EMPTY_PATH,
+                    STATX_BASIC_STATS, buf);
+            if (rc == -1) {
+                throw Native.fail("statx", "fd " + fd, st);
+            }
+            return new Stat(buf.get(C_SHORT, 28) & 0xffff, buf.get(C_INT, 20), buf.get(C_INT, 24),
+                    buf.get(C_LONG, 40));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * pread(2): reads into {@code b[off..off+len)} from file position {@code pos}, leaving the
+     * descriptor's own offset alone, so several readers may share one descriptor.
+     *
+     * @return bytes read, 0 at end of file
+     */
+    public static int pread(int fd, byte[] b, int off, int len, long pos) throws SysException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment buf = arena.allocate(Math.max(len, 1));
+            while (true) {
+                long n = (long) At.PREAD.invokeExact(st, fd, buf, (long) len, pos);
+                if (n >= 0) {
+                    MemorySegment.copy(buf, C_BYTE, 0, b, off, (int) n);
+                    return (int) n;
+                }
+                if (Native.errno(st) != Errno.EINTR) {
+                    throw Native.fail("pread", "fd " + fd, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** lseek(fd, pos, SEEK_SET): where the next read(2) of this descriptor starts. */
+    public static void seek(int fd, long pos) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            long rc = (long) At.LSEEK.invokeExact(st, fd, pos, SEEK_SET);
+            if (rc == -1) {
+                throw Native.fail("lseek", "fd " + fd, st);
             }
         } catch (Throwable t) {
             throw Native.rethrow(t);
