@@ -111,7 +111,7 @@ public final class ProcessQueueClient implements QueueClient {
         ProcessSession(long pid, OutputStream message, OutputStream envelope, InputStream custom) {
             this.pid = pid;
             this.latch = new ErrorLatch(message);
-            this.message = new BufferedOutputStream(latch, 65536);
+            this.message = new BufferedOutputStream(latch, WriterProtocol.ChunkOutputStream.CHUNK);
             this.envelope = envelope;
             this.custom = custom;
         }

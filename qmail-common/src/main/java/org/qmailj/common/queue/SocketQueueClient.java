@@ -63,7 +63,7 @@ public final class SocketQueueClient implements QueueClient {
     public Session open() throws IOException {
         SocketChannel ch = connect();
         try {
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 65536 + 8);
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), WriterProtocol.ChunkOutputStream.CHUNK + 8);
             WriterProtocol.writeHeader(out, ProcessHandle.current().pid(), role);
             return new SocketSession(ch, out, new BufferedInputStream(Channels.newInputStream(ch), 64));
         } catch (IOException e) {
