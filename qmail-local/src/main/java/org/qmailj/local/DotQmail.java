@@ -1,5 +1,6 @@
 package org.qmailj.local;
 
+import org.qmailj.common.address.Address;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -31,7 +31,7 @@ public final class DotQmail {
 
     /** safeext: lower case, dots to colons. */
     public static String safeExt(String ext) {
-        return ext.toLowerCase(Locale.ROOT).replace('.', ':');
+        return Address.lowerAscii(ext).replace('.', ':');
     }
 
     /** The names tried, in order, for dash and ext (without the leading ".qmail"). */

@@ -1,12 +1,12 @@
 package org.qmailj.lspawn;
 
+import org.qmailj.common.address.Address;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
@@ -41,7 +41,7 @@ public final class Getpw {
         for (int s = local.length(); s >= 0; s--) {
             if (s >= USERLEN) continue;
             if (s != local.length() && local.charAt(s) != '-') continue;
-            String username = local.substring(0, s).toLowerCase(Locale.ROOT);
+            String username = Address.lowerAscii(local.substring(0, s));
             if (username.isEmpty()) continue;
             Optional<Passwd.PasswdEntry> pw;
             try {

@@ -1,11 +1,11 @@
 package org.qmailj.lspawn;
 
+import org.qmailj.common.address.Address;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.cdb.CdbWriter;
@@ -75,7 +75,7 @@ public final class QmailNewu {
                 } catch (NumberFormatException e) {
                     throw new NewuException("bad format in users/assign");
                 }
-                String key = "!" + f[0].toLowerCase(Locale.ROOT);
+                String key = "!" + Address.lowerAscii(f[0]);
                 String data = f[1] + "\0" + uid + "\0" + gid + "\0" + f[4] + "\0" + f[5] + "\0" + f[6];
                 if (kind == '=') {
                     w.add((key + "\0").getBytes(StandardCharsets.ISO_8859_1), (data + "\0").getBytes(StandardCharsets.ISO_8859_1));

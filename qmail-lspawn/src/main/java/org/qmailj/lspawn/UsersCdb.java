@@ -1,10 +1,10 @@
 package org.qmailj.lspawn;
 
+import org.qmailj.common.address.Address;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 import org.qmailj.common.cdb.Cdb;
 import org.qmailj.local.LocalExit;
@@ -53,7 +53,7 @@ public final class UsersCdb {
         Optional<byte[]> wild = cdb.find(new byte[0]);
         if (wild.isEmpty()) throw new LookupFailure(LocalExit.CDB);
         String wildchars = new String(wild.get(), StandardCharsets.ISO_8859_1);
-        String lower = "!" + local.toLowerCase(Locale.ROOT) + "\0";
+        String lower = "!" + Address.lowerAscii(local) + "\0";
         byte[] key = lower.getBytes(StandardCharsets.ISO_8859_1);
         int i = key.length;
         boolean flagwild = false;

@@ -48,6 +48,16 @@ class UsersAssignTest {
         assertThat(find("xyz")).contains(new Nughde("u", 1, 2, "/h", "", "yz"));
     }
 
+    /** qmail folds ASCII only: a Latin-1 capital is another letter, not its lower case. */
+    @Test
+    void caseFoldingIsAsciiOnly() throws Exception {
+        assign("=\u00e9mile:emile:1:1:/h:::\n=ann:ann:2:2:/h2:::\n.\n");
+        assertThat(find("\u00e9mile")).contains(new Nughde("emile", 1, 1, "/h", "", ""));
+        assertThat(find("\u00c9mile")).isEmpty();
+        assertThat(find("ANN")).contains(new Nughde("ann", 2, 2, "/h2", "", ""));
+        assertThat(org.qmailj.local.DotQmail.safeExt("Foo.\u00c9t\u00c9")).isEqualTo("foo:\u00c9t\u00c9");
+    }
+
     @Test
     void unlistedAddressesAndMissingCdbAreEmpty() throws Exception {
         assertThat(find("joe")).isEmpty();
