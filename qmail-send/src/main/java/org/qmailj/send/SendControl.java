@@ -30,9 +30,14 @@ public record SendControl(
                 c.line("bouncefrom", "MAILER-DAEMON"),
                 c.lineOrMe("bouncehost", "bouncehost"),
                 c.line("doublebounceto", "postmaster") + "@" + c.lineOrMe("doublebouncehost", "doublebouncehost"),
-                (int) c.integer("concurrencylocal", 10, 0, MAX_CONCURRENCY),
-                (int) c.integer("concurrencyremote", 20, 0, MAX_CONCURRENCY),
+                concurrency(c, "concurrencylocal", 10),
+                concurrency(c, "concurrencyremote", 20),
                 c.integer("queuelifetime", 604800, 0, Long.MAX_VALUE / 4));
+    }
+
+    /** qmail clamps a concurrency above what the spawner allows; it is not an error. */
+    private static int concurrency(ControlDir c, String name, int def) throws ControlException {
+        return (int) Math.min(c.integer(name, def, 0, Long.MAX_VALUE), MAX_CONCURRENCY);
     }
 
     /** The same controls with locals and virtualdomains read again. */
