@@ -1,0 +1,104 @@
+#!/bin/bash
+# Memory of the sandbox suite (issue 12 item 8): starts scripts/sandbox in a fresh directory
+# and prints, per role and for the whole suite, the proportional set size (PSS, from
+# /proc/PID/smaps_rollup) idle, at its peak while Postfix's smtp-source sends N messages over
+# S sessions, and after they are all delivered; plus each role's peak Java heap: the largest
+# heap in use after a collection (the live set, what -Xmx must hold) and before one, from GC
+# logs switched on at run time with `jcmd PID VM.log` (the launchers keep logging off).
+# Usage: bench/pss.sh [N=6000] [S=10] [L=2048] [SETTLE=5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-6000}; S=${2:-10}; L=${3:-2048}; SETTLE=${4:-5}
+command -v smtp-source >/dev/null || { echo "bench/pss.sh: needs smtp-source (apt-get install postfix)" >&2; exit 1; }
+JAVA_HOME=$(scripts/java-home); export JAVA_HOME
+dir=$(mktemp -d /tmp/qmail-pss.XXXXXX); chmod 755 "$dir"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SANDBOX_SMTP_PORT=$port scripts/sandbox start "$dir" >/dev/null
+trap 'scripts/sandbox stop "$dir" >/dev/null; rm -rf "$dir"' EXIT
+gc=$dir/gclog; mkdir -p "$gc"; chmod 1777 "$gc"
+
+# Where delivered mail lands; one function so a change of the sandbox's layout is one line.
+delivered() { ls "$dir/alias/Maildir/new" | wc -l; }
+
+# "PID ROLE" for every live process of this suite: launchers carry -Dqmail.program=NAME,
+# qmail-lspawn's workers (root installs only; the sandbox delivers in qmail-lspawn) run
+# org.qmailj.local.LocalWorker.
+suite() {
+  local p c
+  for p in /proc/[0-9]*; do
+    c=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
+    case $c in
+      *"-Dqmail.home=$dir "*org.qmailj.local.LocalWorker*) echo "${p#/proc/} qmail-local-worker" ;;
+      *"-Dqmail.home=$dir "*-Dqmail.program=*) c=${c#*-Dqmail.program=}; echo "${p#/proc/} ${c%% *}" ;;
+    esac
+  done
+}
+pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+
+# GC logging into $gc/PID.log for every suite JVM not yet logging.
+declare -A logging
+log_gc() {
+  local pid role
+  while read -r pid role; do
+    [ -n "${logging[$pid]:-}" ] && continue
+    logging[$pid]=$role
+    "$JAVA_HOME/bin/jcmd" "$pid" VM.log output="$gc/$pid.log" what=gc >/dev/null 2>&1 || true
+  done < <(suite)
+}
+
+# One sample: "ROLE COUNT PSS_KB" per role, and "suite N TOTAL_KB".
+sample() {
+  suite | while read -r pid role; do echo "$role $(pss_kb "$pid")"; done |
+    awk '{n[$1]++; s[$1]+=$2; t+=$2; c++} END {for (r in n) print r, n[r], s[r]; print "suite", c, t}'
+}
+
+declare -A idle peak after count
+wait_delivered() { # count
+  local deadline=$(( $(date +%s) + 900 ))
+  while [ "$(delivered)" -lt "$1" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "bench/pss.sh: only $(delivered) of $1 delivered after 900 s" >&2; exit 1; }
+    log_gc; sleep 0.5
+  done
+}
+
+# A first message starts a qmail-local worker, so idle includes one, as a running system has.
+echo "to: pss@sandbox.localdomain" | "$dir/bin/qmail-inject"
+wait_delivered 1
+log_gc; sleep "$SETTLE"
+while read -r role n kb; do idle[$role]=$kb; count[$role]=$n; done < <(sample)
+
+smtp-source -s "$S" -l "$L" -m "$N" -f pss@sandbox.localdomain -t pss@sandbox.localdomain "127.0.0.1:$port" &
+src=$!
+t0=$(date +%s)
+while [ "$(delivered)" -lt $(( N + 1 )) ]; do
+  [ $(( $(date +%s) - t0 )) -lt 900 ] || { echo "bench/pss.sh: only $(delivered) of $(( N + 1 )) delivered after 900 s" >&2; exit 1; }
+  log_gc
+  while read -r role n kb; do
+    [ "$kb" -gt "${peak[$role]:-0}" ] && peak[$role]=$kb
+    [ "$n" -gt "${count[$role]:-0}" ] && count[$role]=$n
+  done < <(sample)
+  sleep 1
+done
+wait "$src"
+t1=$(date +%s)
+sleep "$SETTLE"
+while read -r role n kb; do after[$role]=$kb; done < <(sample)
+
+# Peak heap per role from the GC logs: "... Pause Young (...) 30M->2M(116M) ..." lines.
+heap() { # role -> "BEFORE AFTER" in MiB, the largest over the role's processes
+  local pid files=()
+  for pid in "${!logging[@]}"; do [ "${logging[$pid]}" = "$1" ] && [ -f "$gc/$pid.log" ] && files+=("$gc/$pid.log"); done
+  [ ${#files[@]} -gt 0 ] || { echo "- -"; return; }
+  cat "${files[@]}" | grep -o '[0-9]*M->[0-9]*M' | tr -d M | awk -F'->' '
+    $1 > b {b = $1} $2 > a {a = $2} END {print (b ? b : "-"), (a ? a : "-")}'
+}
+
+printf '%d messages of %d bytes over %d sessions, delivered in %d s\n' "$N" "$L" "$S" $(( t1 - t0 ))
+printf '%-20s %5s %10s %10s %10s %12s %12s\n' role procs 'idle MiB' 'peak MiB' 'after MiB' 'heap used' 'heap live'
+for role in $(printf '%s\n' "${!count[@]}" | grep -vx suite | sort) suite; do
+  read -r hb ha < <(if [ "$role" = suite ]; then echo "- -"; else heap "$role"; fi)
+  awk -v r="$role" -v n="${count[$role]}" -v i="${idle[$role]:-0}" -v p="${peak[$role]:-0}" -v a="${after[$role]:-0}" -v hb="$hb" -v ha="$ha" \
+    'BEGIN {printf "%-20s %5d %10.1f %10.1f %10.1f %12s %12s\n", r, n, i/1024, p/1024, a/1024, hb, ha}'
+done
+echo "(PSS from smaps_rollup; procs = most processes of the role seen at once; heap used/live = largest"
+echo " heap in use before/after a collection, MiB, from GC logs; suite peak = largest sum of one sample)"
