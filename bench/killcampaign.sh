@@ -13,12 +13,12 @@
 #   duplicated    extra copies (qmail duplicates a delivery done but not yet recorded)
 #   unacked       delivered although the client saw no acknowledgement (a kill between
 #                 the queue's commit and the reply)
-# Usage: bench/killcampaign.sh [N=100] [SESSIONS=4]. `bench/killcampaign.sh 5` is the CI-sized run.
+# Usage: bench/killcampaign.sh [N=100] [SESSIONS=2]. `bench/killcampaign.sh 5` is the CI-sized run.
 # Set KEEP=1 to keep the work directory (logs, Maildir, sink) for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-N=${1:-100}; SESSIONS=${2:-4}
+N=${1:-100}; SESSIONS=${2:-2}
 for t in smtp-sink python3; do
   command -v "$t" >/dev/null || { echo "bench/killcampaign.sh: needs $t (apt-get install postfix python3)" >&2; exit 1; }
 done
@@ -49,14 +49,9 @@ qmail_send_pid() { cat "$dir/run/qmail-send.pid" 2>/dev/null; }
 # "PID ROLE" for every live process of this suite (launchers carry -Dqmail.program=NAME;
 # qmail-lspawn's workers run org.qmailj.local.LocalWorker with this tree's class path).
 suite() {
-  local p c
-  for p in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
-    case $c in
-      *"-Dqmail.home=$dir "*org.qmailj.local.LocalWorker*) echo "${p#/proc/} qmail-local-worker" ;;
-      *"-Dqmail.home=$dir "*-Dqmail.program=*) c=${c#*-Dqmail.program=}; echo "${p#/proc/} ${c%% *}" ;;
-    esac
-  done
+  ps -ww -eo pid=,args= | awk -v home="-Dqmail.home=$dir" '
+    index($0, home " ") && /org\.qmailj\.local\.LocalWorker/ {print $1, "qmail-local-worker"; next}
+    index($0, home " ") && match($0, /-Dqmail\.program=[^ ]+/) {print $1, substr($0, RSTART + 16, RLENGTH - 16)}'
 }
 pids_of() { suite | awk -v r="$1" '$2 == r {print $1}'; }
 # Up: the three top-level daemons and qmail-send's three helpers.
@@ -86,7 +81,10 @@ smtp-sink -u nobody -d "$work/sink/%H/%M." "127.0.0.1:$sinkport" 256 & sink=$!
 # appends a message's id to acked.* only after the 250 reply / exit status 0.
 cat > "$work/load.py" <<'PY'
 import os, smtplib, subprocess, sys, threading, time
-work, port, sessions, inject = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+work, port, sessions, inject, uid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+# A user injects as itself: the sandbox's account when root runs the campaign (root's
+# qmail-queue would write root-owned files while qmail-queued is down).
+ids = dict(user=uid, group=uid, extra_groups=[]) if os.getuid() == 0 else {}
 stop = os.path.join(work, "stop")
 def smtp(t):
     n = 0
@@ -110,7 +108,7 @@ def injects():
             to = "kc@sandbox.localdomain" if n % 2 else "kc%d@remote.test" % n
             msg = "From: kc@sandbox.localdomain\nTo: %s\nSubject: %s\nMessage-ID: <%s@kc>\n\nkill campaign %s\n" % (to, mid, mid, mid)
             try:
-                r = subprocess.run([inject], input=msg.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+                r = subprocess.run([inject], input=msg.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, **ids)
                 if r.returncode == 0: acked.write(mid + "\n")
                 else: time.sleep(0.2)
             except subprocess.TimeoutExpired:
@@ -119,35 +117,43 @@ ts = [threading.Thread(target=smtp, args=(t,)) for t in range(sessions)] + [thre
 for t in ts: t.start()
 for t in ts: t.join()
 PY
-python3 "$work/load.py" "$work" "$port" "$SESSIONS" "$dir/bin/qmail-inject" & loader=$!
+python3 "$work/load.py" "$work" "$port" "$SESSIONS" "$dir/bin/qmail-inject" "$(stat -c %u "$dir/queue")" & loader=$!
 
 roles=(qmail-send qmail-lspawn qmail-local-worker qmail-rspawn qmail-clean qmail-queued tcpserver)
 declare -A killed
 start=$(date +%s)
 for i in $(seq "$N"); do
-  role=${roles[RANDOM % ${#roles[@]}]}
   sleep "$(( RANDOM % 20 / 10 )).$(( RANDOM % 10 ))"   # 0.0 to 1.9 s of load first
-  pid=$(pids_of "$role" | shuf -n 1)
-  if [ -z "$pid" ]; then
-    printf 'trial %3d: no %s running; skipped\n' "$i" "$role"; continue
-  fi
+  # A role at random among those running (the sandbox has no workers: it delivers in
+  # qmail-lspawn, since it never runs as root), then one of its processes at random.
+  running=$(suite)
+  role=$(echo "$running" | awk '{print $2}' | sort -u | grep -Fx -f <(printf '%s\n' "${roles[@]}") | shuf -n 1)
+  pid=$(echo "$running" | awk -v r="$role" '$2 == r {print $1}' | shuf -n 1)
+  [ -n "$pid" ] || { printf 'trial %3d: nothing to kill (suite down?)\n' "$i"; restart 60 || exit 1; continue; }
+  helpers=$(echo "$running" | awk '$2 ~ /^qmail-(lspawn|rspawn|clean)$/ {print $1}')
   kill -9 "$pid" 2>/dev/null || true
   killed[$role]=$(( ${killed[$role]:-0} + 1 ))
   t0=$(date +%s%N)
-  # The helpers' death must take qmail-send down (qmail: "lost spawn connection"); give it time.
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-  case $role in qmail-lspawn|qmail-rspawn|qmail-clean)
-    p=$(qmail_send_pid); deadline=$(( $(date +%s) + 30 ))
-    while [ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done ;;
+  # qmail-send and its helpers go together: a helper's death takes qmail-send down (qmail:
+  # "lost spawn connection"), qmail-send's death the helpers (end of their input). Wait for
+  # that, as supervise would only see qmail-send exit.
+  case $role in qmail-send|qmail-lspawn|qmail-rspawn|qmail-clean)
+    deadline=$(( $(date +%s) + 30 ))
+    for p in $(qmail_send_pid) $helpers; do
+      while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+    done ;;
   esac
+  t1=$(date +%s%N)
   restart 60 || { echo "bench/killcampaign.sh: trial $i: the suite did not come back within 60 s after killing $role" >&2; exit 1; }
-  printf 'trial %3d: kill -9 %-18s pid %-7s suite up again in %4d ms\n' "$i" "$role" "$pid" $(( ($(date +%s%N) - t0) / 1000000 ))
+  printf 'trial %3d: kill -9 %-18s pid %-7s gone in %5d ms, suite up again %5d ms later\n' "$i" "$role" "$pid" \
+    $(( (t1 - t0) / 1000000 )) $(( ($(date +%s%N) - t1) / 1000000 ))
 done
 trials_s=$(( $(date +%s) - start ))
 
 # Drain: stop the load, then retry everything (SIGALRM) until the queue is empty.
-touch "$work/stop"; wait "$loader"; loader=
-restart 60
+touch "$work/stop"; wait "$loader" || true; loader=
+restart 60 || { echo "bench/killcampaign.sh: the suite did not come back within 60 s for the drain" >&2; exit 1; }
 deadline=$(( $(date +%s) + 600 ))
 while [ "$(queue_messages)" -gt 0 ]; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "bench/killcampaign.sh: $(queue_messages) messages still queued after 600 s" >&2; break; }
@@ -160,9 +166,12 @@ drain_s=$(( $(date +%s) - start - trials_s ))
 # Count: the first Subject of each delivered file names the message (a bounce's own Subject
 # is "failure notice"; the bounced message's subject is only in its body).
 cat "$work"/acked.* | sort > "$work/acked"
-{ maildir_files; find "$work/sink" -type f; } | while read -r f; do
-  awk '/^Subject: / {print $2; exit} /^$/ && h {exit} /^[A-Za-z-]+:/ {h = 1}' "$f"
-done | sort > "$work/delivered.all"
+{ maildir_files; find "$work/sink" -type f; } | tr '\n' '\0' | xargs -0 -r awk '
+  FNR == 1 {done = 0; h = 0}
+  done {next}
+  /^Subject: / {print $2; done = 1; next}
+  /^$/ && h {done = 1}
+  /^[A-Za-z-]+:/ {h = 1}' | sort > "$work/delivered.all"
 grep '^kc-' "$work/delivered.all" > "$work/delivered" || true
 acked=$(wc -l < "$work/acked")
 delivered=$(sort -u "$work/delivered" | comm -12 - "$work/acked" | wc -l)

@@ -24,14 +24,9 @@ delivered() { ls "$dir/alias/Maildir/new" | wc -l; }
 # qmail-lspawn's workers (root installs only; the sandbox delivers in qmail-lspawn) run
 # org.qmailj.local.LocalWorker.
 suite() {
-  local p c
-  for p in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
-    case $c in
-      *"-Dqmail.home=$dir "*org.qmailj.local.LocalWorker*) echo "${p#/proc/} qmail-local-worker" ;;
-      *"-Dqmail.home=$dir "*-Dqmail.program=*) c=${c#*-Dqmail.program=}; echo "${p#/proc/} ${c%% *}" ;;
-    esac
-  done
+  ps -ww -eo pid=,args= | awk -v home="-Dqmail.home=$dir" '
+    index($0, home " ") && /org\.qmailj\.local\.LocalWorker/ {print $1, "qmail-local-worker"; next}
+    index($0, home " ") && match($0, /-Dqmail\.program=[^ ]+/) {print $1, substr($0, RSTART + 16, RLENGTH - 16)}'
 }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 
