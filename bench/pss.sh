@@ -3,8 +3,9 @@
 # and prints, per role and for the whole suite, the proportional set size (PSS, from
 # /proc/PID/smaps_rollup) idle, at its peak while Postfix's smtp-source sends N messages over
 # S sessions, and after they are all delivered; plus each role's peak Java heap: the largest
-# heap in use after a collection (the live set, what -Xmx must hold) and before one, from GC
-# logs switched on at run time with `jcmd PID VM.log` (the launchers keep logging off).
+# heap in use before a collection and the live set under load (what survives a full collection
+# forced halfway through, what -Xmx must hold), from GC logs switched on at run time with
+# `jcmd PID VM.log` (the launchers keep logging off).
 # Usage: bench/pss.sh [N=6000] [S=10] [L=2048] [SETTLE=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,10 +65,16 @@ while read -r role n kb; do idle[$role]=$kb; count[$role]=$n; done < <(sample)
 
 smtp-source -s "$S" -l "$L" -m "$N" -f pss@sandbox.localdomain -t pss@sandbox.localdomain "127.0.0.1:$port" &
 src=$!
+halfway=
 t0=$(date +%s)
 while [ "$(delivered)" -lt $(( N + 1 )) ]; do
   [ $(( $(date +%s) - t0 )) -lt 900 ] || { echo "bench/pss.sh: only $(delivered) of $(( N + 1 )) delivered after 900 s" >&2; exit 1; }
   log_gc
+  # Halfway, a full collection in every JVM: what survives it is the live set under load.
+  if [ -z "$halfway" ] && [ "$(delivered)" -gt $(( N / 2 )) ]; then
+    halfway=1
+    for pid in "${!logging[@]}"; do "$JAVA_HOME/bin/jcmd" "$pid" GC.run >/dev/null 2>&1 || true; done
+  fi
   while read -r role n kb; do
     [ "$kb" -gt "${peak[$role]:-0}" ] && peak[$role]=$kb
     [ "$n" -gt "${count[$role]:-0}" ] && count[$role]=$n
@@ -80,12 +87,13 @@ sleep "$SETTLE"
 while read -r role n kb; do after[$role]=$kb; done < <(sample)
 
 # Peak heap per role from the GC logs: "... Pause Young (...) 30M->2M(116M) ..." lines.
-heap() { # role -> "BEFORE AFTER" in MiB, the largest over the role's processes
+heap() { # role -> "USED LIVE" in MiB, the largest over the role's processes
   local pid files=()
   for pid in "${!logging[@]}"; do [ "${logging[$pid]}" = "$1" ] && [ -f "$gc/$pid.log" ] && files+=("$gc/$pid.log"); done
   [ ${#files[@]} -gt 0 ] || { echo "- -"; return; }
-  cat "${files[@]}" | grep -o '[0-9]*M->[0-9]*M' | tr -d M | awk -F'->' '
-    $1 > b {b = $1} $2 > a {a = $2} END {print (b ? b : "-"), (a ? a : "-")}'
+  # used: the most in use before any collection; live: after the halfway full collection.
+  cat "${files[@]}" | grep -o 'Pause [A-Za-z]*.*[0-9]*M->[0-9]*M' | sed 's/^Pause \([A-Za-z]*\).* \([0-9]*\)M->\([0-9]*\)M$/\1 \2 \3/' | awk '
+    $2 > b {b = $2} $1 == "Full" && $3 > a {a = $3} END {print (b ? b : "-"), (a ? a : "-")}'
 }
 
 printf '%d messages of %d bytes over %d sessions, delivered in %d s\n' "$N" "$L" "$S" $(( t1 - t0 ))
@@ -95,5 +103,6 @@ for role in $(printf '%s\n' "${!count[@]}" | grep -vx suite | sort) suite; do
   awk -v r="$role" -v n="${count[$role]}" -v i="${idle[$role]:-0}" -v p="${peak[$role]:-0}" -v a="${after[$role]:-0}" -v hb="$hb" -v ha="$ha" \
     'BEGIN {printf "%-20s %5d %10.1f %10.1f %10.1f %12s %12s\n", r, n, i/1024, p/1024, a/1024, hb, ha}'
 done
-echo "(PSS from smaps_rollup; procs = most processes of the role seen at once; heap used/live = largest"
-echo " heap in use before/after a collection, MiB, from GC logs; suite peak = largest sum of one sample)"
+echo "(PSS from smaps_rollup; procs = most processes of the role seen at once; suite peak = largest sum"
+echo " of one sample; heap used = most heap in use before a collection, heap live = what survived the"
+echo " full collection forced halfway through the load (jcmd GC.run), MiB, from GC logs)"

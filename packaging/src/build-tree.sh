@@ -32,12 +32,12 @@ worker="-Dqmail.worker.jvm='-Xmx32m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCac
 # headroom); the table is in packaging/README.md. QMAIL_JAVA_OPTS comes later and overrides.
 budget() { # name -> extra flags
   case $1 in
-    qmail-send) echo "-Xmx32m" ;;
-    qmail-lspawn) echo "-Xmx48m $worker" ;;
-    qmail-rspawn) echo "-Xmx32m $small" ;;
-    qmail-clean) echo "-Xmx16m $small" ;;
-    qmail-queued) echo "-Xmx64m" ;;
-    tcpserver) echo "-Xmx96m" ;;
+    qmail-send) echo "-Xmx32m -Xmn8m $small" ;;
+    qmail-lspawn) echo "-Xmx48m -Xmn8m $small $worker" ;;
+    qmail-rspawn) echo "-Xmx16m -Xmn4m $small" ;;
+    qmail-clean) echo "-Xmx16m -Xmn2m $small" ;;
+    qmail-queued) echo "-Xmx48m -Xmn12m" ;;
+    tcpserver) echo "-Xmx96m -Xmn16m" ;;
     qmail-smtpd|qmail-qmtpd|qmail-qmqpd) echo "-Xmx64m $small" ;;
     multilog|splogger) echo "-Xmx16m $small" ;;
     supervise|svscan) echo "-Xmx8m -XX:MaxMetaspaceSize=24m -XX:ReservedCodeCacheSize=4m -Xss256k $small" ;;
