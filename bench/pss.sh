@@ -106,3 +106,30 @@ done
 echo "(PSS from smaps_rollup; procs = most processes of the role seen at once; suite peak = largest sum"
 echo " of one sample; heap used = most heap in use before a collection, heap live = what survived the"
 echo " full collection forced halfway through the load (jcmd GC.run), MiB, from GC logs)"
+
+# The service tree's programs (installs run the daemons under them; the sandbox does not):
+# svscan over one service whose ./run prints 6,000 lines after a pause, logged by multilog,
+# each directory under our supervise. PSS idle (before the lines) and after them.
+tree=$(pwd)/packaging/target/qmail
+svc_dir=$dir/svscan; mkdir -p "$svc_dir/s/log"
+printf '#!/bin/sh\nsleep %s\nseq 6000 | sed "s/^/log line /"\nexec sleep 100000\n' $(( SETTLE * 2 )) > "$svc_dir/s/run"
+printf '#!/bin/sh\nexec multilog t s999999 ./main\n' > "$svc_dir/s/log/run"
+chmod +x "$svc_dir/s/run" "$svc_dir/s/log/run"
+PATH=$tree/bin:$PATH "$tree/bin/svscan" "$svc_dir" & scan=$!
+tools() { # "PID ROLE" of the tree's svscan, supervise and multilog
+  ps -ww -eo pid=,args= | awk -v home="-Dqmail.home=$tree " '
+    index($0, home) && match($0, /-Dqmail\.program=(svscan|supervise|multilog) /) {print $1, substr($0, RSTART + 16, RLENGTH - 17)}'
+}
+tool_pss() { tools | while read -r pid role; do echo "$role $(pss_kb "$pid")"; done | awk '{n[$1]++; s[$1]+=$2} END {for (r in n) print r, n[r], s[r]}' | sort; }
+deadline=$(( $(date +%s) + 60 ))
+until [ "$(tools | wc -l)" -ge 4 ]; do [ "$(date +%s)" -lt "$deadline" ] || break; sleep 0.5; done
+sleep "$SETTLE"; tool_pss > "$dir/tools.idle"
+until [ "$(cat "$svc_dir/s/log/main/current" 2>/dev/null | wc -l)" -ge 6000 ]; do [ "$(date +%s)" -lt $(( deadline + 120 )) ] || break; sleep 0.5; done
+sleep 1; tool_pss > "$dir/tools.after"
+PATH=$tree/bin:$PATH svc -dx "$svc_dir/s" "$svc_dir/s/log" 2>/dev/null || true
+kill "$scan" 2>/dev/null; wait "$scan" 2>/dev/null || true
+deadline=$(( $(date +%s) + 30 ))
+while [ -n "$(tools)" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+echo
+printf '%-20s %5s %10s %10s   (svscan, 1 service + log, 6,000 lines through multilog)\n' role procs 'idle MiB' 'after MiB'
+join <(cat "$dir/tools.idle") <(awk '{print $1, $3}' "$dir/tools.after") | awk '{printf "%-20s %5d %10.1f %10.1f\n", $1, $2, $3/1024, $4/1024}'
