@@ -26,7 +26,7 @@ daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=
 # C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
 small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults).
-worker="-Dqmail.worker.jvm='-Xmx32m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=8m -XX:+ExitOnOutOfMemoryError'"
+worker="-Dqmail.worker.jvm='-Xmx32m -Xmn4m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=8m -XX:+ExitOnOutOfMemoryError'"
 
 # Per-role budgets, sized from bench/pss.sh (peak live heap at 10 and 200 SMTP sessions, with
 # headroom); the table is in packaging/README.md. QMAIL_JAVA_OPTS comes later and overrides.
