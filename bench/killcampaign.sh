@@ -44,7 +44,12 @@ trap cleanup EXIT
 # The sandbox's layout, in small functions: where mail lands, where the logs are, what runs.
 maildir_files() { find "$dir/alias/Maildir/new" "$dir/alias/Maildir/cur" -type f 2>/dev/null; }
 send_log() { cat "$dir/log/qmail-send" 2>/dev/null || cat "$dir/log/qmail-send/current" 2>/dev/null; }
-queue_messages() { find "$dir/queue/mess" -type f 2>/dev/null | wc -l; }
+# Messages qmail-send still has to deliver: todo/ (not yet processed) and info/ entries. A
+# mess/ file without either is a leftover that qmail-send's cleanup removes later, as qmail's:
+# a message whose queue writer died before todo/ (never acknowledged; intd/ says so) or one
+# done whose qmail-send died between removing info/ and mess/.
+queue_messages() { find "$dir/queue/todo" "$dir/queue/info" -type f 2>/dev/null | wc -l; }
+leftover_mess() { find "$dir/queue/mess" -type f 2>/dev/null | wc -l; }
 qmail_send_pid() { cat "$dir/run/qmail-send.pid" 2>/dev/null; }
 # "PID ROLE" for every live process of this suite (launchers carry -Dqmail.program=NAME;
 # qmail-lspawn's workers run org.qmailj.local.LocalWorker with this tree's class path).
@@ -191,7 +196,7 @@ echo "  lost:         $lost"
 echo "  duplicated:   $extra extra copies of $dups messages"
 echo "  unacked:      $unacked delivered without an acknowledgement"
 echo "  other mail:   $other (bounces or anything not sent by the campaign)"
-echo "  still queued: $(queue_messages)"
+echo "  still queued: $(queue_messages) (todo/ and info/), leftover mess/ files: $(leftover_mess)"
 if [ "$lost" -gt 0 ]; then
   echo "LOST: $(echo $lost_ids)" >&2
   send_log | grep -E 'alert|warning|deferral' | tail -20 >&2
