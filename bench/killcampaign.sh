@@ -22,8 +22,10 @@ N=${1:-100}; SESSIONS=${2:-2}
 for t in smtp-sink python3; do
   command -v "$t" >/dev/null || { echo "bench/killcampaign.sh: needs $t (apt-get install postfix python3)" >&2; exit 1; }
 done
-dir=$(mktemp -d /tmp/qmail-kill.XXXXXX); chmod 755 "$dir"
-work=$dir/campaign; mkdir -p "$work/sink"; chmod 1777 "$work" "$work/sink"
+# The sandbox wants a new directory of its own; the campaign's files live beside it.
+top=$(mktemp -d /tmp/qmail-kill.XXXXXX); chmod 755 "$top"
+dir=$top/sandbox
+work=$top/campaign; mkdir -p "$work/sink"; chmod 1777 "$work" "$work/sink"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); sinkport=$(free_port)
 export SANDBOX_SMTP_PORT=$port
@@ -37,12 +39,13 @@ cleanup() {
   local deadline=$(( $(date +%s) + 30 ))
   while [ -n "$(suite)" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
   [ -z "$sink" ] || { kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null; } || true
-  if [ -n "${KEEP:-}" ]; then echo "work directory kept: $dir"; else rm -rf "$dir"; fi
+  if [ -n "${KEEP:-}" ]; then echo "work directory kept: $top"
+  else "$repo/scripts/sandbox" remove "$dir" >/dev/null 2>&1 || true; rm -rf "$top"; fi
 }
 trap cleanup EXIT
 
 # The sandbox's layout, in small functions: where mail lands, where the logs are, what runs.
-maildir_files() { find "$dir/alias/Maildir/new" "$dir/alias/Maildir/cur" -type f 2>/dev/null; }
+maildir_files() { find "$dir/home/alice/Maildir/new" "$dir/home/alice/Maildir/cur" -type f 2>/dev/null; }
 send_log() { cat "$dir/log/qmail-send" 2>/dev/null || cat "$dir/log/qmail-send/current" 2>/dev/null; }
 # Messages qmail-send still has to deliver: todo/ (not yet processed) and info/ entries. A
 # mess/ file without either is a leftover that qmail-send's cleanup removes later, as qmail's:
@@ -100,7 +103,7 @@ def smtp(t):
                     for _ in range(20):
                         if os.path.exists(stop): break
                         n += 1; mid = "kc-s%d-%d" % (t, n)
-                        s.sendmail("kc@sandbox.localdomain", ["kc@sandbox.localdomain"],
+                        s.sendmail("kc@sandbox.localdomain", ["alice@sandbox.localdomain"],
                                    "Subject: %s\r\nMessage-ID: <%s@kc>\r\n\r\nkill campaign %s\r\n" % (mid, mid, mid))
                         acked.write(mid + "\n")
             except (OSError, smtplib.SMTPException):
@@ -110,7 +113,7 @@ def injects():
     with open(os.path.join(work, "acked.inject"), "a", buffering=1) as acked:
         while not os.path.exists(stop):
             n += 1; mid = "kc-i-%d" % n
-            to = "kc@sandbox.localdomain" if n % 2 else "kc%d@remote.test" % n
+            to = "alice@sandbox.localdomain" if n % 2 else "kc%d@remote.test" % n
             msg = "From: kc@sandbox.localdomain\nTo: %s\nSubject: %s\nMessage-ID: <%s@kc>\n\nkill campaign %s\n" % (to, mid, mid, mid)
             try:
                 r = subprocess.run([inject], input=msg.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, **ids)

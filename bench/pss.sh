@@ -15,11 +15,11 @@ JAVA_HOME=$(scripts/java-home); export JAVA_HOME
 dir=$(mktemp -d /tmp/qmail-pss.XXXXXX); chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SANDBOX_SMTP_PORT=$port scripts/sandbox start "$dir" >/dev/null
-trap 'scripts/sandbox stop "$dir" >/dev/null; rm -rf "$dir"' EXIT
+trap 'scripts/sandbox remove "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 gc=$dir/gclog; mkdir -p "$gc"; chmod 1777 "$gc"
 
 # Where delivered mail lands; one function so a change of the sandbox's layout is one line.
-delivered() { ls "$dir/alias/Maildir/new" | wc -l; }
+delivered() { ls "$dir/home/alice/Maildir/new" | wc -l; }
 
 # "PID ROLE" for every live process of this suite: launchers carry -Dqmail.program=NAME,
 # qmail-lspawn's workers (root installs only; the sandbox delivers in qmail-lspawn) run
@@ -63,7 +63,7 @@ wait_delivered 1
 log_gc; sleep "$SETTLE"
 while read -r role n kb; do idle[$role]=$kb; count[$role]=$n; done < <(sample)
 
-smtp-source -s "$S" -l "$L" -m "$N" -f pss@sandbox.localdomain -t pss@sandbox.localdomain "127.0.0.1:$port" &
+smtp-source -s "$S" -l "$L" -m "$N" -f pss@sandbox.localdomain -t alice@sandbox.localdomain "127.0.0.1:$port" &
 src=$!
 halfway=
 t0=$(date +%s)
@@ -117,7 +117,7 @@ printf '#!/bin/sh\nexec multilog t s999999 ./main\n' > "$svc_dir/s/log/run"
 chmod +x "$svc_dir/s/run" "$svc_dir/s/log/run"
 PATH=$tree/bin:$PATH "$tree/bin/svscan" "$svc_dir" & scan=$!
 trap 'PATH=$tree/bin:$PATH svc -dx "$svc_dir/s" "$svc_dir/s/log" 2>/dev/null; kill "$scan" 2>/dev/null; sleep 2
-      scripts/sandbox stop "$dir" >/dev/null; rm -rf "$dir"' EXIT
+      scripts/sandbox remove "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 tools() { # "PID ROLE" of the tree's svscan, supervise and multilog
   ps -ww -eo pid=,args= | awk -v home="-Dqmail.home=$tree " '
     index($0, home) && match($0, /-Dqmail\.program=(svscan|supervise|multilog) /) {print $1, substr($0, RSTART + 16, RLENGTH - 17)}'
