@@ -31,7 +31,10 @@ class CdbFuzzTest {
 
     @BeforeAll
     static void makeDir() throws IOException {
-        dir = Files.createTempDirectory("cdbfuzz");
+        // CdbWriter fsyncs: on tmpfs that costs nothing, which makes the fuzzer ~10x faster.
+        Path shm = Path.of("/dev/shm");
+        dir = Files.isDirectory(shm) && Files.isWritable(shm)
+                ? Files.createTempDirectory(shm, "cdbfuzz") : Files.createTempDirectory("cdbfuzz");
     }
 
     @AfterAll
