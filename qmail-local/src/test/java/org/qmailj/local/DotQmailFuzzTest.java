@@ -15,7 +15,8 @@ import org.qmailj.common.QmailHome;
 /**
  * qmail-local's reading of a .qmail file, on arbitrary contents, as {@code qmail-local -n}
  * shows it: each line is a comment, a maildir, an mbox, a program or a forward exactly as
- * dot-qmail(5) says, a blank first line is the temporary failure qmail gives, and nothing else
+ * dot-qmail(5) says (a line ending at its first NUL, as qmail's C strings do), a blank first
+ * line is the temporary failure qmail gives, and nothing else
  * happens: no exception (which would show as "Temporary failure in qmail-local"), no other
  * output.
  */
@@ -57,6 +58,7 @@ class DotQmailFuzzTest {
         int last = text.endsWith("\n") ? lines.length - 1 : lines.length;
         for (int n = 0; n < last; n++) {
             String line = lines[n].replaceAll("[ \t]+$", "");
+            if (line.indexOf('\0') >= 0) line = line.substring(0, line.indexOf('\0'));
             if (line.isEmpty()) {
                 if (n == 0) {
                     out.setLength(0);
