@@ -18,7 +18,7 @@ import org.qmailj.common.address.ConstMap;
  * client sends: no exception escapes {@link SmtpdSession#run}, every reply line is
  * {@code NNN text} or {@code NNN-text} ended by CRLF, the replies stay in proportion to the
  * input, and the queue only ever sees an envelope that passed the checks (a recipient in
- * rcpthosts, a sender not in badmailfrom, no NUL, CR or LF in any address) behind a clean
+ * rcpthosts, a sender not in badmailfrom, no NUL or LF in any address) behind a clean
  * Received line, and a message no bigger than the input.
  */
 class SmtpdSessionFuzzTest {
@@ -77,7 +77,8 @@ class SmtpdSessionFuzzTest {
     }
 
     private static void assertCleanAddress(String a) {
-        assertThat(a).doesNotContain("\0").doesNotContain("\n").doesNotContain("\r");
+        // qmail-smtpd passes a CR inside an address on (only the line's last one is cut).
+        assertThat(a).doesNotContain("\0").doesNotContain("\n");
         assertThat(a.length()).isLessThan(1000);
     }
 
