@@ -57,7 +57,7 @@ class DotQmailFuzzTest {
         String[] lines = text.split("\n", -1);
         int last = text.endsWith("\n") ? lines.length - 1 : lines.length;
         for (int n = 0; n < last; n++) {
-            String line = lines[n].replaceAll("[ \t]+$", "");
+            String line = lines[n].replaceAll("[ \t]+\\z", ""); // \z: $ would stop before a last CR
             if (line.indexOf('\0') >= 0) line = line.substring(0, line.indexOf('\0'));
             if (line.isEmpty()) {
                 if (n == 0) {
