@@ -104,6 +104,9 @@ public final class Delivery {
         String[] all = text.split("\n", -1);
         for (int n = 0; n < all.length - 1; n++) {
             String line = stripTrailing(all[n]);
+            // qmail reads each line as a C string: it ends at its first NUL.
+            int nul = line.indexOf('\0');
+            if (nul >= 0) line = line.substring(0, nul);
             if (line.isEmpty()) {
                 if (n == 0) throw LocalFailure.temp("Uh-oh: first line of .qmail file is blank. (#4.2.1)");
                 continue;
