@@ -11,6 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.qmailj.common.QmailHome;
+import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.SysException;
 
 /**
  * qmail-local's reading of a .qmail file, on arbitrary contents, as {@code qmail-local -n}
@@ -22,14 +24,19 @@ import org.qmailj.common.QmailHome;
  */
 class DotQmailFuzzTest {
     private static Path home;
+    private static MessageFile message;
 
     @BeforeAll
-    static void makeHome() throws IOException {
+    static void makeHome() throws IOException, SysException {
         home = Files.createTempDirectory("dotqmailfuzz");
+        Path m = Files.writeString(home.resolve("message"), "Subject: x\n\nbody\n", StandardCharsets.ISO_8859_1);
+        message = MessageFile.of(Fd.open(m, Fd.O_RDONLY, 0));
+        Files.delete(m);
     }
 
     @AfterAll
     static void removeHome() throws IOException {
+        message.close();
         Files.deleteIfExists(home.resolve(".qmail"));
         Files.delete(home);
     }
@@ -40,7 +47,7 @@ class DotQmailFuzzTest {
         LocalRequest req = new LocalRequest("u", home.toString(), "u", "", "", "test.example",
                 "s@example.org", "./Maildir/\n", false);
         Report.Buffer report = new Report.Buffer();
-        int code = new Delivery(req, "Subject: x\n\nbody\n".getBytes(StandardCharsets.ISO_8859_1),
+        int code = new Delivery(req, message,
                 Map.of(), new QmailHome(home), report).run();
         String got = new String(report.bytes(), StandardCharsets.ISO_8859_1);
 

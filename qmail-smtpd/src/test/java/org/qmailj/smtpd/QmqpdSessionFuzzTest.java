@@ -28,7 +28,7 @@ class QmqpdSessionFuzzTest {
         Parsed want = Parsed.of(client);
         String answer;
         try {
-            answer = QmqpdSession.exchange(in, queue, PEER);
+            answer = QmqpdSession.exchange(in, queue, PEER, new RecipientLimits(Long.MAX_VALUE, Long.MAX_VALUE));
         } catch (IOException refused) {
             assertThat(want).as("a well-formed packet was refused: " + refused).isNull();
             assertThat(queue.committed).isEmpty();

@@ -25,6 +25,8 @@ class QmtpdSessionFuzzTest {
             "test.example", Optional.of("test.example"), 1200,
             new RcptHosts(Optional.of(ConstMap.ofKeys(List.of("test.example", ".wild.example"))), Optional.empty()),
             Optional.empty(), 0, Optional.empty(),
+            // no recipient limit: the oracle judges every recipient (RecipientFloodTest tests the limits)
+            new RecipientLimits(Long.MAX_VALUE, Long.MAX_VALUE),
             new SmtpdControl.Peer("192.0.2.1", "client.example", Optional.empty(), "test.example"));
 
     @FuzzTest(maxDuration = "5m")
@@ -41,7 +43,9 @@ class QmtpdSessionFuzzTest {
                     assertThat(at[0]).isEqualTo(client.length);
                     return;
                 }
-                replies = QmtpdSession.message(in, queue, CONTROL);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                QmtpdSession.message(in, queue, CONTROL, out);
+                replies = netstrings(out.toByteArray());
             } catch (IOException refused) {
                 assertThat(want).as("a well-formed message was refused: " + refused).isNull();
                 assertThat(queue.committed).hasSize(before);
@@ -72,6 +76,18 @@ class QmtpdSessionFuzzTest {
             assertThat(new String(m, 0, m.length - want.body.length, StandardCharsets.ISO_8859_1))
                     .startsWith("Received: from ").endsWith("\n").doesNotContain("\0");
         }
+    }
+
+    /** The replies QMTP writes: one netstring each. */
+    private static List<String> netstrings(byte[] b) {
+        List<String> out = new ArrayList<>();
+        int[] at = {0};
+        while (at[0] < b.length) {
+            byte[] r = Parsed.netstring(b, at);
+            assertThat(r).as("reply bytes are netstrings").isNotNull();
+            out.add(new String(r, StandardCharsets.ISO_8859_1));
+        }
+        return out;
     }
 
     private static boolean allowed(String r) {

@@ -28,6 +28,8 @@ class SmtpdSessionFuzzTest {
             new RcptHosts(Optional.of(ConstMap.ofKeys(List.of("test.example", ".wild.example"))), Optional.empty()),
             Optional.of(ConstMap.ofKeys(List.of("spam@evil.example", "@worse.example"))),
             2000, Optional.empty(),
+            // no recipient limit: the oracle accepts every good recipient (RecipientFloodTest tests the limits)
+            new RecipientLimits(Long.MAX_VALUE, Long.MAX_VALUE),
             new SmtpdControl.Peer("192.0.2.1", "client.example", Optional.empty(), "test.example"));
 
     @FuzzTest(maxDuration = "5m")
