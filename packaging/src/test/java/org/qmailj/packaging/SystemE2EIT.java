@@ -222,7 +222,10 @@ class SystemE2EIT {
             }
             if (qmqpd != null) qmqpd.waitFor(30, TimeUnit.SECONDS);
             sh("userdel -r " + USER + " 2>/dev/null", Map.of());
+            // Uninstall keeps the logs (like dpkg -r); /var/log/qmail did not exist before this test.
+            sh("rm -rf /var/log/qmail", Map.of());
             assertThat(un.exit()).as(un.toString()).isZero();
+            assertThat(un.err()).contains("/var/log/qmail/qmail-send is not empty: left in place");
         }
         await("every process of the install to end", () -> processes(home).isEmpty(), 60);
         assertThat(home).doesNotExist();

@@ -28,7 +28,7 @@ final class Lspawn implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
                 "-Dqmail.home=" + qmailHome, "-cp", System.getProperty("java.class.path"),
                 "org.qmailj.lspawn.QmailLspawn", defaultDelivery));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(env);
         p = pb.start();
         in = p.getOutputStream();

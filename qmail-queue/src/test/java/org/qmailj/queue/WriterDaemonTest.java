@@ -45,7 +45,7 @@ class WriterDaemonTest {
     }
 
     static Process startDaemon(String cp, TestHome t) throws Exception {
-        Process p = new ProcessBuilder(Jvm.command(cp, t.home.root(), null, "org.qmailj.queue.QmailQueued"))
+        Process p = org.qmailj.testing.DefaultSignals.builder(Jvm.command(cp, t.home.root(), null, "org.qmailj.queue.QmailQueued"))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(t.queue));
         for (int i = 0; i < 300 && !c.answers(); i++) {

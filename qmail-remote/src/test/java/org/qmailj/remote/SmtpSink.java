@@ -41,7 +41,7 @@ public final class SmtpSink implements AutoCloseable {
             List<String> cmd = new java.util.ArrayList<>(List.of(PROGRAM, "-u", "nobody", "-d", dumps + "/%M."));
             cmd.addAll(List.of(options));
             cmd.addAll(List.of("127.0.0.1:" + port, "4096"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+            Process p = org.qmailj.testing.DefaultSignals.builder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("sink.log").toFile()).start();
             for (int i = 0; i < 100; i++) {
                 if (!p.isAlive()) break;

@@ -47,7 +47,7 @@ final class ProcessHarness {
     /** Runs qmail-start ./Maildir/ with its output appended to the log file. */
     ProcessHarness start(String... logger) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "-Dqmail.home=" + tq.home, "org.qmailj.send.QmailStart", "./Maildir/");
         pb.command().addAll(List.of(logger));
         pb.environment().put("QMAIL_HOME", tq.home.toString());

@@ -40,7 +40,7 @@ class StandaloneSmtpdTest {
     void underDebiansTcpserver() throws Exception {
         TestHome h = new TestHome(dir).control("rcpthosts", "test.example");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/tcpserver", "-1", "-R", "-H", "-l", "mx.example", "127.0.0.1", "0",
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder("/usr/bin/tcpserver", "-1", "-R", "-H", "-l", "mx.example", "127.0.0.1", "0",
                 java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "-Dqmail.home=" + h.root, "org.qmailj.smtpd.QmailSmtpd");
         pb.environment().put("QMAILQUEUE", h.stub.toString());
