@@ -88,6 +88,9 @@ class SandboxIT {
             port = s.getLocalPort();
         }
         Path maildirNew = dir.resolve("alias/Maildir/new");
+        // Started by root, scripts/sandbox runs as the account qmailsbx, created when missing:
+        // removed again below if this test made it.
+        boolean accountBefore = Cmd.run(List.of("getent", "passwd", "qmailsbx")).exit() == 0;
         try {
             Cmd.Result start = sandbox("start", dir, port);
             assertThat(start.exit()).as(start.toString()).isZero();
@@ -140,8 +143,18 @@ class SandboxIT {
                     }), 120);
         } finally {
             Cmd.Result stop = sandbox("stop", dir, port);
-            assertThat(stop.exit()).as(stop.toString()).isZero();
             Cmd.run(List.of("rm", "-rf", dir.toString()));
+            if (!accountBefore && Cmd.run(List.of("getent", "passwd", "qmailsbx")).exit() == 0) {
+                // userdel refuses while a process of the account lingers (qmail-send's children).
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                Cmd.Result del = Cmd.run(List.of("userdel", "qmailsbx"));
+                while (del.exit() != 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    del = Cmd.run(List.of("userdel", "qmailsbx"));
+                }
+                assertThat(del.exit()).as("userdel qmailsbx: " + del).isZero();
+            }
+            assertThat(stop.exit()).as(stop.toString()).isZero();
         }
     }
 
