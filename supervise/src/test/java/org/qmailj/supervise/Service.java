@@ -20,15 +20,18 @@ import org.qmailj.testing.ProcessTrees;
  * a supervise (ours or Debian's) running on it.
  */
 final class Service implements AutoCloseable {
-    /** Records its pid in ./pids and each signal in ./sigs; TERM makes it exit. */
+    /**
+     * Records each signal in ./sigs (TERM makes it exit) and then its pid in ./pids: a test
+     * that has seen the pid may signal it at once (HUP before the trap would kill it).
+     */
     static final String RUN = """
             #!/bin/sh
-            echo $$ >> pids
             trap 'echo HUP >> sigs' HUP
             trap 'echo ALRM >> sigs' ALRM
             trap 'echo INT >> sigs' INT
             trap 'echo CONT >> sigs' CONT
             trap 'echo TERM >> sigs; exit 0' TERM
+            echo $$ >> pids
             while :; do sleep 0.05; done
             """;
 
