@@ -10,41 +10,15 @@ import java.util.List;
 import org.qmailj.common.sys.Passwd;
 import org.qmailj.testing.Cmd;
 
-/**
- * Real accounts for root tests: useradd -m with a home under a test directory; userdel -r.
- * The account names are fixed (the tests' addresses spell them), so two runs on one machine
- * (two clones, two developers) would delete and recreate each other's users mid-test: the
- * first add takes a machine-wide lock that this JVM holds until it exits.
- */
+/** Real accounts for root tests: useradd -m with a home under a test directory; userdel -r. */
 final class TestUsers {
-    private static final Path LOCK = Path.of("/run/lock/qmail-java-test-users.lock");
-    private static java.nio.channels.FileLock held;
-
     private TestUsers() {
-    }
-
-    /** Waits (up to 15 minutes) until no other test JVM on this machine uses the test accounts. */
-    private static synchronized void exclusive() throws IOException {
-        if (held != null) return;
-        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(LOCK,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-        long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(15);
-        while ((held = ch.tryLock()) == null) {
-            if (System.nanoTime() > end) throw new AssertionError("another test run holds " + LOCK + " for 15 minutes");
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
-        }
     }
 
     record User(String name, int uid, int gid, Path home) {
     }
 
     static User add(String name, Path home) throws IOException {
-        exclusive();
         remove(name);
         Cmd.Result r = Cmd.run(List.of("useradd", "-m", "-d", home.toString(), "-s", "/bin/sh", "-U", name));
         assertThat(r.exit()).as(r.toString()).isZero();
