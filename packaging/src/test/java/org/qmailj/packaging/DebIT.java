@@ -11,9 +11,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.qmailj.testing.Cmd;
 import org.qmailj.testing.RootOnly;
+import org.qmailj.testing.SystemTest;
 
-/** The .deb, installed, reinstalled and removed with the real dpkg on this machine. */
+/**
+ * The .deb, installed, reinstalled and removed with the real dpkg on this machine: the real
+ * /var/qmail, /usr/sbin/sendmail, qmail users and dpkg database (QMAIL_TEST_SYSTEM=1 only).
+ */
 @RootOnly
+@SystemTest
 class DebIT {
     static final Path HOME = Path.of("/var/qmail");
 
@@ -32,7 +37,8 @@ class DebIT {
 
     @Test
     void installUpgradeRemove() throws IOException {
-        assertThat(HOME).as("this test installs the real /var/qmail; remove the old one first").doesNotExist();
+        LiveSystem.refuseOverLiveInstall();
+        var machineBefore = LiveSystem.state();
         String sendmailBefore = sendmailState();
         Path deb = Path.of(System.getProperty("qmail.deb"));
 
@@ -63,5 +69,6 @@ class DebIT {
         assertThat(Path.of("/usr/lib/qmail-java")).doesNotExist();
         assertThat(sendmailState()).isEqualTo(sendmailBefore);
         assertThat(Cmd.run(List.of("dpkg", "-s", "qmail-java")).exit()).isNotZero();
+        assertThat(LiveSystem.state()).as("the machine after dpkg -r").isEqualTo(machineBefore);
     }
 }

@@ -18,7 +18,10 @@ import org.qmailj.testing.RootOnly;
 
 /**
  * qmail-install --mta and --uninstall, with the system paths (/usr/sbin/sendmail, /etc/systemd,
- * /var/log/qmail, /usr/local/share/man) under a scratch prefix, and real qmail users.
+ * /var/log/qmail, /usr/local/share/man) and the qmail users (useradd --prefix: the prefix's
+ * etc/passwd and etc/group) under a scratch prefix: the machine's own users and files are
+ * checked to stay as they were. SystemE2EIT and DebIT do the same install for real
+ * (QMAIL_TEST_SYSTEM=1).
  */
 @RootOnly
 class MtaInstallIT {
@@ -31,8 +34,37 @@ class MtaInstallIT {
         return Cmd.run(cmd, Map.of(), null, new byte[0], 180);
     }
 
-    static boolean exists(String db, String name) throws IOException {
-        return Cmd.run(List.of("getent", db, name)).exit() == 0;
+    static final List<String> USERS = List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails");
+
+    /** The machine's entry for a name in a database (passwd or group), "" when there is none. */
+    static String machine(String db, String name) throws IOException {
+        return Cmd.run(List.of("getent", db, name)).out();
+    }
+
+    static Map<String, String> machineAccounts() throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        for (String u : USERS) m.put("user " + u, machine("passwd", u));
+        for (String g : List.of("qmail", "nofiles")) m.put("group " + g, machine("group", g));
+        return m;
+    }
+
+    /** The name's entry in prefix/etc/passwd or group, split at ':'; null when there is none. */
+    static String[] entry(Path prefix, String db, String name) throws IOException {
+        Path f = prefix.resolve("etc").resolve(db);
+        if (!Files.exists(f)) return null;
+        for (String l : Files.readAllLines(f)) {
+            String[] x = l.split(":", -1);
+            if (x[0].equals(name)) return x;
+        }
+        return null;
+    }
+
+    static int uid(Path prefix, String user) throws IOException {
+        return Integer.parseInt(entry(prefix, "passwd", user)[2]);
+    }
+
+    static int fileUid(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Every path below root with its type, mode, owner and (for files and links) content. */
@@ -54,25 +86,28 @@ class MtaInstallIT {
 
     @Test
     void installTwiceThenUninstall() throws IOException {
-        Map<String, Boolean> before = new TreeMap<>();
-        for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) before.put(u, exists("passwd", u));
-        boolean qmailGroupBefore = exists("group", "qmail");
-
+        Map<String, String> machineBefore = machineAccounts();
         Path home = tmp.resolve("var-qmail");
         Path prefix = tmp.resolve("root");
         Files.createDirectories(prefix.resolve("usr/sbin"));
         Files.writeString(prefix.resolve("usr/sbin/sendmail"), "#!/bin/sh\necho previous MTA\n");
+        Map<String, String> prefixBeforeInstall = snapshot(prefix);
 
         Cmd.Result r = installer("--mta", home.toString(), "--prefix=" + prefix, "--me=mta.example", "--smtp=127.0.0.1:2525", "--no-aot");
         assertThat(r.exit()).as(r.toString()).isZero();
-        for (String u : before.keySet()) assertThat(exists("passwd", u)).as(u).isTrue();
-        assertThat(exists("group", "nofiles")).isTrue();
+        for (String u : USERS) assertThat(entry(prefix, "passwd", u)).as(u).isNotNull();
+        assertThat(entry(prefix, "group", "nofiles")).isNotNull();
+        assertThat(entry(prefix, "passwd", "qmailq")[3]).isEqualTo(entry(prefix, "group", "qmail")[2]);
+        assertThat(entry(prefix, "passwd", "alias")[5]).isEqualTo(home.toRealPath().resolve("alias").toString());
+        assertThat(machineAccounts()).as("the machine's accounts").isEqualTo(machineBefore);
 
         // INSTALL.alias: postmaster, mailer-daemon and root go to ~alias, delivered by defaultdelivery.
         assertThat(home.resolve("alias/.qmail-postmaster")).isRegularFile();
         assertThat(home.resolve("alias/.qmail-mailer-daemon")).isRegularFile();
         assertThat(home.resolve("alias/.qmail-root")).isRegularFile();
-        assertThat(Files.getOwner(home.resolve("alias/Maildir/new")).getName()).isEqualTo("alias");
+        assertThat(fileUid(home.resolve("alias/Maildir/new"))).isEqualTo(uid(prefix, "alias"));
+        assertThat(fileUid(home.resolve("queue/mess"))).isEqualTo(uid(prefix, "qmailq"));
+        assertThat(Files.readString(home.resolve("lib/ids"))).contains("qmailq:" + uid(prefix, "qmailq") + ":");
         assertThat(Files.readString(home.resolve("control/defaultdelivery"))).isEqualTo("./Maildir/\n");
         assertThat(Files.readString(home.resolve("control/tcp.smtp"))).isEqualTo("127.:allow,RELAYCLIENT=\"\"\n:allow\n");
 
@@ -83,7 +118,7 @@ class MtaInstallIT {
                 .contains("127.0.0.1 2525 " + home.toRealPath() + "/bin/qmail-smtpd");
         assertThat(Files.readString(home.resolve("supervise/qmail-send/log/run"))).contains("setuidgid qmaill").contains("multilog t " + prefix.resolve("var/log/qmail/qmail-send"));
         assertThat(Files.readSymbolicLink(home.resolve("service/qmail-send"))).isEqualTo(home.toRealPath().resolve("supervise/qmail-send"));
-        assertThat(Files.getOwner(prefix.resolve("var/log/qmail/qmail-smtpd")).getName()).isEqualTo("qmaill");
+        assertThat(fileUid(prefix.resolve("var/log/qmail/qmail-smtpd"))).isEqualTo(uid(prefix, "qmaill"));
 
         // SENDMAIL.md: ours in place, the previous one kept aside.
         assertThat(Files.readSymbolicLink(prefix.resolve("usr/sbin/sendmail"))).isEqualTo(home.toRealPath().resolve("bin/sendmail"));
@@ -114,9 +149,11 @@ class MtaInstallIT {
         assertThat(prefix.resolve("usr/lib/sendmail")).doesNotExist();
         assertThat(prefix.resolve("etc/systemd/system/qmail.service")).doesNotExist();
         assertThat(prefix.resolve("usr/local/share/man/man8/qmail-send.8")).doesNotExist();
-        assertThat(prefix.resolve("var/log/qmail/qmail-send")).doesNotExist();
-        for (var e : before.entrySet()) assertThat(exists("passwd", e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
-        assertThat(exists("group", "qmail")).isEqualTo(qmailGroupBefore);
+        assertThat(prefix.resolve("var/log/qmail")).doesNotExist();
+        assertThat(prefix.resolve("usr/local/share/man")).doesNotExist();
+        // Users, groups, account files and every directory the install made are gone again.
+        assertThat(snapshot(prefix)).isEqualTo(prefixBeforeInstall);
+        assertThat(machineAccounts()).as("the machine's accounts").isEqualTo(machineBefore);
     }
 
     @Test
@@ -128,6 +165,6 @@ class MtaInstallIT {
         assertThat(un.exit()).as(un.toString()).isZero();
         assertThat(un.err()).isEmpty();
         assertThat(home).doesNotExist();
-        assertThat(prefix.resolve("usr/sbin/sendmail")).doesNotExist();
+        assertThat(prefix).as("everything below the prefix was the install's").doesNotExist();
     }
 }

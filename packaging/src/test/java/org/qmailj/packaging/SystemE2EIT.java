@@ -17,18 +17,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.DefaultSignals;
 import org.qmailj.testing.RootOnly;
+import org.qmailj.testing.SystemTest;
 
 /**
  * Issue 9's end-to-end run, as root on this machine: install as the system MTA, start the
  * services under our svscan, check each daemon's uid, send through SMTP, /usr/sbin/sendmail
  * and QMQP to a real user, read the Maildir back with Dovecot's IMAP server, route a remote
  * domain through smtproutes to Postfix's smtp-sink, stop with svc -d, uninstall, and check
- * nothing is left.
+ * nothing is left. Changes the machine (QMAIL_TEST_SYSTEM=1 only): the real /usr/sbin/sendmail,
+ * systemd unit, /var/log/qmail, man pages, the qmail users and a test user for a while.
  */
 @RootOnly
+@SystemTest
 class SystemE2EIT {
-    static final String USER = "qje2e";
+    /** The test's own mail user: a fresh name, never an account that exists already. */
+    static final String USER = "qje2e" + ProcessHandle.current().pid() % 100000;
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -93,6 +98,9 @@ class SystemE2EIT {
     @Test
     void installRunSendReadStopUninstall() throws Exception {
         TreeIT.findTree();
+        LiveSystem.refuseOverLiveInstall();
+        assertThat(Cmd.run(List.of("getent", "passwd", USER)).exit()).as("user " + USER + " exists already").isNotZero();
+        Map<String, String> machineBefore = LiveSystem.state();
         Path work = Files.createTempDirectory(Path.of("/var/tmp"), "qmail-e2e-");
         Files.setAttribute(work, "unix:mode", 0755);
         Path home = work.resolve("qmail");
@@ -105,7 +113,7 @@ class SystemE2EIT {
             if (Cmd.run(List.of("getent", "passwd", u)).exit() == 0) usersBefore.add(u);
         }
         Process svscan = null, sinkProc = null, qmqpd = null;
-        ok("id " + USER + " >/dev/null 2>&1 && userdel " + USER + "; useradd -m -d " + userHome + " -s /bin/sh " + USER
+        ok("useradd -m -d " + userHome + " -s /bin/sh " + USER
                 + " && mkdir -p " + userHome + "/Maildir/new " + userHome + "/Maildir/cur " + userHome + "/Maildir/tmp"
                 + " && chown -R " + USER + ": " + userHome + " && chmod 700 " + userHome + "/Maildir");
         try {
@@ -118,10 +126,10 @@ class SystemE2EIT {
             Path dump = work.resolve("sink");
             Files.createDirectories(dump);
             ok("chown nobody " + dump);
-            sinkProc = new ProcessBuilder("smtp-sink", "-u", "nobody", "-D", dump.resolve("dump").toString(),
+            sinkProc = DefaultSignals.builder("smtp-sink", "-u", "nobody", "-D", dump.resolve("dump").toString(),
                     "127.0.0.1:" + sink, "10").redirectErrorStream(true).redirectOutput(work.resolve("sink.log").toFile()).start();
 
-            ProcessBuilder scan = new ProcessBuilder(home.resolve("bin/svscan").toString(), home.resolve("service").toString());
+            ProcessBuilder scan = DefaultSignals.builder(home.resolve("bin/svscan").toString(), home.resolve("service").toString());
             scan.environment().clear();
             scan.environment().put("PATH", home.resolve("bin") + ":/usr/bin:/bin:/usr/sbin:/sbin");
             scan.redirectErrorStream(true).redirectOutput(work.resolve("svscan.log").toFile());
@@ -151,7 +159,7 @@ class SystemE2EIT {
             assertThat(swaks.exit()).as(swaks.toString()).isZero();
             assertThat(swaks.out()).contains("<-  250 ok");
             ok("printf 'To: " + USER + "@e2e.example\\nSubject: via sendmail\\n\\ntwo\\n' | /usr/sbin/sendmail -t");
-            qmqpd = new ProcessBuilder(home.resolve("bin/tcpserver").toString(), "127.0.0.1", Integer.toString(qmqp),
+            qmqpd = DefaultSignals.builder(home.resolve("bin/tcpserver").toString(), "127.0.0.1", Integer.toString(qmqp),
                     home.resolve("bin/qmail-qmqpd").toString()).redirectErrorStream(true)
                     .redirectOutput(work.resolve("qmqpd.log").toFile()).start();
             await("QMQP on port " + qmqp, () -> listening(qmqp), 60);
@@ -208,9 +216,16 @@ class SystemE2EIT {
             if (svscan != null) {
                 assertThat(svscan.waitFor(30, TimeUnit.SECONDS)).as("uninstall stops svscan").isTrue();
             }
-            if (sinkProc != null) sinkProc.destroy();
+            if (sinkProc != null) {
+                sinkProc.destroy();
+                sinkProc.waitFor(30, TimeUnit.SECONDS);
+            }
+            if (qmqpd != null) qmqpd.waitFor(30, TimeUnit.SECONDS);
             sh("userdel -r " + USER + " 2>/dev/null", Map.of());
+            // Uninstall keeps the logs (like dpkg -r); /var/log/qmail did not exist before this test.
+            sh("rm -rf /var/log/qmail", Map.of());
             assertThat(un.exit()).as(un.toString()).isZero();
+            assertThat(un.err()).contains("/var/log/qmail/qmail-send is not empty: left in place");
         }
         await("every process of the install to end", () -> processes(home).isEmpty(), 60);
         assertThat(home).doesNotExist();
@@ -221,6 +236,7 @@ class SystemE2EIT {
         for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
             assertThat(Cmd.run(List.of("getent", "passwd", u)).exit() == 0).as("user " + u + " as before").isEqualTo(usersBefore.contains(u));
         }
+        assertThat(LiveSystem.state()).as("the machine after the uninstall").isEqualTo(machineBefore);
         ok("rm -rf " + work);
     }
 }

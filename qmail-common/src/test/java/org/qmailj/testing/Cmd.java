@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a program the way a test needs: given stdin bytes, with a deadline, capturing stdout
  * and stderr separately as bytes. A program still running at the deadline is killed and the
- * test fails with what it printed so far.
+ * test fails with what it printed so far. Started with default signal dispositions
+ * ({@link DefaultSignals}), whatever the suite inherited.
  */
 public final class Cmd {
     public record Result(int exit, byte[] stdout, byte[] stderr) {
@@ -30,7 +31,7 @@ public final class Cmd {
     }
 
     public static Result run(List<String> command, Map<String, String> env, Path dir, byte[] stdin, int seconds) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command);
+        ProcessBuilder pb = DefaultSignals.builder(command);
         pb.environment().putAll(env);
         if (dir != null) pb.directory(dir.toFile());
         Process p = pb.start();

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
-import org.qmailj.common.sys.Passwd;
 
 /**
  * What makes a QMAIL_HOME the machine's MTA (INSTALL.ids.md, INSTALL.alias.md, SENDMAIL.md):
@@ -51,19 +50,51 @@ final class MtaSetup {
         this.manifest = Manifest.load(home);
     }
 
-    /** The users and groups, before the tree is laid out with their ids. */
+    /**
+     * The users and groups, before the tree is laid out with their ids. Below a scratch prefix
+     * they go to its etc/ files (created empty when missing), recorded with the prefix.
+     */
     void users() throws IOException {
+        if (!sys.real()) {
+            for (Path f : sys.accountFiles()) {
+                if (Files.exists(f, LinkOption.NOFOLLOW_LINKS)) continue;
+                createDirectories(f.getParent());
+                Files.createFile(f);
+                manifest.add("file", f.toString());
+                manifest.add("file", f + "-"); // the backup useradd and userdel keep
+            }
+        }
+        String[] where = sys.real() ? new String[0] : new String[] {sys.prefix().toString()};
         for (String g : GROUPS) {
-            if (Passwd.getgrnam(g).isPresent()) continue;
-            run("groupadd", "--system", g);
-            manifest.add("group", g);
+            if (sys.group(g).isPresent()) continue;
+            run(sys.accountCommand("groupadd", "--system", g));
+            manifest.add("group", concat(g, where));
         }
         for (QmailUser u : USERS) {
-            if (Passwd.getpwnam(u.name()).isPresent()) continue;
+            if (sys.user(u.name()).isPresent()) continue;
             String dir = u.home().isEmpty() ? home.toString() : home.resolve(u.home()).toString();
-            run("useradd", "--system", "-M", "-g", u.group(), "-d", dir, "-s", "/usr/sbin/nologin", u.name());
-            manifest.add("user", u.name());
+            run(sys.accountCommand("useradd", "--system", "-M", "-g", u.group(), "-d", dir, "-s", "/usr/sbin/nologin", u.name()));
+            manifest.add("user", concat(u.name(), where));
         }
+    }
+
+    private static String[] concat(String first, String[] rest) {
+        String[] out = new String[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
+    /**
+     * Files.createDirectories, recording each directory it creates outside QMAIL_HOME (parents
+     * first) so that uninstall removes exactly those, when empty, and leaves no /var/log/qmail
+     * or empty man directories behind.
+     */
+    private void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) return;
+        createDirectories(dir.getParent());
+        Files.createDirectory(dir);
+        if (!dir.startsWith(home)) manifest.add("dir", dir.toString());
     }
 
     /** Everything after the tree: aliases, services, rules, sendmail, systemd, man pages. */
@@ -140,10 +171,7 @@ final class MtaSetup {
         Files.setAttribute(dir, "unix:mode", 01755);
         writeIfChanged(dir.resolve("run"), run, 0755);
         Path logDir = sys.logDir().resolve(logName);
-        if (!Files.isDirectory(logDir)) {
-            Files.createDirectories(logDir);
-            manifest.add("dir", logDir.toString());
-        }
+        createDirectories(logDir);
         if (!owners.sandbox()) {
             Files.setAttribute(logDir, "unix:uid", owners.uid("qmaill"), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(logDir, "unix:gid", owners.ids().userGid("qmaill"), LinkOption.NOFOLLOW_LINKS);
@@ -159,7 +187,7 @@ final class MtaSetup {
     private void sendmail() throws IOException {
         Path ours = home.resolve("bin").resolve("sendmail");
         for (Path link : List.of(sys.sbinSendmail(), sys.libSendmail())) {
-            Files.createDirectories(link.getParent());
+            createDirectories(link.getParent());
             if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(ours)) continue;
             if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
                 Path aside = link.resolveSibling(link.getFileName() + ".pre-qmail");
@@ -176,7 +204,7 @@ final class MtaSetup {
 
     private void systemd() throws IOException {
         Path unit = sys.systemdUnit();
-        Files.createDirectories(unit.getParent());
+        createDirectories(unit.getParent());
         writeIfChanged(unit, """
                 [Unit]
                 Description=qmail in Java: svscan %1$s/service
@@ -198,7 +226,7 @@ final class MtaSetup {
         try (Stream<Path> walk = Files.walk(src)) {
             for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
                 Path target = sys.manDir().resolve(src.relativize(p).toString());
-                Files.createDirectories(target.getParent());
+                createDirectories(target.getParent());
                 Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
                 manifest.add("file", target.toString());
             }
@@ -221,7 +249,7 @@ final class MtaSetup {
         Files.setAttribute(f, "unix:mode", mode);
     }
 
-    private void run(String... cmd) throws IOException {
+    private void run(List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.qmailj.common.QmailIds;
-import org.qmailj.common.sys.Passwd;
 import org.qmailj.common.sys.Proc;
 
 /**
@@ -29,18 +28,19 @@ record Ownership(QmailIds ids, boolean sandbox) {
         return new Ownership(new QmailIds(m), true);
     }
 
-    static Ownership forSystem() throws IOException {
+    /** The qmail users of the machine, or of a scratch prefix's etc/passwd (see SystemPaths). */
+    static Ownership forSystem(SystemPaths sys) throws IOException {
         Map<String, int[]> m = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         for (String g : QmailIds.GROUPS) {
-            Optional<Passwd.GroupEntry> e = Passwd.getgrnam(g);
+            Optional<Integer> e = sys.group(g);
             if (e.isEmpty()) missing.add("group " + g);
-            else m.put(g, new int[] {e.get().gid()});
+            else m.put(g, new int[] {e.get()});
         }
         for (String u : QmailIds.USERS) {
-            Optional<Passwd.PasswdEntry> e = Passwd.getpwnam(u);
+            Optional<int[]> e = sys.user(u);
             if (e.isEmpty()) missing.add("user " + u);
-            else m.put(u, new int[] {e.get().uid(), e.get().gid()});
+            else m.put(u, e.get());
         }
         if (!missing.isEmpty()) {
             throw new MissingUsers("missing " + String.join(", ", missing)

@@ -78,7 +78,7 @@ public final class QmailInstall {
             dir = dir.toRealPath();
             MtaSetup setup = mta ? new MtaSetup(dir, sys, smtp, err) : null;
             if (setup != null) setup.users();
-            Ownership owners = sandbox ? Ownership.forSandbox() : Ownership.forSystem();
+            Ownership owners = sandbox ? Ownership.forSandbox() : Ownership.forSystem(sys);
             new Installer(from.root().toRealPath(), dir, owners, me == null ? hostname() : me, err).install(aot);
             if (setup != null) setup.rest(owners);
             return 0;

@@ -63,8 +63,9 @@ final class Uninstall {
                     err.println("qmail-install: " + e[1] + " is not empty: left in place");
                 }
             }
-            case "user" -> retried("userdel", e[1]); // refused while a process of the user lingers
-            case "group" -> command("groupdel", e[1]);
+            // A third field is the scratch prefix whose etc/ files hold the account.
+            case "user" -> retried(account("userdel", e)); // refused while a process of the user lingers
+            case "group" -> command(account("groupdel", e));
             default -> err.println("qmail-install: warning: unknown entry in lib/installed: " + String.join(" ", e));
         }
     }
@@ -139,6 +140,10 @@ final class Uninstall {
                 }
             }
         }
+    }
+
+    private static String[] account(String tool, String[] e) {
+        return e.length > 2 ? new String[] {tool, "--prefix", e[2], e[1]} : new String[] {tool, e[1]};
     }
 
     /** A command that may fail while the services wind down: tried for up to 15 seconds. */

@@ -111,8 +111,9 @@ class QmailLocalTest {
     void mboxDeliveryWaitsForTheFlockOfAMailReader() throws Exception {
         Path box = home.resolve("Mailbox");
         Files.writeString(box, "");
-        Process holder = new ProcessBuilder("flock", box.toString(), "sleep", "2").start();
-        Thread.sleep(300);
+        // The holder says when it has the lock, so the delivery surely starts while it is held.
+        Process holder = new ProcessBuilder("flock", box.toString(), "sh", "-c", "echo locked; exec sleep 2").start();
+        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine()).isEqualTo("locked");
         long t0 = System.nanoTime();
         Cmd.Result r = deliver("joe", "", "", "s@x.org", "./Mailbox");
         long ms = (System.nanoTime() - t0) / 1_000_000;

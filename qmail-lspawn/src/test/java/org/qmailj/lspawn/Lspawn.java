@@ -39,7 +39,7 @@ final class Lspawn implements AutoCloseable {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-Dqmail.home=" + qmailHome, "-cp", System.getProperty("java.class.path"),
                 "org.qmailj.lspawn.QmailLspawn", defaultDelivery));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr == null
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(cmd).redirectError(stderr == null
                 ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.to(stderr.toFile()));
         pb.environment().putAll(env);
         p = pb.start();

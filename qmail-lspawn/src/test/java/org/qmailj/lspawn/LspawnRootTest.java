@@ -26,6 +26,8 @@ import org.qmailj.testing.RootOnly;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LspawnRootTest {
     static final String MSG = "Subject: test\n\nhello\n";
+    /** Makes the test accounts' names this run's own: two runs on one machine must not share them. */
+    static final String SFX = Long.toString(ProcessHandle.current().pid() % 100000);
     Path base;
     Path qhome;
     TestUsers.User a;
@@ -44,11 +46,11 @@ class LspawnRootTest {
         Files.setAttribute(qhome.resolve("queue"), "unix:mode", 0700);
         Files.createDirectories(qhome.resolve("users"));
         Files.createDirectories(qhome.resolve("control"));
-        a = TestUsers.add("qlspawna", base.resolve("home/qlspawna"));
-        b = TestUsers.add("qlspawnb", base.resolve("home/qlspawnb"));
-        alias = TestUsers.add("qlspawnal", qhome.resolve("alias"));
-        Cmd.run(List.of("groupadd", "qlspawnx"));
-        Cmd.run(List.of("usermod", "-a", "-G", "qlspawnx", "qlspawna"));
+        a = TestUsers.add("qlspawna" + SFX, base.resolve("home/qlspawna" + SFX));
+        b = TestUsers.add("qlspawnb" + SFX, base.resolve("home/qlspawnb" + SFX));
+        alias = TestUsers.add("qlspawnal" + SFX, qhome.resolve("alias"));
+        Cmd.run(List.of("groupadd", "qlspawnx" + SFX));
+        Cmd.run(List.of("usermod", "-a", "-G", "qlspawnx" + SFX, "qlspawna" + SFX));
         Files.writeString(qhome.resolve("lib/ids").getParent() == null ? qhome : Files.createDirectories(qhome.resolve("lib")).resolve("ids"),
                 "alias:" + alias.uid() + ":" + alias.gid() + "\nqmaild:1:1\nqmaill:2:2\nroot:0:0\n"
                         + "qmailp:3:3\nqmailq:4:4\nqmailr:5:5\nqmails:6:6\nnofiles:7\nqmail:8\n");
@@ -62,8 +64,8 @@ class LspawnRootTest {
 
     @AfterAll
     void tearDown() throws IOException {
-        for (String u : List.of("qlspawna", "qlspawnb", "qlspawnal")) TestUsers.remove(u);
-        Cmd.run(List.of("groupdel", "qlspawnx"));
+        for (String u : List.of("qlspawna" + SFX, "qlspawnb" + SFX, "qlspawnal" + SFX)) TestUsers.remove(u);
+        Cmd.run(List.of("groupdel", "qlspawnx" + SFX));
         Cmd.run(List.of("rm", "-rf", base.toString()));
     }
 
@@ -94,8 +96,8 @@ class LspawnRootTest {
             assertThat(l.concurrency).isEqualTo(65535);
             assertThat(l.protocol.width()).as("two-byte delivery numbers").isEqualTo(2);
             String m = mess(MSG);
-            l.send(1, m, "s@x.org", "qlspawna@example.com");
-            l.send(2, m, "s@x.org", "QLSpawnA-Ext@example.com");
+            l.send(1, m, "s@x.org", "qlspawna" + SFX + "@example.com");
+            l.send(2, m, "s@x.org", "QLSpawnA" + SFX + "-Ext@example.com");
             l.send(3, m, "s@x.org", "postmaster@example.com");
             l.send(4, m, "s@x.org", "@example.com");
             l.send(1000, m, "s@x.org", "nobody-here@example.com");
@@ -108,11 +110,11 @@ class LspawnRootTest {
         assertThat(news).hasSize(1);
         assertThat(Files.getAttribute(news.get(0), "unix:uid")).isEqualTo(a.uid());
         assertThat(Files.readString(news.get(0))).isEqualTo(
-                "Return-Path: <s@x.org>\nDelivered-To: qlspawna@example.com\n" + MSG);
+                "Return-Path: <s@x.org>\nDelivered-To: qlspawna" + SFX + "@example.com\n" + MSG);
         // The program ran as exactly the user's uid and gid, without the user's other groups.
         assertThat(Files.readString(a.home().resolve("idout"))).isEqualTo(
-                "uid=" + a.uid() + "(qlspawna) gid=" + a.gid() + "(qlspawna) groups=" + a.gid() + "(qlspawna)\n");
-        assertThat(Files.readString(a.home().resolve("vars"))).isEqualTo("Ext QLSpawnA-Ext qlspawna " + a.home() + "\n");
+                "uid=" + a.uid() + "(qlspawna" + SFX + ") gid=" + a.gid() + "(qlspawna" + SFX + ") groups=" + a.gid() + "(qlspawna" + SFX + ")\n");
+        assertThat(Files.readString(a.home().resolve("vars"))).isEqualTo("Ext QLSpawnA" + SFX + "-Ext qlspawna" + SFX + " " + a.home() + "\n");
         Path pm = alias.home().resolve("pm-box");
         assertThat(Files.getAttribute(pm, "unix:uid")).isEqualTo(alias.uid());
         assertThat(Files.readString(pm)).contains("Delivered-To: postmaster@example.com\n");
@@ -121,8 +123,8 @@ class LspawnRootTest {
     @Test
     void usersAssignExactAndWildcardEntries() throws Exception {
         Files.writeString(qhome.resolve("users/assign"),
-                "=virt:qlspawnb:" + b.uid() + ":" + b.gid() + ":" + b.home() + ":-:virt:\n"
-                        + "+list-:qlspawnb:" + b.uid() + ":" + b.gid() + ":" + b.home() + ":-:lst-:\n"
+                "=virt:qlspawnb" + SFX + ":" + b.uid() + ":" + b.gid() + ":" + b.home() + ":-:virt:\n"
+                        + "+list-:qlspawnb" + SFX + ":" + b.uid() + ":" + b.gid() + ":" + b.home() + ":-:lst-:\n"
                         + "=rooty:root:0:0:/root:::\n.\n");
         QmailNewu.build(qhome.resolve("users"));
         TestUsers.file(b, ".qmail-virt", "./virt-box\n", 0644);
@@ -145,8 +147,8 @@ class LspawnRootTest {
         TestUsers.file(b, ".qmail-die", "|kill -9 $PPID; sleep 5\n", 0644);
         try (Lspawn l = lspawn()) {
             String m = mess(MSG);
-            assertThat(l.deliver(m, "s", "qlspawnb-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
-            assertThat(l.deliver(m, "s", "qlspawnb-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
+            assertThat(l.deliver(m, "s", "qlspawnb" + SFX + "-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
+            assertThat(l.deliver(m, "s", "qlspawnb" + SFX + "-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
             List<String> ppids = Files.readAllLines(b.home().resolve("ppids"));
             assertThat(ppids).hasSize(2);
             assertThat(ppids.get(0)).isEqualTo(ppids.get(1));
@@ -154,9 +156,9 @@ class LspawnRootTest {
             String status = Files.readString(Path.of("/proc/" + ppids.get(0) + "/status"));
             assertThat(status).containsPattern("\nUid:\\s+" + b.uid() + "\\s+" + b.uid() + "\\s+" + b.uid());
             assertThat(status).containsPattern("\nGroups:\\s+" + b.gid() + "\\s*\n");
-            assertThat(l.deliver(m, "s", "qlspawnb-die@example.com")).isEqualTo("Zqmail-local crashed.\n");
+            assertThat(l.deliver(m, "s", "qlspawnb" + SFX + "-die@example.com")).isEqualTo("Zqmail-local crashed.\n");
             // The next delivery gets a new worker.
-            assertThat(l.deliver(m, "s", "qlspawnb-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
+            assertThat(l.deliver(m, "s", "qlspawnb" + SFX + "-ppid@example.com")).isEqualTo("Kdid 0+0+1\n");
             ppids = Files.readAllLines(b.home().resolve("ppids"));
             assertThat(ppids.get(2)).isNotEqualTo(ppids.get(0));
         }
@@ -170,10 +172,10 @@ class LspawnRootTest {
         TestUsers.file(b, ".qmail-pid", "|echo $PPID > pid\n", 0644);
         try (Lspawn l = lspawn()) {
             String m = mess(MSG);
-            assertThat(l.deliver(m, "s", "qlspawna-pid@example.com")).isEqualTo("Kdid 0+0+1\n");
+            assertThat(l.deliver(m, "s", "qlspawna" + SFX + "-pid@example.com")).isEqualTo("Kdid 0+0+1\n");
             String pa = Files.readString(a.home().resolve("pid")).trim();
             // a second user's delivery with a pool of one stops a's worker
-            assertThat(l.deliver(m, "s", "qlspawnb-pid@example.com")).isEqualTo("Kdid 0+0+1\n");
+            assertThat(l.deliver(m, "s", "qlspawnb" + SFX + "-pid@example.com")).isEqualTo("Kdid 0+0+1\n");
             String pb = Files.readString(b.home().resolve("pid")).trim();
             waitGone(pa);
             // idle for more than a second: b's worker stops too
@@ -201,10 +203,10 @@ class LspawnRootTest {
     void forwardRunsTheQueueAsTheUserWithDeliveredTo() throws IOException {
         TestUsers.file(a, ".qmail-fwd", "&other@remote.org\n", 0644);
         try (Lspawn l = lspawn()) {
-            assertThat(l.deliver(mess(MSG), "s@x.org", "qlspawna-fwd@example.com")).isEqualTo("Kdid 0+1+0\n");
+            assertThat(l.deliver(mess(MSG), "s@x.org", "qlspawna" + SFX + "-fwd@example.com")).isEqualTo("Kdid 0+1+0\n");
         }
         Path q = base.resolve("q");
-        assertThat(Files.readString(q.resolve("msg"))).isEqualTo("Delivered-To: qlspawna-fwd@example.com\n" + MSG);
+        assertThat(Files.readString(q.resolve("msg"))).isEqualTo("Delivered-To: qlspawna" + SFX + "-fwd@example.com\n" + MSG);
         assertThat(Files.readString(q.resolve("env"), StandardCharsets.ISO_8859_1)).isEqualTo("Fs@x.org\0Tother@remote.org\0\0");
         assertThat(Files.readString(q.resolve("uid")).trim()).isEqualTo(Integer.toString(a.uid()));
     }
@@ -220,13 +222,13 @@ class LspawnRootTest {
         Files.setAttribute(a.home().resolve(".qmail-rootowned"), "unix:uid", 0);
         try (Lspawn l = lspawn()) {
             String m = mess(MSG);
-            assertThat(l.deliver(m, "s", "qlspawna-steal@example.com")).isEqualTo("ZUnable to chdir to maildir. (#4.2.1)\n");
-            assertThat(l.deliver(m, "s", "qlspawna-etc@example.com"))
+            assertThat(l.deliver(m, "s", "qlspawna" + SFX + "-steal@example.com")).isEqualTo("ZUnable to chdir to maildir. (#4.2.1)\n");
+            assertThat(l.deliver(m, "s", "qlspawna" + SFX + "-etc@example.com"))
                     .isEqualTo("ZUnable to open /etc/qlspawn-test-box: access denied. (#4.2.1)\n");
-            assertThat(l.deliver(m, "s", "qlspawna-queue@example.com")).startsWith("Z").contains("Permission denied");
-            assertThat(l.deliver(m, "s", "qlspawna-ww@example.com")).isEqualTo("ZUh-oh: .qmail file is writable. (#4.7.0)\n");
+            assertThat(l.deliver(m, "s", "qlspawna" + SFX + "-queue@example.com")).startsWith("Z").contains("Permission denied");
+            assertThat(l.deliver(m, "s", "qlspawna" + SFX + "-ww@example.com")).isEqualTo("ZUh-oh: .qmail file is writable. (#4.7.0)\n");
             // a .qmail someone else owns is followed as netqmail does, but still only as the user
-            assertThat(l.deliver(m, "s", "qlspawna-rootowned@example.com")).isEqualTo("Kdid 0+0+1\n");
+            assertThat(l.deliver(m, "s", "qlspawna" + SFX + "-rootowned@example.com")).isEqualTo("Kdid 0+0+1\n");
         }
         assertThat(TestUsers.list(bmd.resolve("new"))).isEmpty();
         assertThat(TestUsers.list(bmd.resolve("tmp"))).isEmpty();
@@ -238,37 +240,37 @@ class LspawnRootTest {
 
     @Test
     void homeNotOwnedByTheUserFallsToAlias() throws IOException {
-        TestUsers.User c = TestUsers.add("qlspawnc", base.resolve("home/qlspawnc"));
+        TestUsers.User c = TestUsers.add("qlspawnc" + SFX, base.resolve("home/qlspawnc" + SFX));
         try {
             Files.setAttribute(c.home(), "unix:uid", 0);
-            TestUsers.file(alias, ".qmail-qlspawnc", "./c-box\n", 0644);
+            TestUsers.file(alias, ".qmail-qlspawnc" + SFX, "./c-box\n", 0644);
             try (Lspawn l = lspawn()) {
-                assertThat(l.deliver(mess(MSG), "s", "qlspawnc@example.com")).isEqualTo("Kdid 1+0+0\n");
+                assertThat(l.deliver(mess(MSG), "s", "qlspawnc" + SFX + "@example.com")).isEqualTo("Kdid 1+0+0\n");
             }
             assertThat(alias.home().resolve("c-box")).exists();
         } finally {
-            TestUsers.remove("qlspawnc");
+            TestUsers.remove("qlspawnc" + SFX);
         }
     }
 
     @Test
     void missingMessageIsTemporary() throws IOException {
         try (Lspawn l = lspawn()) {
-            assertThat(l.deliver("5/99999", "s", "qlspawna@example.com")).isEqualTo("Zqmail-spawn unable to open message. (#4.3.0)\n");
+            assertThat(l.deliver("5/99999", "s", "qlspawna" + SFX + "@example.com")).isEqualTo("Zqmail-spawn unable to open message. (#4.3.0)\n");
         }
     }
 
     @Test
     void qmailGetpwPrintsNughde() throws IOException {
-        Cmd.Result r = getpw("QLSpawnA-Foo-Bar");
+        Cmd.Result r = getpw("QLSpawnA" + SFX + "-Foo-Bar");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).isEqualTo("qlspawna\0" + a.uid() + "\0" + a.gid() + "\0" + a.home() + "\0-\0Foo-Bar\0");
-        r = getpw("qlspawnb");
-        assertThat(r.out()).isEqualTo("qlspawnb\0" + b.uid() + "\0" + b.gid() + "\0" + b.home() + "\0\0\0");
+        assertThat(r.out()).isEqualTo("qlspawna" + SFX + "\0" + a.uid() + "\0" + a.gid() + "\0" + a.home() + "\0-\0Foo-Bar\0");
+        r = getpw("qlspawnb" + SFX);
+        assertThat(r.out()).isEqualTo("qlspawnb" + SFX + "\0" + b.uid() + "\0" + b.gid() + "\0" + b.home() + "\0\0\0");
         r = getpw("no.such-user");
-        assertThat(r.out()).isEqualTo("qlspawnal\0" + alias.uid() + "\0" + alias.gid() + "\0" + qhome.resolve("alias") + "\0-\0no.such-user\0");
+        assertThat(r.out()).isEqualTo("qlspawnal" + SFX + "\0" + alias.uid() + "\0" + alias.gid() + "\0" + qhome.resolve("alias") + "\0-\0no.such-user\0");
         r = getpw("root");
-        assertThat(r.out()).startsWith("qlspawnal\0").endsWith("\0-\0root\0");
+        assertThat(r.out()).startsWith("qlspawnal" + SFX + "\0").endsWith("\0-\0root\0");
     }
 
     Cmd.Result getpw(String local) throws IOException {
@@ -293,7 +295,7 @@ class LspawnRootTest {
         try (Lspawn l = new Lspawn(qhome, env, "./SandboxMaildir/")) {
             String m = messOwnedBy(MSG, 0); // a sandbox's qmailq is whoever owns queue/mess
             assertThat(l.deliver(m, "s", "anyone@example.com")).isEqualTo("Kdid 1+0+0\n");
-            assertThat(l.deliver(m, "s", "qlspawnb-x@example.com")).isEqualTo("Kdid 1+0+0\n");
+            assertThat(l.deliver(m, "s", "qlspawnb" + SFX + "-x@example.com")).isEqualTo("Kdid 1+0+0\n");
         } finally {
             Files.writeString(ids, saved);
             Files.delete(qhome.resolve("control/sandboxhome"));
@@ -302,7 +304,7 @@ class LspawnRootTest {
         assertThat(news).hasSize(2);
         for (Path n : news) assertThat(Files.getAttribute(n, "unix:uid")).isEqualTo(a.uid());
         assertThat(Files.readString(news.get(0)) + Files.readString(news.get(1)))
-                .contains("Delivered-To: anyone@example.com\n", "Delivered-To: qlspawnb-x@example.com\n");
+                .contains("Delivered-To: anyone@example.com\n", "Delivered-To: qlspawnb" + SFX + "-x@example.com\n");
     }
 
     /** Copies the code of qmail-lspawn, qmail-local and qmail-common where any user can read it. */
@@ -354,7 +356,7 @@ class LspawnRootTest {
         TestUsers.file(b, ".qmail-busy", "./Busy/\n", 0644);
         try (Lspawn l = lspawn()) {
             String m = mess(MSG);
-            for (int d = 0; d < 30; d++) l.send(d, m, "s@x.org", "qlspawnb-busy@example.com");
+            for (int d = 0; d < 30; d++) l.send(d, m, "s@x.org", "qlspawnb" + SFX + "-busy@example.com");
             Map<Integer, String> r = l.readAll(30);
             assertThat(r).hasSize(30);
             assertThat(r.values()).allMatch("Kdid 1+0+0\n"::equals);

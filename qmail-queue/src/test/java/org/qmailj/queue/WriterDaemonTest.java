@@ -56,7 +56,7 @@ class WriterDaemonTest {
     /** qmail-queued with extra environment and JVM options, its stderr to {@code err}; returns once it answers. */
     static Process startDaemon(String cp, TestHome t, Map<String, String> env, List<String> jvm, ProcessBuilder.Redirect err)
             throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Jvm.command(cp, t.home.root(), null, jvm, "org.qmailj.queue.QmailQueued"))
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(Jvm.command(cp, t.home.root(), null, jvm, "org.qmailj.queue.QmailQueued"))
                 .redirectError(err).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(env);
         Process p = pb.start();

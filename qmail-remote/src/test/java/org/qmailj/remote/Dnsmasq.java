@@ -40,7 +40,7 @@ final class Dnsmasq implements AutoCloseable {
                     "--no-resolv", "--no-hosts", "--no-poll", "--pid-file=", "--user=root",
                     "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--local=/test/"));
             cmd.addAll(List.of(options));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+            Process p = org.qmailj.testing.DefaultSignals.builder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("dnsmasq-" + port + ".log").toFile()).start();
             for (int i = 0; i < 100; i++) {
                 if (!p.isAlive()) break;

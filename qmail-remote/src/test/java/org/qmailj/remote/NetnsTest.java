@@ -70,7 +70,7 @@ class NetnsTest {
         Files.setPosixFilePermissions(dumps, PosixFilePermissions.fromString("rwxrwxrwx"));
         // Host .3 and the IPv6 host run smtp-sink on port 25; host .2 has nothing listening.
         for (String listen : List.of(V4 + "3:25", "[" + V6 + "2]:25")) {
-            sinks.add(new ProcessBuilder("ip", "netns", "exec", NS, SmtpSink.PROGRAM, "-u", "nobody", "-d",
+            sinks.add(org.qmailj.testing.DefaultSignals.builder("ip", "netns", "exec", NS, SmtpSink.PROGRAM, "-u", "nobody", "-d",
                     dumps + "/%M.", listen, "10").redirectErrorStream(true)
                     .redirectOutput(tmp.resolve("sink" + sinks.size() + ".log").toFile()).start());
         }

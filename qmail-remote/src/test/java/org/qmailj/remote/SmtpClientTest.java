@@ -303,12 +303,13 @@ class SmtpClientTest {
 
     @Test
     void noConnection() throws IOException {
-        int port = server.port();
         server.close();
-        Output out = Remote.deliver(ctx(10, "example.test:127.0.0.1:" + port), "example.test", "s@x",
-                List.of("a@example.test"), msg("m\n"));
-        assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1))
-                .isEqualTo("ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n\0");
+        try (org.qmailj.testing.RefusedPort refused = new org.qmailj.testing.RefusedPort()) {
+            Output out = Remote.deliver(ctx(10, "example.test:127.0.0.1:" + refused.port()), "example.test", "s@x",
+                    List.of("a@example.test"), msg("m\n"));
+            assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1))
+                    .isEqualTo("ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n\0");
+        }
     }
 
     @Test

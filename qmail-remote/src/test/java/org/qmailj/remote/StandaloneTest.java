@@ -80,7 +80,7 @@ class StandaloneTest {
             control("smtproutes", "example.test:127.0.0.1:" + server.port() + "\n");
             Path mess = home.resolve("mess");
             Files.write(mess, "caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
-            ProcessBuilder pb = new ProcessBuilder(command("example.test", "s@from.test", "a@example.test"))
+            ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(command("example.test", "s@from.test", "a@example.test"))
                     .redirectInput(mess.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("QMAIL_HOME", home.toString());
             Process p = pb.start();

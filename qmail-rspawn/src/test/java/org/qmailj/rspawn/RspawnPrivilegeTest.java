@@ -40,7 +40,7 @@ class RspawnPrivilegeTest {
             Files.createDirectories(home.resolve("queue/mess/7"));
             Files.createDirectories(home.resolve("queue/lock"));
             Files.writeString(home.resolve("queue/mess/7/30"), "m\n");
-            ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-cp", readableClassPath(home.resolve("cp")),
                     "org.qmailj.rspawn.QmailRspawn"));
             pb.environment().put("QMAIL_HOME", home.toString());

@@ -63,7 +63,7 @@ class RspawnTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "org.qmailj.rspawn.QmailRspawn"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(home.resolve("stderr").toFile());
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(cmd).redirectError(home.resolve("stderr").toFile());
         pb.environment().put("QMAIL_HOME", home.toString());
         pb.environment().putAll(env);
         rspawn = pb.start();

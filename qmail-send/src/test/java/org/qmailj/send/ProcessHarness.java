@@ -69,8 +69,9 @@ final class ProcessHarness {
 
     /** {@link #start} with qmail-start run by {@code wrapper} (e.g. strace -f -o FILE). */
     ProcessHarness startWrapped(List<String> wrapper, String... logger) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(new java.util.ArrayList<>(wrapper));
-        pb.command().addAll(startCommand());
+        List<String> cmd = new java.util.ArrayList<>(wrapper);
+        cmd.addAll(startCommand());
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(cmd);
         pb.command().addAll(List.of(logger));
         pb.environment().put("QMAIL_HOME", tq.home.toString());
         pb.environment().putAll(env);

@@ -40,7 +40,7 @@ class StandaloneSmtpdTest {
     void underDebiansTcpserver() throws Exception {
         TestHome h = new TestHome(dir).control("rcpthosts", "test.example");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/tcpserver", "-1", "-R", "-H", "-l", "mx.example", "127.0.0.1", "0",
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder("/usr/bin/tcpserver", "-1", "-R", "-H", "-l", "mx.example", "127.0.0.1", "0",
                 java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "-Dqmail.home=" + h.root, "org.qmailj.smtpd.QmailSmtpd");
         pb.environment().put("QMAILQUEUE", h.stub.toString());
@@ -93,11 +93,28 @@ class StandaloneSmtpdTest {
     @Test
     void timeoutOnStdin() throws Exception {
         TestHome h = new TestHome(dir).control("timeoutsmtpd", "1");
-        // Cmd closes stdin after writing; use a fifo-less trick: sh keeps stdin open with sleep.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Cmd.Result r = Cmd.run(List.of("sh", "-c", "sleep 4 | \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$1\" -Dqmail.home=\"$2\" org.qmailj.smtpd.QmailSmtpd",
-                java, System.getProperty("java.class.path"), h.root.toString()), h.env(), null, new byte[0], 60);
-        assertThat(r.out()).isEqualTo("220 test.example ESMTP\r\n451 timeout (#4.4.2)\r\n");
-        assertThat(r.exit()).isEqualTo(1);
+        // stdin stays open (nothing written, not closed) until qmail-smtpd has timed out and
+        // exited, however long its JVM takes to start.
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(javaBin, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "-Dqmail.home=" + h.root, "org.qmailj.smtpd.QmailSmtpd");
+        pb.environment().putAll(h.env());
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        try (var stdin = p.getOutputStream()) {
+            var stdout = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getInputStream().readAllBytes();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("qmail-smtpd timed out and exited").isTrue();
+            byte[] out = stdout.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(new String(out, java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("220 test.example ESMTP\r\n451 timeout (#4.4.2)\r\n");
+            assertThat(p.exitValue()).isEqualTo(1);
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
     }
 }

@@ -32,13 +32,22 @@ class MultilogSignalTest {
         return Files.readString(tmp.resolve("log/current"), StandardCharsets.US_ASCII);
     }
 
+    /** multilog has read and written what the test sent (it flushes after every read). */
+    private void awaitCurrent(String content) throws Exception {
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (!current().startsWith(content)) {
+            if (System.nanoTime() > end) throw new AssertionError("current is " + current() + ", not " + content);
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void termWhileIdleExitsAtOnceAndMarksCurrentComplete() throws Exception {
         Process p = start("./log");
         OutputStream in = p.getOutputStream();
         in.write("one\n".getBytes(StandardCharsets.US_ASCII));
         in.flush();
-        Thread.sleep(300);
+        awaitCurrent("one\n");
         Proc.kill(p.pid(), Proc.SIGTERM);
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
@@ -53,7 +62,7 @@ class MultilogSignalTest {
         OutputStream in = p.getOutputStream();
         in.write("one\npart".getBytes(StandardCharsets.US_ASCII));
         in.flush();
-        Thread.sleep(300);
+        awaitCurrent("one\n"); // read in one go with "part", which multilog holds until the line ends
         Proc.kill(p.pid(), Proc.SIGTERM);
         Thread.sleep(300);
         assertThat(p.isAlive()).isTrue();
@@ -70,7 +79,7 @@ class MultilogSignalTest {
         OutputStream in = p.getOutputStream();
         in.write("before\n".getBytes(StandardCharsets.US_ASCII));
         in.flush();
-        Thread.sleep(300);
+        awaitCurrent("before\n");
         Proc.kill(p.pid(), Proc.SIGALRM);
         long end = System.nanoTime() + 10_000_000_000L;
         while (MultilogTest.oldLogs(tmp.resolve("log")).isEmpty() && System.nanoTime() < end) {

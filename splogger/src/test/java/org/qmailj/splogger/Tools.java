@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Our programs in a child JVM on the test classpath, as the launchers would run them. */
+/** Our programs in a child JVM on the test classpath, as the launchers would run them (default signal dispositions: tests signal them). */
 final class Tools {
     private Tools() {
     }
@@ -14,7 +14,7 @@ final class Tools {
     }
 
     static List<String> java(List<String> jvmArgs, String main, List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(
+        List<String> cmd = new ArrayList<>(org.qmailj.testing.DefaultSignals.command(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1"));
@@ -28,7 +28,7 @@ final class Tools {
         if (ours) {
             return java("org.qmailj.splogger.Multilog", List.of(script));
         }
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/multilog"));
+        List<String> cmd = new ArrayList<>(org.qmailj.testing.DefaultSignals.command("/usr/bin/multilog"));
         cmd.addAll(List.of(script));
         return cmd;
     }

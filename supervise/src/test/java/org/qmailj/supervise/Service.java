@@ -12,21 +12,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.DefaultSignals;
+import org.qmailj.testing.ProcessTrees;
 
 /**
  * A service directory with a run script that records its pids and the signals it gets, and
  * a supervise (ours or Debian's) running on it.
  */
 final class Service implements AutoCloseable {
-    /** Records its pid in ./pids and each signal in ./sigs; TERM makes it exit. */
+    /**
+     * Records each signal in ./sigs (TERM makes it exit) and then its pid in ./pids: a test
+     * that has seen the pid may signal it at once (HUP before the trap would kill it).
+     */
     static final String RUN = """
             #!/bin/sh
-            echo $$ >> pids
             trap 'echo HUP >> sigs' HUP
             trap 'echo ALRM >> sigs' ALRM
             trap 'echo INT >> sigs' INT
             trap 'echo CONT >> sigs' CONT
             trap 'echo TERM >> sigs; exit 0' TERM
+            echo $$ >> pids
             while :; do sleep 0.05; done
             """;
 
@@ -53,7 +58,7 @@ final class Service implements AutoCloseable {
 
     Service start() throws IOException {
         return start(ours ? Tools.java("org.qmailj.supervise.Supervise", dir.toString())
-                : List.of("/usr/bin/supervise", dir.toString()));
+                : DefaultSignals.command("/usr/bin/supervise", dir.toString()));
     }
 
     /** Supervised by svscan-inprocess scanning the parent directory (this service alone). */
@@ -150,29 +155,35 @@ final class Service implements AutoCloseable {
         boolean check() throws IOException;
     }
 
+    /**
+     * Stops supervise (or the scanner) and ./run, and waits until every process of the tree is
+     * gone: supervise writes supervise/status as it exits, which must not race JUnit deleting
+     * the temporary directory.
+     */
     @Override
     public void close() throws IOException {
+        if (supervise == null) {
+            return;
+        }
+        List<ProcessHandle> tree = new ArrayList<>(ProcessTrees.snapshot(supervise.toHandle()));
         if (scanner && supervise.isAlive()) {
             Cmd.run(List.of("/usr/bin/svc", "-d", dir.toString()));
-            await("down before the scanner stops", () -> quiet(() -> decoded().pid() == 0));
+            awaitQuietly(() -> quiet(() -> decoded().pid() == 0));
             supervise.destroyForcibly();
         }
-        if (supervise != null && supervise.isAlive()) {
+        if (supervise.isAlive()) {
             Cmd.run(List.of("/usr/bin/svc", "-dx", dir.toString()));
-            try {
-                if (!supervise.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                    supervise.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                supervise.destroyForcibly();
-            }
         }
-        for (Long p : pids()) {
-            try {
-                org.qmailj.common.sys.Proc.kill(p, 9);
-            } catch (IOException e) {
-                // gone already
-            }
+        tree.addAll(ProcessTrees.of(pids()));
+        ProcessTrees.awaitGone(tree, 10);
+    }
+
+    /** Like await, but gives up silently at the deadline: teardown goes on regardless. */
+    static void awaitQuietly(BooleanSupplier cond) {
+        try {
+            await("teardown", cond);
+        } catch (AssertionError e) {
+            // the caller kills what is left
         }
     }
 }

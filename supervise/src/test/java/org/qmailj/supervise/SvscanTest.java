@@ -9,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.ProcessTrees;
 
 /**
  * svscan with a service/log pair, a plain service, a dot directory, a service added later,
@@ -103,31 +105,39 @@ class SvscanTest {
             assertThat(read(a.resolve("pids")).lines().count()).isEqualTo(1);
             assertThat(read(a.resolve("log/captured"))).matches("(tick\n)+");
         } finally {
-            // Down first, while supervision (maybe inside svscan) still runs; then stop it all.
-            for (String d : List.of("a", "a/log", "b", "c")) {
-                Cmd.run(List.of("/usr/bin/svc", "-d", service.resolve(d).toString()));
-            }
-            Thread.sleep(1500);
-            svscan.destroyForcibly().waitFor();
-            for (String d : List.of("a", "a/log", "b", "c")) {
-                Cmd.run(List.of("/usr/bin/svc", "-dx", service.resolve(d).toString()));
-            }
-            // Each supervise writes supervise/status until it exits: wait, or the temp
-            // directory's removal races with it on a busy machine.
-            for (String d : List.of("a", "a/log", "b", "c")) {
-                await("supervise of " + d + " gone", () -> quiet(() -> svok(service.resolve(d)) != 0));
-            }
-            for (String d : List.of("a", "b", "c")) {
-                for (String pid : read(service.resolve(d).resolve("pids")).lines().toList()) {
-                    try {
-                        org.qmailj.common.sys.Proc.kill(Long.parseLong(pid.trim()), 9);
-                    } catch (IOException e) {
-                        // gone, as it should be
-                    }
-                }
-            }
+            stopAll(svscan, service);
         }
         assertThat(read(tmp.resolve("svscan.out"))).isEmpty();
+    }
+
+    /**
+     * Down first, while supervision (maybe inside svscan) still runs, and wait for each run to
+     * be down; then svscan goes, every supervise is told to exit, and the test waits until
+     * every process of the tree is gone, so that no supervise writes its status while JUnit
+     * deletes the directory.
+     */
+    private static void stopAll(Process svscan, Path service) throws IOException {
+        List<String> dirs = List.of("a", "a/log", "b", "c");
+        for (String d : dirs) {
+            Cmd.run(List.of("/usr/bin/svc", "-d", service.resolve(d).toString()));
+        }
+        Service.awaitQuietly(() -> dirs.stream().map(service::resolve).allMatch(SvscanTest::downOrUnsupervised));
+        List<ProcessHandle> tree = new ArrayList<>(ProcessTrees.snapshot(svscan.toHandle()));
+        svscan.destroyForcibly();
+        for (String d : dirs) {
+            Cmd.run(List.of("/usr/bin/svc", "-dx", service.resolve(d).toString()));
+        }
+        for (String d : List.of("a", "b", "c")) {
+            List<Long> pids = new ArrayList<>();
+            for (String pid : read(service.resolve(d).resolve("pids")).lines().toList()) pids.add(Long.parseLong(pid.trim()));
+            tree.addAll(ProcessTrees.of(pids));
+        }
+        ProcessTrees.awaitGone(tree, 10);
+    }
+
+    /** The service's run is down, or nothing supervises it (so nothing will start it). */
+    private static boolean downOrUnsupervised(Path dir) {
+        return quiet(() -> svok(dir) != 0 || Status.decode(Files.readAllBytes(dir.resolve("supervise/status"))).pid() == 0);
     }
 
     private static boolean quiet(Service.IoCheck c) {

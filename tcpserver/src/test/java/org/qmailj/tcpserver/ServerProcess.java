@@ -31,7 +31,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     ServerProcess(List<String> command, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command);
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(command);
         pb.environment().putAll(env);
         process = pb.start();
         Thread.ofPlatform().daemon().start(() -> {

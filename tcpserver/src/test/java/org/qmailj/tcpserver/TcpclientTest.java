@@ -55,13 +55,12 @@ class TcpclientTest {
 
     @Test
     void refusedAndUsage() throws Exception {
-        int port;
-        try (ServerSocket ss = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            port = ss.getLocalPort();
+        try (org.qmailj.testing.RefusedPort refused = new org.qmailj.testing.RefusedPort()) {
+            int port = refused.port();
+            Cmd.Result r = tcpclient("-RH", "127.0.0.1", String.valueOf(port), "true");
+            assertThat(r.exit()).isEqualTo(111);
+            assertThat(r.err()).isEqualTo("tcpclient: unable to connect to 127.0.0.1 port " + port + ": connection refused\n");
         }
-        Cmd.Result r = tcpclient("-RH", "127.0.0.1", String.valueOf(port), "true");
-        assertThat(r.exit()).isEqualTo(111);
-        assertThat(r.err()).isEqualTo("tcpclient: unable to connect to 127.0.0.1 port " + port + ": connection refused\n");
         Cmd.Result u = tcpclient("127.0.0.1");
         assertThat(u.exit()).isEqualTo(100);
         assertThat(u.err()).startsWith("tcpclient: usage: tcpclient ");

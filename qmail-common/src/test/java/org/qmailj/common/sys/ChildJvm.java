@@ -28,7 +28,7 @@ public final class ChildJvm {
                 "-cp", System.getProperty("java.class.path"),
                 main.getName()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
+        Process process = org.qmailj.testing.DefaultSignals.builder(command).start();
         process.getOutputStream().close();
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> slurp(process, true));
         String out = slurp(process, false);
