@@ -46,10 +46,13 @@ budget() { # name -> extra flags
 }
 
 launcher() { # name kind class file
-  local flags
+  local flags run=
   case $2 in
     tool) flags=$tool_flags ;;
-    daemon) flags=$daemon_flags ;;
+    # A signal ignored when the JVM starts (nohup, a shell's background job) keeps the JVM
+    # from installing its handler, silently: qmail's daemons catch HUP, TERM and ALRM
+    # whatever they inherit, so a daemon starts with those at their defaults.
+    daemon) flags=$daemon_flags; run='/usr/bin/env --default-signal=HUP,TERM,ALRM ' ;;
     *) echo "build-tree.sh: $1: unknown kind $2" >&2; exit 1 ;;
   esac
   flags="$flags $(budget "$1")"
@@ -60,7 +63,7 @@ h=\$(readlink -f "\$0"); h=\${h%/*/*}
 if [ -n "\$QMAIL_AOT_OUTPUT" ]; then a=-XX:AOTCacheOutput=\$QMAIL_AOT_OUTPUT
 elif [ -f "\$h/lib/qmail.aot" ]; then a=-XX:AOTCache=\$h/lib/qmail.aot
 else a=; fi
-exec "\$h/lib/jdk/bin/java" \$a $flags \$QMAIL_JAVA_OPTS -Dqmail.home="\$h" -Dqmail.program=$1 -cp "$cp" $3 "\$@"
+exec $run"\$h/lib/jdk/bin/java" \$a $flags \$QMAIL_JAVA_OPTS -Dqmail.home="\$h" -Dqmail.program=$1 -cp "$cp" $3 "\$@"
 SH
   chmod 755 "$4.new"
   mv -f "$4.new" "$4"

@@ -143,6 +143,32 @@ class TreeIT {
                 .contains("\nconcurrencyremote: (Default.) Remote concurrency is 20.\n");
     }
 
+    /** Started with HUP ignored (nohup), a daemon still gets HUP: the launcher resets it. */
+    @Test
+    void daemonsCatchHangupEvenWhenStartedWithItIgnored(@TempDir Path tmp) throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", "trap '' HUP; exec \"$0\" >/dev/null 2>&1",
+                tree.resolve("bin/qmail-clean").toString()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        try {
+            long sigIgn = -1;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            // Wait for the JVM itself (env execs it, keeping the pid).
+            while (System.nanoTime() < deadline) {
+                String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
+                String cmd = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline"));
+                if (cmd.contains("org.qmailj.clean.QmailClean")) {
+                    sigIgn = Long.parseLong(status.lines().filter(l -> l.startsWith("SigIgn:")).findFirst()
+                            .orElseThrow().substring(7).trim(), 16);
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertThat(sigIgn).as("SigIgn of the daemon's JVM").isNotEqualTo(-1);
+            assertThat(sigIgn & 1).as("SIGHUP ignored").isZero();
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void usageErrors(@TempDir Path tmp) throws IOException {
         Cmd.Result r = Cmd.run(List.of(tree.resolve("bin/qmail-install").toString()));
