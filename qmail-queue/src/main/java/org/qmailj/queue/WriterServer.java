@@ -329,8 +329,10 @@ public final class WriterServer implements AutoCloseable {
                 WriterProtocol.writeFinal(out, f.exit().code());
                 return;
             }
-            WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, s.number());
+            // Prepared before the client can hear N: fatal() drops only connections not yet
+            // prepared, and a client that heard N must find its files for its resolve.
             c.prepared = true;
+            WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, s.number());
             int cmd;
             try {
                 cmd = in.read();
