@@ -20,6 +20,7 @@ import org.qmailj.common.sys.TcpSocket;
  * -l localname, -r -R, -t n. Failing to connect exits 111; bad usage 100.
  */
 public final class Tcpclient {
+    private static final String BASH = "/bin/bash";
     static final String USAGE = "tcpclient: usage: tcpclient [ -hHrRdDqQv ] [ -i localip ] [ -p localport ] "
             + "[ -T timeoutconn ] [ -l localname ] [ -t timeoutinfo ] host port program";
 
@@ -108,11 +109,21 @@ public final class Tcpclient {
             List<String> envp = new ArrayList<>();
             conn.environment(baseEnv, Map.of()).forEach((k, v) -> envp.add(k + "=" + v));
             String path = Names.findProgram(program.getFirst(), baseEnv.get("PATH"));
-            Fd.dup2(fd, 6);
-            Fd.dup2(fd, 7);
+            // Descriptors 6 and 7 may belong to a JVM thread (a jar, a cleaner's stream) that
+            // closes them between a dup2 here and execve: CI once saw the program's writes to 7
+            // vanish. So only a fresh descriptor crosses execve, and bash, with no other thread
+            // left, puts it on 6 and 7.
+            int n = Fd.dup(fd);
+            String moves = switch (n) {
+                case 6 -> "7>&6";
+                case 7 -> "6<&7";
+                default -> "6<&" + n + " 7>&" + n + " " + n + ">&-";
+            };
+            List<String> argv = new ArrayList<>(List.of("bash", "-c", "exec " + moves + "; exec -a \"$1\" \"$0\" \"${@:2}\"", path));
+            argv.addAll(program);
             System.out.flush();
             System.err.flush();
-            Proc.execv(path, program, envp);
+            Proc.execv(BASH, argv, envp);
             return 111;
         } catch (IOException e) {
             return fatal(verbosity, "unable to run " + program.getFirst() + ": " + e.getMessage());

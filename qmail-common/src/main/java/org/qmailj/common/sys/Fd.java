@@ -84,6 +84,8 @@ public final class Fd {
                 FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
         static final MethodHandle DUP2 = Native.errnoCall("dup2",
                 FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final MethodHandle DUP = Native.errnoCall("dup",
+                FunctionDescriptor.of(C_INT, C_INT));
         static final MethodHandle PIPE2 = Native.errnoCall("pipe2",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
         static final MethodHandle POLL = Native.errnoCall("poll",
@@ -300,6 +302,24 @@ public final class Fd {
                     throw Native.fail("dup2", from + " " + to, st);
                 }
             }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * dup(2): a new descriptor, the lowest free one, for what {@code fd} refers to; it is not
+     * close-on-exec. Unlike {@link #dup2} onto a fixed number, it can never take over a
+     * descriptor that another JVM thread owns.
+     */
+    public static int dup(int fd) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            int rc = (int) C.DUP.invokeExact(st, fd);
+            if (rc < 0) {
+                throw Native.fail("dup", String.valueOf(fd), st);
+            }
+            return rc;
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
