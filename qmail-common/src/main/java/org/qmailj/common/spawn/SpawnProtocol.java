@@ -28,6 +28,10 @@ import java.nio.charset.StandardCharsets;
  * per recipient {@code box@rhost} as {@code owner-box=rhost@host} ({@link #senderFor}).
  */
 public final class SpawnProtocol {
+    /** Report text kept per delivery (qmail-remote's own replies are far shorter). */
+    public static final int MAX_REPORT = 64 * 1024;
+    /** A path, sender or recipient in a command; the queue's own limits are far below. */
+    public static final int MAX_FIELD = 1024 * 1024;
     private final int width;
     private final int max;
 
@@ -102,7 +106,7 @@ public final class SpawnProtocol {
     public Report readReport(InputStream in) throws IOException {
         int delnum = readDelnum(in);
         if (delnum < 0) return null;
-        return new Report(delnum, readText(in));
+        return new Report(delnum, readText(in, MAX_REPORT, true));
     }
 
     /** One command as a spawner sees it. */
@@ -112,7 +116,8 @@ public final class SpawnProtocol {
     public Command readCommand(InputStream in) throws IOException {
         int delnum = readDelnum(in);
         if (delnum < 0) return null;
-        return new Command(delnum, readText(in), readText(in), readText(in));
+        return new Command(delnum, readText(in, MAX_FIELD, false), readText(in, MAX_FIELD, false),
+                readText(in, MAX_FIELD, false));
     }
 
     private void putDelnum(ByteArrayOutputStream out, int delnum) {
@@ -129,10 +134,21 @@ public final class SpawnProtocol {
         return lo | hi << 8;
     }
 
-    private static String readText(InputStream in) throws IOException {
+    /**
+     * Reads up to the NUL. A report is kept to its first {@code max} bytes and the rest is
+     * read and dropped: its text comes from a remote server, and qmail-send's heap is small.
+     * A command field over {@code max} is refused: qmail-send never writes one.
+     */
+    private static String readText(InputStream in, int max, boolean truncate) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream(64);
         int c;
-        while ((c = in.read()) > 0) b.write(c);
+        while ((c = in.read()) > 0) {
+            if (b.size() < max) {
+                b.write(c);
+            } else if (!truncate) {
+                throw new IOException("spawn command field longer than " + max + " bytes");
+            }
+        }
         if (c < 0) throw new EOFException("text without its NUL");
         return b.toString(StandardCharsets.ISO_8859_1);
     }

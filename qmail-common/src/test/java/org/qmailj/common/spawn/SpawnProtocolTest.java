@@ -69,4 +69,35 @@ class SpawnProtocolTest {
         assertThat(SpawnProtocol.senderFor("owner-@host", "box@rhost")).isEqualTo("owner-@host");
         assertThat(SpawnProtocol.senderFor("", "box@rhost")).isEmpty();
     }
+
+    @Test
+    void aHugeReportIsCutAndTheNextOneStillReads() throws IOException {
+        SpawnProtocol p = SpawnProtocol.classic(10);
+        byte[] huge = new byte[SpawnProtocol.MAX_REPORT * 3];
+        java.util.Arrays.fill(huge, (byte) 'x');
+        huge[0] = 'Z';
+        java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+        in.write(3);
+        in.writeBytes(huge);
+        in.write(0);
+        in.writeBytes(p.report(4, "Kok"));
+        InputStream stream = new ByteArrayInputStream(in.toByteArray());
+        SpawnProtocol.Report first = p.readReport(stream);
+        assertThat(first.delnum()).isEqualTo(3);
+        assertThat(first.text()).hasSize(SpawnProtocol.MAX_REPORT).startsWith("Zxxx");
+        assertThat(p.readReport(stream)).isEqualTo(new SpawnProtocol.Report(4, "Kok"));
+    }
+
+    @Test
+    void anOverlongCommandFieldIsRefused() {
+        SpawnProtocol p = SpawnProtocol.classic(10);
+        byte[] path = new byte[SpawnProtocol.MAX_FIELD + 1];
+        java.util.Arrays.fill(path, (byte) '1');
+        java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+        in.write(1);
+        in.writeBytes(path);
+        in.write(0);
+        assertThatThrownBy(() -> p.readCommand(new ByteArrayInputStream(in.toByteArray())))
+                .isInstanceOf(IOException.class).hasMessageContaining("longer than");
+    }
 }
