@@ -16,8 +16,8 @@ public final class Forward {
         if (args.length == 0) HelperSupport.die(100, "forward: usage: forward address [ address ... ]");
         String sender = HelperSupport.env("forward", "NEWSENDER");
         String dtline = HelperSupport.env("forward", "DTLINE");
-        byte[] msg = HelperSupport.readStdin("forward");
-        HelperSupport.forward("forward", sender, dtline, List.of(args), msg);
+        // Streamed: the queue takes the message as it is read.
+        HelperSupport.forward("forward", sender, dtline, List.of(args), System.in);
         Exit.now(0);
     }
 }

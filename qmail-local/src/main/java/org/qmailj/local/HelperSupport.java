@@ -1,7 +1,11 @@
 package org.qmailj.local;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -77,18 +81,33 @@ final class HelperSupport {
     }
 
     /** Forwards dtline + msg from NEWSENDER to recipients; dies with the queue's answer. */
-    static void forward(String prog, String sender, String dtline, List<String> recipients, byte[] msg) {
+    static void forward(String prog, String sender, String dtline, List<String> recipients, InputStream msg) {
         QueueClient client = QueueClients.standard(QmailHome.current(), Map.copyOf(System.getenv()));
         QueueResult r;
         try (QueueClient.Session s = client.open()) {
             s.message().write(dtline.getBytes(StandardCharsets.ISO_8859_1));
-            s.message().write(msg);
+            msg.transferTo(s.message());
             r = s.commit(new Envelope(sender, recipients));
         } catch (IOException | IllegalArgumentException e) {
             die(111, prog + ": fatal: unable to fork: " + e.getMessage());
             return;
         }
         if (!r.ok()) die(r.permanent() ? 100 : 111, prog + ": fatal: " + r.text());
+    }
+
+    /**
+     * Standard input as a file that can be read again: qmail-local gives programs the message
+     * file itself, so a helper streams it (a message may be gigabytes) and rewinds. Empty when
+     * stdin is a pipe, as when a user runs the helper by hand.
+     */
+    static java.util.Optional<FileChannel> seekableStdin() {
+        FileChannel ch = new FileInputStream(FileDescriptor.in).getChannel();
+        try {
+            ch.position(ch.position());
+            return java.util.Optional.of(ch);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     static byte[] readStdin(String prog) {

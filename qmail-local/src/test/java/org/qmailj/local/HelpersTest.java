@@ -134,4 +134,50 @@ class HelpersTest {
         env.remove("MAILTMP");
         assertThat(tool("Maildir2mbox").exit()).isEqualTo(111);
     }
+
+    /** Runs a helper at -Xmx16m with a 64 MiB message file as its stdin, as qmail-local does. */
+    private Cmd.Result withBigFile(Path message, String cls, String... args) throws IOException {
+        List<String> java = new java.util.ArrayList<>(LocalRun.java("org.qmailj.local." + cls, List.of(args)));
+        java.add(1, "-Xmx16m");
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", "-c", "exec \"$@\" < \"$0\"", message.toString()));
+        cmd.addAll(java);
+        return Cmd.run(cmd, env, null, new byte[0], 120);
+    }
+
+    @Test
+    void forwardAndCondredirectStreamAMessageBiggerThanTheirHeap() throws Exception {
+        Path big = tmp.resolve("big");
+        java.security.MessageDigest want = java.security.MessageDigest.getInstance("SHA-256");
+        want.update(env.get("DTLINE").getBytes(StandardCharsets.ISO_8859_1));
+        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(big))) {
+            byte[] line = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq\n".getBytes(StandardCharsets.ISO_8859_1);
+            out.write("Subject: big\n\n".getBytes(StandardCharsets.ISO_8859_1));
+            want.update("Subject: big\n\n".getBytes(StandardCharsets.ISO_8859_1));
+            for (int i = 0; i < (64 << 20) / line.length; i++) {
+                out.write(line);
+                want.update(line);
+            }
+        }
+        String expected = java.util.HexFormat.of().formatHex(want.digest());
+
+        Cmd.Result r = withBigFile(big, "Forward", "a@b.org");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(sha256(q.resolve("msg"))).isEqualTo(expected);
+        Files.delete(q.resolve("msg"));
+
+        // The program reads the whole file; the forward still gets all of it from the start.
+        r = withBigFile(big, "Condredirect", "new@x.org", "sh", "-c", "cat > /dev/null");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(99);
+        assertThat(sha256(q.resolve("msg"))).isEqualTo(expected);
+        assertThat(queued("env")).isEqualTo("Fowner@x.org\0Tnew@x.org\0\0");
+    }
+
+    private static String sha256(Path f) throws Exception {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(f)) {
+            byte[] b = new byte[1 << 16];
+            for (int n; (n = in.read(b)) > 0; ) d.update(b, 0, n);
+        }
+        return java.util.HexFormat.of().formatHex(d.digest());
+    }
 }
