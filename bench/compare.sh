@@ -1,0 +1,203 @@
+#!/bin/bash
+# Our suite against a private Postfix, side by side in one run on this machine (the figures
+# the performance issue asks for). Run as root, after scripts/build:
+#
+#   bench/compare.sh                      N=2000 messages of L=2048 bytes per load
+#   N=500 SESSIONS="1 10" bench/compare.sh  a quick run
+#
+# Postfix: Debian's package, started as its own instance (postfix -c DIR) with its own config,
+# queue and data directories under a temporary directory, SMTP on a loopback port, delivering
+# with virtual(8) into one Maildir. The system's Postfix configuration is not read or touched.
+# Ours: scripts/sandbox (the README's sandbox), delivering to the mailbox alice.
+#
+# For each load, interleaved (Postfix, then ours), smtp-source sends N messages:
+#   sN   N sessions at a time, one message per connection
+#   sNd  N sessions, each sending its messages over one connection (-d): 100 per connection
+# and the script waits until all N are in the Maildir. Then, per system:
+#   msg/s    delivered messages per second (first SMTP connect to the last file in new/)
+#   cpu/1k   CPU seconds (user+system) of the whole system per 1,000 messages: every process
+#            of the tree, and the children it reaped (cutime+cstime) during the load
+#   PSS      MiB, whole system, right after the load (smaps_rollup)
+# then the drain (N messages queued while delivery is stopped, then delivery started), one
+# injection through each sendmail, 200 in a shell loop, and a bare JVM start for scale.
+# The ratio column is ours / Postfix (above 1 is better for msg/s, below 1 for cpu and PSS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-2000}; L=${L:-2048}; SESSIONS=${SESSIONS:-"1 10 50 200"}; INJECT=${INJECT:-200}
+[ "$(id -u)" = 0 ] || { echo "bench/compare.sh: run as root (Postfix's master and the sandbox's account)" >&2; exit 100; }
+for t in smtp-source postfix postconf; do
+  command -v $t >/dev/null || { echo "bench/compare.sh: needs $t (apt-get install postfix)" >&2; exit 100; }
+done
+[ -x packaging/target/qmail/bin/qmail-start ] || scripts/build >/dev/null
+hz=$(getconf CLK_TCK)
+work=$(mktemp -d /var/tmp/qmail-compare.XXXXXX); chmod 755 "$work"
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# --- Postfix, private instance -------------------------------------------------------------
+pf=$work/postfix; pfport=$(freeport)
+mkdir -p "$pf/etc" "$pf/queue" "$pf/data" "$pf/mail"
+chown postfix: "$pf/data"; chown 65534:65534 "$pf/mail"
+cp /usr/share/postfix/master.cf.dist "$pf/etc/master.cf"
+cat > "$pf/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = bench.localdomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_mailbox_domains = bench.example
+virtual_mailbox_base = $pf/mail
+virtual_mailbox_maps = texthash:$pf/etc/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+maillog_file = $pf/maillog
+biff = no
+EOF
+echo "alice@bench.example alice/Maildir/" > "$pf/etc/vmailbox"
+# No chroot (the queue is not under /var/spool/postfix), and smtpd on our loopback port only.
+postconf -c "$pf/etc" -F '*/*/chroot = n'
+postconf -c "$pf/etc" -MX smtp/inet
+postconf -c "$pf/etc" -M "127.0.0.1:$pfport/inet=127.0.0.1:$pfport inet n - n - - smtpd"
+pfnew=$pf/mail/alice/Maildir/new
+
+# --- ours: the sandbox ---------------------------------------------------------------------
+qm=$work/qmail; qmport=$(freeport)
+qmnew=$qm/home/alice/Maildir/new
+
+cleanup() {
+  postfix -c "$pf/etc" stop >/dev/null 2>&1 || true
+  scripts/sandbox remove "$qm" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+postfix -c "$pf/etc" start >/dev/null 2>&1 || { cat "$pf/maillog" 2>/dev/null; echo "bench/compare.sh: postfix did not start" >&2; exit 111; }
+SANDBOX_SMTP_PORT=$qmport scripts/sandbox start "$qm" >/dev/null
+
+# --- measuring -----------------------------------------------------------------------------
+pf_pids() { # Postfix's master and everything below it
+  local master; master=$(head -1 "$pf/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
+  [ -n "$master" ] || return 0
+  ps -e -o pid=,ppid= | awk -v m="$master" '{p[$1]=$2} END {for (x in p) {y=x; while (y && y!=m && y in p) y=p[y]; if (y==m) print x}}'
+}
+qm_pids() { # every process of the sandbox: its launchers all carry -Dqmail.home=DIR
+  local p f
+  for p in /proc/[0-9]*; do
+    f=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
+    case $f in *"-Dqmail.home=$qm "*|*"$qm/bin/"*) echo "${p#/proc/}" ;; esac
+  done
+}
+cpu_ticks() { # pids on stdin -> utime+stime+cutime+cstime
+  local t=0 p
+  while read -r p; do t=$(( t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done
+  echo $t
+}
+pss_kib() { # pids on stdin -> summed Pss
+  local t=0 p
+  while read -r p; do t=$(( t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0) )); done
+  echo $t
+}
+count() { { find "$1" -maxdepth 1 -type f 2>/dev/null || true; } | wc -l; }
+wait_for() { # dir count
+  local deadline=$(( $(date +%s) + 900 ))
+  while [ "$(count "$1")" -lt "$2" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "bench/compare.sh: only $(count "$1") of $2 in $1 after 900 s" >&2; exit 111; }
+    sleep 0.02
+  done
+}
+declare -A R
+# load NAME SYS PORT NEWDIR RCPT PIDSFN SMTPSOURCEARGS... -> R[NAME.SYS.rate|cpu|pss]
+load() {
+  local name=$1 sys=$2 port=$3 new=$4 rcpt=$5 pids=$6; shift 6
+  local before c0 c1 t0 t1
+  before=$(count "$new")
+  c0=$($pids | cpu_ticks); t0=$(date +%s%N)
+  smtp-source "$@" -l "$L" -m "$N" -f bench@example.com -t "$rcpt" "127.0.0.1:$port"
+  wait_for "$new" $(( before + N )); t1=$(date +%s%N)
+  c1=$($pids | cpu_ticks)
+  R[$name.$sys.rate]=$(awk -v n="$N" -v d=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (d / 1e9)}')
+  R[$name.$sys.cpu]=$(awk -v c=$(( c1 - c0 )) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}')
+  R[$name.$sys.pss]=$(awk -v k="$($pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+}
+both() { # name smtp-source args...
+  local name=$1; shift
+  load "$name" pf "$pfport" "$pfnew" alice@bench.example pf_pids "$@"
+  load "$name" qm "$qmport" "$qmnew" alice@sandbox.localdomain qm_pids "$@"
+}
+
+R[idle.pf.pss]=$(awk -v k="$(pf_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+R[idle.qm.pss]=$(awk -v k="$(qm_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+# Warm-up: the JIT, the AOT cache's misses, Postfix's process pool.
+save_n=$N; N=$(( N / 2 )); both warm -s 10; N=$save_n
+loads=
+for s in $SESSIONS; do both "s$s" -s "$s"; loads="$loads s$s"; done
+for s in $SESSIONS; do [ "$s" -le 50 ] || continue; both "s${s}d" -s "$s" -d; loads="$loads s${s}d"; done
+
+# Drain: N queued while delivery is stopped, then the time until all are in the Maildir.
+postconf -c "$pf/etc" -e 'defer_transports = virtual'; postfix -c "$pf/etc" reload >/dev/null 2>&1
+sleep 1
+before=$(count "$pfnew")
+smtp-source -s 10 -l "$L" -m "$N" -f bench@example.com -t alice@bench.example "127.0.0.1:$pfport"
+postconf -c "$pf/etc" -e 'defer_transports ='; t0=$(date +%s%N)
+postfix -c "$pf/etc" reload >/dev/null 2>&1; postqueue -c "$pf/etc" -f
+wait_for "$pfnew" $(( before + N )); t1=$(date +%s%N)
+R[drain.pf.rate]=$(awk -v n="$N" -v d=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (d / 1e9)}')
+
+sendpid=$(cat "$qm/run/qmail-send.pid"); kill -TERM "$sendpid"
+while kill -0 "$sendpid" 2>/dev/null; do sleep 0.05; done
+before=$(count "$qmnew")
+smtp-source -s 10 -l "$L" -m "$N" -f bench@example.com -t alice@sandbox.localdomain "127.0.0.1:$qmport"
+t0=$(date +%s%N)
+SANDBOX_SMTP_PORT=$qmport scripts/sandbox start "$qm" >/dev/null
+wait_for "$qmnew" $(( before + N )); t1=$(date +%s%N)
+R[drain.qm.rate]=$(awk -v n="$N" -v d=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (d / 1e9)}')
+
+# Injection: one sendmail call, and INJECT of them in a shell loop.
+msg=$work/msg; printf 'Subject: inject\n\nhello\n' > "$msg"
+inject_loop() { # sendmail-command... -> seconds for INJECT calls
+  local t0 t1 i
+  t0=$(date +%s%N)
+  for i in $(seq "$INJECT"); do "$@" < "$msg"; done
+  t1=$(date +%s%N)
+  echo $(( t1 - t0 ))
+}
+qmuser=$(awk -F= '/^account=/ {print $2}' "$qm/.sandbox")
+pfns=$(inject_loop /usr/sbin/sendmail -C "$pf/etc" -f bench@example.com alice@bench.example)
+qmns=$(inject_loop setpriv --reuid="$qmuser" --regid="$qmuser" --init-groups -- "$qm/bin/sendmail" -f bench@example.com alice@sandbox.localdomain)
+R[inject.pf.ms]=$(awk -v d="$pfns" -v n="$INJECT" 'BEGIN {printf "%.1f", d / n / 1e6}')
+R[inject.qm.ms]=$(awk -v d="$qmns" -v n="$INJECT" 'BEGIN {printf "%.1f", d / n / 1e6}')
+R[inject.pf.rate]=$(awk -v d="$pfns" -v n="$INJECT" 'BEGIN {printf "%.1f", n / (d / 1e9)}')
+R[inject.qm.rate]=$(awk -v d="$qmns" -v n="$INJECT" 'BEGIN {printf "%.1f", n / (d / 1e9)}')
+cat > "$work/Hello.java" <<'EOF'
+public class Hello { public static void main(String[] a) { System.out.print(""); } }
+EOF
+jdk=$(readlink -f packaging/target/qmail/lib/jdk)
+"$jdk/bin/javac" -d "$work" "$work/Hello.java"
+t0=$(date +%s%N); for i in $(seq 20); do "$jdk/bin/java" -Xshare:auto -cp "$work" Hello; done; t1=$(date +%s%N)
+R[jvm.ms]=$(awk -v d=$(( t1 - t0 )) 'BEGIN {printf "%.1f", d / 20 / 1e6}')
+
+# --- the table -----------------------------------------------------------------------------
+row() { # label pf qm -> label, Postfix, ours, ours/Postfix
+  awk -v l="$1" -v p="$2" -v q="$3" 'BEGIN {r = (p > 0) ? sprintf("%.2f", q / p) : "-"; printf "| %-46s | %10s | %10s | %6s |\n", l, p, q, r}'
+}
+echo "bench/compare.sh: $(date -u +%Y-%m-%d) $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(postconf -d mail_version | sed 's/ = / /'), N=$N L=$L"
+printf '| %-46s | %10s | %10s | %6s |\n' "" Postfix ours ratio
+printf '|%s|%s|%s|%s|\n' ------------------------------------------------ ------------ ------------ --------
+for l in $loads; do
+  case $l in *d) what="${l#s}"; what="${what%d} sessions, one connection each" ;; *) what="${l#s} sessions, 1 msg/connection" ;; esac
+  row "$what: msg/s" "${R[$l.pf.rate]}" "${R[$l.qm.rate]}"
+  row "$what: CPU-s/1000 msg" "${R[$l.pf.cpu]}" "${R[$l.qm.cpu]}"
+  row "$what: PSS MiB after" "${R[$l.pf.pss]}" "${R[$l.qm.pss]}"
+done
+row "PSS MiB idle after start" "${R[idle.pf.pss]}" "${R[idle.qm.pss]}"
+row "drain of $N queued: msg/s" "${R[drain.pf.rate]}" "${R[drain.qm.rate]}"
+row "one sendmail call: ms" "${R[inject.pf.ms]}" "${R[inject.qm.ms]}"
+row "$INJECT sendmail calls in a loop: msg/s" "${R[inject.pf.rate]}" "${R[inject.qm.rate]}"
+echo "bare JVM start (java -cp . Hello), for scale: ${R[jvm.ms]} ms; sendmail/JVM: $(awk -v a="${R[inject.qm.ms]}" -v b="${R[jvm.ms]}" 'BEGIN {printf "%.2f", a / b}')"
