@@ -75,7 +75,12 @@ public final class Pop3dSession {
      * @return the exit code qmail-pop3d has: {@link #EXIT}
      */
     public static int serve(Wire wire, Path maildir, long nowSeconds) {
-        wire.timeout(TIMEOUT_SECONDS);
+        return serve(wire, maildir, nowSeconds, TIMEOUT_SECONDS);
+    }
+
+    /** As {@link #serve(Wire, Path, long)} with another idle timeout (tests). */
+    static int serve(Wire wire, Path maildir, long nowSeconds, int timeoutSeconds) {
+        wire.timeout(timeoutSeconds);
         OutputStream out = new BufferedOutputStream(wire.out(), 8192);
         try {
             if (!Files.isDirectory(maildir) || !Files.isExecutable(maildir)) {

@@ -77,9 +77,14 @@ public final class PopupSession {
      * @return the exit code qmail-popup has: always {@link #EXIT}
      */
     public static int serve(Wire wire, String hostname, long pid, long now, Subprogram subprogram) {
+        return serve(wire, hostname, pid, now, subprogram, TIMEOUT_SECONDS);
+    }
+
+    /** As {@link #serve(Wire, String, long, long, Subprogram)} with another idle timeout (tests). */
+    static int serve(Wire wire, String hostname, long pid, long now, Subprogram subprogram, int timeoutSeconds) {
         String timestamp = "<" + pid + "." + now + "@" + hostname + ">";
         PopupSession s = new PopupSession(wire, timestamp, subprogram);
-        wire.timeout(TIMEOUT_SECONDS);
+        wire.timeout(timeoutSeconds);
         try {
             s.run();
         } catch (IOException e) {
