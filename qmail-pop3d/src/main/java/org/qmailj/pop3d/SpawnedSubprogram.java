@@ -49,7 +49,11 @@ final class SpawnedSubprogram implements PopupSession.Subprogram {
         try {
             for (int off = 0; off < fd3.length; ) off += Fd.write(pipe.write(), fd3, off, fd3.length - off);
         } catch (SysException e) {
-            reap(pid);
+            // A subprogram that ends without reading descriptor 3 (EPIPE): qmail-popup says
+            // "unable to write pipe" or reports the exit, depending on who runs first. Here
+            // a failure is always reported as such; only a success that read nothing is odd.
+            Spawn.WaitStatus status = reap(pid);
+            if (status.signaled() || status.exitCode() != 0) return status;
             throw new PopupSession.SubprogramException(Reply.WRITE_PIPE, e);
         } finally {
             Fd.closeQuietly(pipe.write());
