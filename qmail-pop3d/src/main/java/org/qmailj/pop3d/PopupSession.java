@@ -93,6 +93,18 @@ public final class PopupSession {
         return EXIT;
     }
 
+    /** The command table, qmail-popup's pop3commands[]; anything else is "authorization first". */
+    enum Verb {
+        USER, PASS, APOP, QUIT, NOOP;
+
+        final String lower = name().toLowerCase(java.util.Locale.ROOT);
+
+        static Verb of(Command c) {
+            for (Verb v : values()) if (c.is(v.lower)) return v;
+            return null;
+        }
+    }
+
     private void run() throws IOException {
         send("+OK " + timestamp + "\r\n");
         CommandReader in = new CommandReader(wire.in(), 1);
@@ -105,35 +117,45 @@ public final class PopupSession {
                 return;
             }
             if (c == null) return;
-            if (c.is("user")) {
-                if (c.arg().isEmpty()) {
-                    send(Reply.SYNTAX);
-                    continue;
+            Verb v = Verb.of(c);
+            if (v == null) {
+                send(Reply.AUTHORIZATION_FIRST);
+                continue;
+            }
+            String arg = c.arg();
+            switch (v) {
+                case USER -> {
+                    if (arg.isEmpty()) {
+                        send(Reply.SYNTAX);
+                    } else {
+                        send(Reply.OK);
+                        username = arg;
+                    }
                 }
-                send(Reply.OK);
-                username = c.arg();
-            } else if (c.is("pass")) {
-                if (username == null) send(Reply.WANT_USER);
-                else if (c.arg().isEmpty()) send(Reply.SYNTAX);
-                else {
-                    login(username, c.arg());
+                case PASS -> {
+                    if (username == null) {
+                        send(Reply.WANT_USER);
+                    } else if (arg.isEmpty()) {
+                        send(Reply.SYNTAX);
+                    } else {
+                        login(username, arg);
+                        return;
+                    }
+                }
+                case APOP -> {
+                    int sp = arg.indexOf(' ');
+                    if (sp < 0) {
+                        send(Reply.SYNTAX);
+                    } else {
+                        login(arg.substring(0, sp), arg.substring(sp + 1));
+                        return;
+                    }
+                }
+                case QUIT -> {
+                    send(Reply.OK);
                     return;
                 }
-            } else if (c.is("apop")) {
-                int sp = c.arg().indexOf(' ');
-                if (sp < 0) {
-                    send(Reply.SYNTAX);
-                    continue;
-                }
-                login(c.arg().substring(0, sp), c.arg().substring(sp + 1));
-                return;
-            } else if (c.is("quit")) {
-                send(Reply.OK);
-                return;
-            } else if (c.is("noop")) {
-                send(Reply.OK);
-            } else {
-                send(Reply.AUTHORIZATION_FIRST);
+                case NOOP -> send(Reply.OK);
             }
         }
     }

@@ -11,7 +11,6 @@ enum Reply {
     OK("+OK "),
     // qmail-popup
     USAGE("-ERR usage: popup hostname subprogram"),
-    NOMEM("-ERR out of memory"),
     PIPE("-ERR unable to open pipe"),
     WRITE_PIPE("-ERR unable to write pipe"),
     FORK("-ERR unable to fork"),
