@@ -58,8 +58,9 @@ final class Awk {
         return s.scale() <= 0 ? s.toBigInteger().toString() : s.toPlainString();
     }
 
-    /** sprintf("%.Nf"). */
+    /** sprintf("%.Nf") as glibc rounds: the exact binary value, ties to even (Formatter rounds ties up). */
     static String fixed(double v, int digits) {
-        return String.format(java.util.Locale.ROOT, "%." + digits + "f", v);
+        if (Double.isNaN(v) || Double.isInfinite(v)) return Double.toString(v);
+        return new BigDecimal(v).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
     }
 }
