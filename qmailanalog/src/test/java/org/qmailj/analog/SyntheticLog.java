@@ -8,7 +8,7 @@ import org.qmailj.common.log.QmailLog;
  * formatting, at chosen times (seconds after {@link #T0}, quarter seconds allowed).
  */
 final class SyntheticLog {
-    /** 2026-12-03 09:16:38 UTC, a whole second. */
+    /** 2025-12-03 09:16:38 UTC, a whole second. */
     static final long T0 = 1764753398L;
 
     private final StringBuilder b = new StringBuilder();
