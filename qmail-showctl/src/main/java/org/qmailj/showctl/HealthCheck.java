@@ -69,6 +69,10 @@ final class HealthCheck {
         }
         out.append("WARNING: ").append(problems.getFirst());
         if (problems.size() > 1) out.append(" (and ").append(problems.size() - 1).append(" more)");
+        else if (problems.getFirst().endsWith("?")) {
+            out.append("\n");
+            return;
+        }
         out.append(".\n");
     }
 

@@ -176,7 +176,7 @@ class HealthCheckTest {
     void daemonsThatDoNotAnswer() throws Exception {
         assertThat(lines().get(4)).startsWith("queue writer answers on queue/lock/qmail-queue.sock: WARNING: nothing answers (")
                 .endsWith("): is qmail-queued running? injectors fall back to bin/qmail-queue.");
-        assertThat(lines().get(5)).isEqualTo("qmail-send reads queue/lock/trigger: WARNING: nobody reads queue/lock/trigger: is qmail-send running?.");
+        assertThat(lines().get(5)).isEqualTo("qmail-send reads queue/lock/trigger: WARNING: nobody reads queue/lock/trigger: is qmail-send running?");
         daemonsAnswer();
         assertThat(lines().subList(4, 6)).containsExactly("queue writer answers on queue/lock/qmail-queue.sock: OK.",
                 "qmail-send reads queue/lock/trigger: OK.");
