@@ -75,6 +75,7 @@ public final class QmailShowctl {
             return finish(stdout, 111);
         }
         explain();
+        new HealthCheck(home, control, out).run();
         return finish(stdout, 0);
     }
 
@@ -85,7 +86,7 @@ public final class QmailShowctl {
 
     private static final Set<String> KNOWN = Set.of("badmailfrom", "bouncefrom", "bouncehost", "concurrencylocal",
             "concurrencyremote", "databytes", "defaultdomain", "defaulthost", "doublebouncehost", "doublebounceto",
-            "envnoathost", "helohost", "idhost", "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
+            "envnoathost", "helohost", "idhost", "localiphost", "locals", "maxrcpt", "maxrcptbytes", "me", "morercpthosts", "morercpthosts.cdb",
             "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts", "smtpgreeting", "smtproutes",
             "timeoutconnect", "timeoutremote", "timeoutsmtpd", "virtualdomains");
 
@@ -105,6 +106,9 @@ public final class QmailShowctl {
         str("idhost", true, "idhost", "Message-ID host name is ");
         str("localiphost", true, "localiphost", "Local IP address becomes ");
         list("locals", "Messages for me are delivered locally.", "Messages for ", " are delivered locally.");
+        // Not netqmail's: qmail-smtpd's (and qmail-qmtpd's, qmail-qmqpd's) recipient limits.
+        integer("maxrcpt", "100", "SMTP recipients per message limit is ", "");
+        integer("maxrcptbytes", "16384", "SMTP recipient address bytes per message limit is ", "");
         str("me", false, "undefined! Uh-oh", "My name is ");
         list("percenthack", "The percent hack is not allowed.", "The percent hack is allowed for user%host@", ".");
         str("plusdomain", true, "plusdomain", "Plus domain name is ");
