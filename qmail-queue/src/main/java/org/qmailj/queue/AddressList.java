@@ -3,6 +3,7 @@ package org.qmailj.queue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.qmailj.common.address.Token822;
 
 /**
  * RFC 822 address lists as qmail-header(5) describes them: addresses or groups separated by
@@ -163,71 +164,9 @@ public final class AddressList {
         return b.toString();
     }
 
-    /**
-     * False for what qmail-inject calls a severe syntax error ("unable to parse this line"):
-     * what token822_parse rejects (a stray ')' or ']', an unterminated comment, quoted
-     * string or domain literal, a backslash ending one) and what token822_addrlist rejects
-     * (a '>' without its '<', a group's ':' without its ';', two ';' without a ':').
-     */
+    /** False for what qmail-inject calls a severe syntax error ("unable to parse this line"). */
     public static boolean parses(String value) {
-        List<Character> types = new ArrayList<>(); // 'w' for a word or comment, else the special
-        int n = value.length();
-        for (int i = 0; i < n; i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '.', ',', '@', '<', '>', ':', ';' -> types.add(c);
-                case ' ', '\t', '\r', '\n' -> { }
-                case ')', ']' -> { return false; }
-                case '(', '"', '[' -> {
-                    char close = c == '(' ? ')' : c == '"' ? '"' : ']';
-                    int level = 1;
-                    while (level > 0) {
-                        if (++i >= n) return false;
-                        char d = value.charAt(i);
-                        if (d == '\\') {
-                            if (++i >= n) return false;
-                        } else if (c == '(' && d == '(') {
-                            level++;
-                        } else if (d == close) {
-                            level--;
-                        }
-                    }
-                    types.add(c == '(' ? 'c' : 'w');
-                }
-                default -> {
-                    while (i < n) {
-                        if (value.charAt(i) == '\\' && ++i >= n) break;
-                        if (++i >= n || " \t\r\n([\"<>;:@,.".indexOf(value.charAt(i)) >= 0) break;
-                    }
-                    i--;
-                    types.add('w');
-                }
-            }
-        }
-        // token822_addrlist reads the list from right to left.
-        boolean inGroup = false;
-        int t = types.size() - 1;
-        while (t >= 0) {
-            char c = types.get(t);
-            if (c == ';') {
-                if (inGroup) return false;
-                inGroup = true;
-                t--;
-            } else if (c == ':') {
-                if (!inGroup) return false;
-                inGroup = false;
-                while (t >= 0 && types.get(t) != ',') t--;
-                t--;
-            } else if (c == '>') {
-                t--;
-                while (t >= 0 && types.get(t) != '<') t--;
-                if (t < 0) return false;
-                t--;
-            } else {
-                t--;
-            }
-        }
-        return true;
+        return Token822.addresses(value).isPresent();
     }
 
     /** "a b"@c → a b@c: the envelope carries the bare local part. */
