@@ -65,7 +65,7 @@ h=\$(readlink -f "\$0"); h=\${h%/*/*}
 if [ -n "\$QMAIL_AOT_OUTPUT" ]; then a=-XX:AOTCacheOutput=\$QMAIL_AOT_OUTPUT
 elif [ -f "\$h/lib/qmail.aot" ]; then a=-XX:AOTCache=\$h/lib/qmail.aot
 else a=; fi
-exec $run"\$h/lib/jdk/bin/java" \$a $flags \$QMAIL_JAVA_OPTS -Dqmail.home="\$h" -Dqmail.program=$1 -cp "$cp" $3 "\$@"
+exec $run"\$h/lib/jdk/bin/java" \$a $flags \$QMAIL_JAVA_OPTS -Dqmail.home="\$h" -Dqmail.program=$1 -Dqmail.argv0="\$0" -cp "$cp" $3 "\$@"
 SH
   chmod 755 "$4.new"
   mv -f "$4.new" "$4"

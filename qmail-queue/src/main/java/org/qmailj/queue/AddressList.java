@@ -3,6 +3,7 @@ package org.qmailj.queue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.qmailj.common.address.Token822;
 
 /**
  * RFC 822 address lists as qmail-header(5) describes them: addresses or groups separated by
@@ -161,6 +162,11 @@ public final class AddressList {
         StringBuilder b = new StringBuilder();
         for (Tok t : toks) if (t.kind() != Kind.SPACE && t.kind() != Kind.COMMENT) b.append(t.text());
         return b.toString();
+    }
+
+    /** False for what qmail-inject calls a severe syntax error ("unable to parse this line"). */
+    public static boolean parses(String value) {
+        return Token822.addresses(value).isPresent();
     }
 
     /** "a b"@c → a b@c: the envelope carries the bare local part. */

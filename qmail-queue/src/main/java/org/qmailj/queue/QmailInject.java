@@ -34,7 +34,8 @@ import org.qmailj.common.queue.QueueResult;
  *
  * <p>Reads a message on stdin, rewrites its header per qmail-header(5) and qmail-inject(8),
  * and queues it through the queue writer (or prints it with -n). Exits 0, 100 for bad usage,
- * no recipients or a permanent queue failure, 111 for temporary errors. Runs on the main
+ * no recipients, a severe syntax error in an address field ("unable to parse this line:"
+ * and the field) or a permanent queue failure, 111 for temporary errors. Runs on the main
  * thread.
  */
 public final class QmailInject {
@@ -155,6 +156,12 @@ public final class QmailInject {
             seen.add(k);
             List<String> found = new ArrayList<>();
             if (SENDER_FIELDS.contains(k) || RECIPIENT_FIELDS.contains(k)) {
+                if (!AddressList.parses(f.value())) {
+                    // qmail-inject's doordie: nothing has been queued yet.
+                    err.print("qmail-inject: fatal: unable to parse this line:\n" + text);
+                    err.flush();
+                    return 100;
+                }
                 text = f.name() + ":" + AddressList.rewrite(f.value(), cfg::rewrite, found);
             }
             switch (k) {

@@ -31,6 +31,8 @@ import org.qmailj.common.sys.SysException;
  * -o x} (so {@code -oi}, {@code -odb}, {@code -oem}), {@code -E}/{@code -J} with an attached
  * argument. Different on purpose: {@code -q[time]} is accepted and does nothing (qmail-send
  * runs the queue by itself). qmail-inject runs in this JVM rather than as a new process.
+ * Run by the name {@code mailq} (a link to the launcher: it passes its $0 as
+ * {@code -Dqmail.argv0}) it is qmail-qread, by the name {@code newaliases} it refuses.
  * Anything else: a usage message and exit 100.
  */
 public final class Sendmail {
@@ -41,13 +43,28 @@ public final class Sendmail {
     public static void main(String[] args) {
         QmailHome home = QmailHome.current();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.ISO_8859_1);
-        int exit = run(args, home, System.getenv(), new FileInputStream(FileDescriptor.in), out, System.err,
+        int exit = run(programName(System.getProperty("qmail.argv0", "sendmail")), args, home, System.getenv(),
+                new FileInputStream(FileDescriptor.in), out, System.err,
                 QueueClients.standard(home, System.getenv()), Clock.systemUTC());
         out.flush();
         Exit.now(exit);
     }
 
+    /** The name a launcher was run by ($0, passed as -Dqmail.argv0), without its directory. */
+    static String programName(String argv0) {
+        return argv0.substring(argv0.lastIndexOf('/') + 1);
+    }
+
     public static int run(String[] args, QmailHome home, Map<String, String> env, InputStream stdin,
+            OutputStream stdout, PrintStream err, QueueClient queue, Clock clock) {
+        return run("sendmail", args, home, env, stdin, stdout, err, queue, clock);
+    }
+
+    /**
+     * As qmail's wrapper, which looks at the name it was run by once the options are read:
+     * as {@code mailq} it is qmail-qread; as {@code newaliases} it refuses (exit 100).
+     */
+    public static int run(String progname, String[] args, QmailHome home, Map<String, String> env, InputStream stdin,
             OutputStream stdout, PrintStream err, QueueClient queue, Clock clock) {
         boolean flagT = false;
         String sender = null;
@@ -91,6 +108,11 @@ public final class Sendmail {
                     default -> { return usage(err); }
                 }
             }
+        }
+        if (progname.equals("mailq")) return QmailQread.run(home, stdout, err);
+        if (progname.equals("newaliases")) {
+            err.println("sendmail: fatal: please use fastforward/newaliases instead");
+            return 100;
         }
         List<String> qi = new ArrayList<>();
         qi.add(flagT ? "-H" : "-a");

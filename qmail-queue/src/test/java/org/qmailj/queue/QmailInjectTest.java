@@ -237,4 +237,25 @@ class QmailInjectTest {
         assertThat(inject("To: a@b.c\n\n")).isEqualTo(100);
         assertThat(stderr.toString()).contains("qmail-inject: fatal: mail server permanently rejected message (#5.3.0)");
     }
+    @Test
+    void severeSyntaxErrorInAnAddressFieldExits100AndQueuesNothing() {
+        // What qmail's token822_parse and token822_addrlist reject, each as qmail-inject(8)'s
+        // "severe syntax error": the line is printed and the exit is 100.
+        for (String line : List.of("To: \"unterminated@x.y\n", "Cc: a@b (open comment\n", "From: x@[1.2.3.4\n",
+                "To: a@b )\n", "Reply-To: a@b>\n", "To: group: a@b\n", "Bcc: a;b;\n")) {
+            stderr.reset();
+            queue.envelope = null;
+            assertThat(inject(line + "Subject: x\n\nbody\n", "c@d.e")).as(line).isEqualTo(100);
+            assertThat(stderr.toString()).isEqualTo("qmail-inject: fatal: unable to parse this line:\n" + line);
+            assertThat(queue.envelope).isNull();
+        }
+        // -n too: the header is parsed before anything is printed.
+        stderr.reset();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(QmailInject.run(new String[] {"-n"}, t.home, env, new ByteArrayInputStream(bytes("To: <a@b\"\n\n")),
+                out, new PrintStream(stderr), queue, clock)).isEqualTo(100);
+        assertThat(out.size()).isZero();
+        // Not severe: a lone '<', groups, routes, quoted pairs, and a Subject qmail never parses.
+        assertThat(print("To: <a@b, g: c@d;, \"q\\\"x\"@e, A <@r:f@g>\nSubject: (\n\n")).contains("Subject: (\n");
+    }
 }

@@ -94,6 +94,24 @@ class SendmailTest {
     }
 
     @Test
+    void runAsMailqItIsQmailQreadAndAsNewaliasesItRefuses() throws Exception {
+        QueueListingTest.message(t, 104545, "12345", "s@h", "Tme@here\0", null, Instant.parse("1997-07-28T18:27:11Z"));
+        assertThat(Sendmail.programName("/usr/bin/mailq")).isEqualTo("mailq");
+        assertThat(Sendmail.run(Sendmail.programName("/x/y/mailq"), new String[0], t.home, env,
+                new ByteArrayInputStream(bytes("To: a@b.c\n\n")), stdout, new PrintStream(stderr), queue, clock)).isZero();
+        assertThat(stdout.toString()).isEqualTo("28 Jul 1997 18:27:11 GMT  #104545  5  <s@h> \n\tlocal\tme@here\n");
+        assertThat(queue.envelope).isNull();
+        assertThat(Sendmail.run("newaliases", new String[0], t.home, env, new ByteArrayInputStream(new byte[0]), stdout,
+                new PrintStream(stderr), queue, clock)).isEqualTo(100);
+        assertThat(stderr.toString()).isEqualTo("sendmail: fatal: please use fastforward/newaliases instead\n");
+        // Bad options are still refused first, as qmail's getopt loop comes before the name.
+        stderr.reset();
+        assertThat(Sendmail.run("mailq", new String[] {"-Z"}, t.home, env, new ByteArrayInputStream(new byte[0]), stdout,
+                new PrintStream(stderr), queue, clock)).isEqualTo(100);
+        assertThat(stderr.toString()).contains(Sendmail.USAGE);
+    }
+
+    @Test
     void dashBsExecsQmailSmtpdWithLoopbackEnvironment() throws Exception {
         Path smtpd = t.home.bin().resolve("qmail-smtpd");
         Files.writeString(smtpd, "#!/bin/sh\necho \"pid $$\"\nenv | grep -E '^(PROTO|RELAYCLIENT|DATABYTES|TCP[A-Z]*)=' | sort\ncat\n");
