@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -40,14 +41,19 @@ import org.qmailj.common.sys.Passwd;
  */
 final class ControlServer implements AutoCloseable {
     static final int CLIENTS = 4;
+    static final int TURNED_AWAY = 16;
+    static final long BUSY_MS = 1000;
     static final long TIMEOUT_MS = 10_000;
     /** How long a client waits for the scheduler (which may be finishing a long step). */
     static final long ANSWER_MS = 60_000;
+    /** What a refused client may still send before it is cut off. */
+    static final long DRAIN = 1 << 20;
 
     private final Path socket;
     private final ServerSocketChannel server;
     private final Set<Long> allowed;
     private final Semaphore clients = new Semaphore(CLIENTS);
+    private final Semaphore turnedAway = new Semaphore(TURNED_AWAY);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "qmail-send control timeouts");
         t.setDaemon(true);
@@ -108,7 +114,7 @@ final class ControlServer implements AutoCloseable {
                 Files.setAttribute(held, "unix:uid", owner[0]);
             }
         }
-        return bind(socket(queue), Set.of(0L, (long) qmails.uid()), owner);
+        return bind(socket(queue), new java.util.HashSet<>(List.of(0L, (long) qmails.uid())), owner);
     }
 
     Path socket() { return socket; }
@@ -133,7 +139,7 @@ final class ControlServer implements AutoCloseable {
                 continue;
             }
             if (!clients.tryAcquire()) {
-                answerAndClose(ch, "error busy\n.\n");
+                turnAway(ch);
                 continue;
             }
             try {
@@ -152,14 +158,26 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** Tries one non-blocking write of a short answer, then closes. */
-    private static void answerAndClose(SocketChannel ch, String answer) {
-        try (ch) {
-            ch.configureBlocking(false);
-            ch.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII)));
-        } catch (IOException e) {
-            // the client is gone
+    /**
+     * A client over {@link #CLIENTS}: told "busy" on a thread of its own, within
+     * {@link #BUSY_MS}; past {@link #TURNED_AWAY} such threads, closed at once.
+     */
+    private void turnAway(SocketChannel ch) {
+        if (!turnedAway.tryAcquire()) {
+            closeQuietly(ch);
+            return;
         }
+        ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(ch), BUSY_MS, TimeUnit.MILLISECONDS);
+        Thread.ofVirtual().name("qmail-send control busy").start(() -> {
+            try (ch) {
+                refuse(ch, "error busy\n.\n");
+            } catch (IOException e) {
+                // gone or past its deadline
+            } finally {
+                deadline.cancel(false);
+                turnedAway.release();
+            }
+        });
     }
 
     private void serve(SocketChannel ch, BlockingQueue<Event> events) {
@@ -167,19 +185,19 @@ final class ControlServer implements AutoCloseable {
         try (ch) {
             Optional<Long> uid = peerUid(ch);
             if (uid.isEmpty() || !allowed.contains(uid.get())) {
-                write(ch, "error permission denied\n.\n");
+                refuse(ch, "error permission denied\n.\n");
                 return;
             }
             byte[] line = new byte[ControlRequest.MAX_LINE];
             int len = readLine(ch, line);
             if (len == -2) {
-                write(ch, "error request too long\n.\n");
+                refuse(ch, "error request too long\n.\n");
                 return;
             }
             if (len < 0) return; // closed early or timed out
             Optional<ControlRequest> req = ControlRequest.parse(line, len);
             if (req.isEmpty()) {
-                write(ch, "error bad request\n.\n");
+                refuse(ch, "error bad request\n.\n");
                 return;
             }
             deadline.cancel(false);
@@ -210,6 +228,23 @@ final class ControlServer implements AutoCloseable {
             for (; scanned < b.position(); scanned++) if (line[scanned] == '\n') return scanned;
             if (!b.hasRemaining()) return -2;
             if (ch.read(b) < 0) return -1;
+        }
+    }
+
+    /**
+     * Answers a refused request, then reads and discards what the client still sends (at most
+     * {@link #DRAIN} bytes, within the deadline): closing on unread data would reset the
+     * connection, and the client would not see why it was refused.
+     */
+    private static void refuse(SocketChannel ch, String answer) throws IOException {
+        write(ch, answer);
+        ch.shutdownOutput();
+        ByteBuffer sink = ByteBuffer.allocate(8192);
+        long drained = 0;
+        int n;
+        while (drained < DRAIN && (n = ch.read(sink)) >= 0) {
+            drained += n;
+            sink.clear();
         }
     }
 
