@@ -48,6 +48,7 @@ final class ControlServer implements AutoCloseable {
     static final long ANSWER_MS = 60_000;
     /** What a refused client may still send before it is cut off. */
     static final long DRAIN = 1 << 20;
+    static final String EXITING = "error qmail-send is exiting; nothing was done\n.\n";
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -60,6 +61,8 @@ final class ControlServer implements AutoCloseable {
         return t;
     });
     private volatile boolean closed;
+    /** Replies not yet given: qmail-send answers them "exiting" when it stops before it got to them. */
+    private final Set<CompletableFuture<String>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ControlServer(Path socket, ServerSocketChannel server, Set<Long> allowed) {
         this.socket = socket;
@@ -202,6 +205,8 @@ final class ControlServer implements AutoCloseable {
             }
             deadline.cancel(false);
             CompletableFuture<String> reply = new CompletableFuture<>();
+            pending.add(reply);
+            if (closed) reply.complete(EXITING);
             events.add(new Event.Control(req.get(), reply));
             String answer;
             try {
@@ -210,6 +215,8 @@ final class ControlServer implements AutoCloseable {
                 answer = "error qmail-send did not answer in time; the request may still be carried out\n.\n";
             } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
                 answer = "error internal error\n.\n";
+            } finally {
+                pending.remove(reply);
             }
             deadline = timer.schedule(() -> closeQuietly(ch), TIMEOUT_MS, TimeUnit.MILLISECONDS);
             write(ch, answer);
@@ -276,6 +283,7 @@ final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (CompletableFuture<String> f : pending) f.complete(EXITING);
         try {
             server.close();
         } catch (IOException e) {

@@ -228,6 +228,38 @@ class QctlTest {
         }
     }
 
+    @Test
+    void heldSurvivesARestart() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        String hr = "keep@remote.example";
+        defer(hr);
+        long id = tq.inject("keep@x", "s@domain", hr);
+        try (SendHarness h = new SendHarness(tq).start()) {
+            awaitDeferral(h, id, hr);
+            assertEquals("ok " + id + " held\n", qctl(tq, "hold", Long.toString(id)).out());
+            assertEquals("no " + id + " held; release it first\n", qctl(tq, "retry", Long.toString(id)).out());
+            assertEquals(0, h.stop());
+        }
+        FakeSpawner.DEFERRING.remove(hr);
+        assertTrue(qctl(tq, "list", "--state", "held").out().startsWith(id + "  "));
+        // A stale held/N (no info/N) is dropped at start.
+        Path stale = tq.q.root().resolve("held").resolve("12345");
+        Files.createFile(stale);
+        // Next retries are written back at exit: make this one due now, as if its time had come.
+        Files.setLastModifiedTime(tq.q.remote(id), java.nio.file.attribute.FileTime.fromMillis(0));
+        try (SendHarness h = new SendHarness(tq).start()) {
+            h.await("the control socket", () -> Files.exists(ControlServer.socket(tq.q)), 20);
+            assertFalse(Files.exists(stale));
+            assertEquals("ok all\n", qctl(tq, "retry", "--all").out());
+            tq.inject("other@x", "s@domain", "other@remote.example");
+            h.await("other delivered", () -> deliveredCounts(h).containsKey("other@remote.example <other@x>"), 30);
+            assertEquals(0, tries(h.remote, hr), "held message tried after the restart");
+            assertEquals("ok " + id + " released\n", qctl(tq, "release", Long.toString(id)).out());
+            h.await("released delivered", () -> deliveredCounts(h).containsKey(hr + " <keep@x>"), 30);
+            assertEquals(0, h.stop());
+        }
+    }
+
     private static String exchange(Path socket, byte[] request) throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             ByteBuffer b = ByteBuffer.wrap(request);
