@@ -117,7 +117,16 @@ final class ControlServer implements AutoCloseable {
                 Files.setAttribute(held, "unix:uid", owner[0]);
             }
         }
-        return bind(socket(queue), new java.util.HashSet<>(List.of(0L, (long) qmails.uid())), owner);
+        Set<Long> allowed = new java.util.HashSet<>(List.of(0L, (long) qmails.uid()));
+        if (owner == null) return bind(socket(queue), allowed, owner);
+        // As root at start, before any other thread: the socket is born 0600, not opened up
+        // for the moment between bind and chmod.
+        int old = org.qmailj.common.sys.Umask.set(077);
+        try {
+            return bind(socket(queue), allowed, owner);
+        } finally {
+            org.qmailj.common.sys.Umask.set(old);
+        }
     }
 
     Path socket() { return socket; }

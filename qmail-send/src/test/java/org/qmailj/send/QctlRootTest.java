@@ -10,8 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.sys.Proc;
 import org.qmailj.testing.RootOnly;
 
 /**
@@ -33,6 +37,89 @@ class QctlRootTest {
             + "sys.stdout.write(b.decode())\n";
 
     @TempDir Path home;
+    private final List<ProcessHarness> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        harnesses.forEach(ProcessHarness::destroy);
+    }
+
+    private static void openUp(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                if (Files.isSymbolicLink(p) || p.getFileName().toString().endsWith(".ctl")) continue;
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            }
+        }
+    }
+
+    private String run(Path out, long id, String... args) {
+        var o = new java.io.ByteArrayOutputStream();
+        var e = new java.io.ByteArrayOutputStream();
+        int code = QmailQctl.run(args, new org.qmailj.common.queue.QueueLayout(home.resolve("queue")), new java.io.PrintStream(o, true),
+                new java.io.PrintStream(e, true));
+        return code + " " + o + e;
+    }
+
+    /**
+     * The real thing: qmail-start as root, qmail-send binds its socket and makes queue/held/ as
+     * root, then becomes qmails; it still serves root and qmails, and acts as qmails.
+     */
+    @Test
+    void qmailSendStartedAsRootServesAfterBecomingQmails() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = new ProcessHarness(tq);
+        harnesses.add(h);
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/ids"), IDS);
+        Path out = home.resolve("logger.out");
+        Files.writeString(out, "");
+        openUp(home);
+        for (String bin : new String[] {"qmail-send", "qmail-clean", "qmail-lspawn", "qmail-rspawn"}) {
+            Files.setPosixFilePermissions(home.resolve("bin").resolve(bin), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        h.start("/bin/sh", "-c", "exec cat > " + out);
+        h.await("status line", () -> read(out).contains("status: local 0/10 remote 0/20\n"), 60);
+        h.await("the control socket", () -> pings(ControlServer.socket(tq.q)), 60);
+        Path socket = ControlServer.socket(tq.q);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+        assertEquals(QMAILS, Files.getAttribute(socket, "unix:uid"));
+        Path held = QueueActions.heldDir(tq.q);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(held)));
+        assertEquals(QMAILS, Files.getAttribute(held, "unix:uid"));
+
+        long n = tq.inject("rootq@x", "me@domain", "defer1@remote.example");
+        openUp(tq.q.root());
+        h.await("a deferral", () -> read(out).contains("delivery 1: deferral: "), 60);
+        assertEquals("0 ok " + n + " held\n", run(out, n, "hold", Long.toString(n)));
+        assertEquals(QMAILS, Files.getAttribute(held.resolve(Long.toString(n)), "unix:uid"));
+        for (Path d : List.of(home, tq.q.root(), tq.q.lockDir())) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
+        assertEquals("ok pong\n.\n", asUser(QMAILS, socket));
+        assertEquals("connect: Permission denied\n", asUser(OTHER, socket));
+        assertEquals("0 ok " + n + " deleted 1 recipient\n", run(out, n, "delete", Long.toString(n)));
+        h.await("end msg", () -> read(out).contains("end msg " + n + "\n"), 60);
+        assertTrue(!Files.exists(held.resolve(Long.toString(n))));
+        h.signal(Proc.SIGTERM);
+        assertEquals(0, h.waitExit(60));
+        // qmails cannot unlink in queue/lock: the socket stays, stale, until the next start removes it.
+        assertEquals("connect: Connection refused\n", asUser(0, socket));
+    }
+
+    private static boolean pings(Path socket) {
+        try {
+            return new ControlClient(socket).ask(new ControlRequest(ControlRequest.Verb.PING, List.of())).equals(List.of("ok pong"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
 
     private static String asUser(int uid, Path socket) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
@@ -49,7 +136,7 @@ class QctlRootTest {
         Files.writeString(home.resolve("lib/ids"), IDS);
         try (SendHarness h = new SendHarness(tq).start()) {
             Path socket = ControlServer.socket(tq.q);
-            h.await("the control socket", () -> Files.exists(socket), 20);
+            h.await("the control socket", () -> pings(socket), 20);
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
             assertEquals(QMAILS, Files.getAttribute(socket, "unix:uid"));
             for (Path d : List.of(home, tq.q.root(), tq.q.lockDir())) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
