@@ -80,7 +80,7 @@ class QctlRootTest {
         }
         h.start("/bin/sh", "-c", "exec cat > " + out);
         h.await("status line", () -> read(out).contains("status: local 0/10 remote 0/20\n"), 60);
-        h.await("the control socket", () -> pings(ControlServer.socket(tq.q)), 60);
+        h.await("the control socket", () -> QctlTest.pings(ControlServer.socket(tq.q)), 60);
         Path socket = ControlServer.socket(tq.q);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
         assertEquals(QMAILS, Files.getAttribute(socket, "unix:uid"));
@@ -103,14 +103,6 @@ class QctlRootTest {
         assertEquals(0, h.waitExit(60));
         // qmails cannot unlink in queue/lock: the socket stays, stale, until the next start removes it.
         assertEquals("connect: Connection refused\n", asUser(0, socket));
-    }
-
-    private static boolean pings(Path socket) {
-        try {
-            return new ControlClient(socket).ask(new ControlRequest(ControlRequest.Verb.PING, List.of())).equals(List.of("ok pong"));
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String read(Path p) {
@@ -136,7 +128,7 @@ class QctlRootTest {
         Files.writeString(home.resolve("lib/ids"), IDS);
         try (SendHarness h = new SendHarness(tq).start()) {
             Path socket = ControlServer.socket(tq.q);
-            h.await("the control socket", () -> pings(socket), 20);
+            h.await("the control socket", () -> QctlTest.pings(socket), 20);
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
             assertEquals(QMAILS, Files.getAttribute(socket, "unix:uid"));
             for (Path d : List.of(home, tq.q.root(), tq.q.lockDir())) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));

@@ -191,7 +191,7 @@ class QctlTest {
             assertTrue(Files.exists(tq.q.remote(held)));
 
             // release, then retry: delivered
-            assertEquals("ok " + held + " released\n", qctl(tq, "release", Long.toString(held)).out());
+            assertEquals("ok " + held + " released\n", qctl(tq, "release", "--state", "held").out());
             assertFalse(Files.exists(tq.q.root().resolve("held").resolve(Long.toString(held))));
             assertEquals("ok " + held + " due now\n", qctl(tq, "retry", Long.toString(held)).out());
             h.await("released delivered", () -> deliveredCounts(h).containsKey("hold@remote.example <held@x>"), 30);
@@ -242,13 +242,21 @@ class QctlTest {
         }
         FakeSpawner.DEFERRING.remove(hr);
         assertTrue(qctl(tq, "list", "--state", "held").out().startsWith(id + "  "));
+        assertEquals("0 messages\n", qctl(tq, "list", "--older-than", "1d").out());
+        assertEquals("0 messages\n", qctl(tq, "list", "--larger-than", "10k").out());
+        assertEquals("0 messages\n", qctl(tq, "list", "--state", "local", "--state", "todo").out());
+        assertTrue(qctl(tq, "list", "--newer-than", "1h", "--smaller-than", "1k", "--recipient", "KEEP@").out().startsWith(id + "  "));
+        assertEquals(100, qctl(tq, "list", "--state", "frozen").code());
+        assertEquals(100, qctl(tq, "delete").code(), "no ids, no filter: refused");
+        assertEquals(100, qctl(tq, "delete", "1", "--all").code());
+        assertEquals(100, qctl(tq, "show", "1", "2").code());
         // A stale held/N (no info/N) is dropped at start.
         Path stale = tq.q.root().resolve("held").resolve("12345");
         Files.createFile(stale);
         // Next retries are written back at exit: make this one due now, as if its time had come.
         Files.setLastModifiedTime(tq.q.remote(id), java.nio.file.attribute.FileTime.fromMillis(0));
         try (SendHarness h = new SendHarness(tq).start()) {
-            h.await("the control socket", () -> Files.exists(ControlServer.socket(tq.q)), 20);
+            h.await("the control socket", () -> pings(ControlServer.socket(tq.q)), 20);
             assertFalse(Files.exists(stale));
             assertEquals("ok all\n", qctl(tq, "retry", "--all").out());
             tq.inject("other@x", "s@domain", "other@remote.example");
@@ -257,6 +265,15 @@ class QctlTest {
             assertEquals("ok " + id + " released\n", qctl(tq, "release", Long.toString(id)).out());
             h.await("released delivered", () -> deliveredCounts(h).containsKey(hr + " <keep@x>"), 30);
             assertEquals(0, h.stop());
+        }
+    }
+
+    /** True once qmail-send answers on its control socket (the file exists a moment before it listens). */
+    static boolean pings(Path socket) {
+        try {
+            return new ControlClient(socket).ask(new ControlRequest(ControlRequest.Verb.PING, List.of())).equals(List.of("ok pong"));
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -280,7 +297,7 @@ class QctlTest {
         TestQueue tq = new TestQueue(home, "domain");
         try (SendHarness h = new SendHarness(tq).start()) {
             Path socket = ControlServer.socket(tq.q);
-            h.await("the control socket", () -> Files.exists(socket), 20);
+            h.await("the control socket", () -> pings(socket), 20);
             assertEquals("error bad request\n.\n", exchange(socket, "HOLD 1\n".getBytes(StandardCharsets.US_ASCII)));
             assertEquals("error bad request\n.\n", exchange(socket, "hold 01\n".getBytes(StandardCharsets.US_ASCII)));
             assertEquals("error bad request\n.\n", exchange(socket, "hold  1\n".getBytes(StandardCharsets.US_ASCII)));
