@@ -36,6 +36,13 @@ final class Deliveries {
         return i;
     }
 
+    /** The jobs with deliveries out. */
+    java.util.List<Job> jobs() {
+        java.util.List<Job> jobs = new java.util.ArrayList<>();
+        for (Delivery d : slots) if (d != null) jobs.add(d.job());
+        return jobs;
+    }
+
     /** The delivery in slot {@code delnum}, freed; null if there is none (a bad report). */
     Delivery finish(int delnum) {
         if (delnum < 0 || delnum >= slots.length || slots[delnum] == null) return null;

@@ -20,6 +20,9 @@ sealed interface Event {
     /** SIGHUP: reread locals and virtualdomains. */
     record Hangup() implements Event {}
 
+    /** qmail-qctl's request, from the control channel; the answer completes {@code reply}. */
+    record Control(ControlRequest request, java.util.concurrent.CompletableFuture<String> reply) implements Event {}
+
     /** SIGTERM: start no more deliveries, wait for the running ones, exit. */
     record Terminate() implements Event {}
 }

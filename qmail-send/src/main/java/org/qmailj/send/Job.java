@@ -15,12 +15,16 @@ final class Job {
     /** info/N's mtime: when the message entered the queue, for retries and queuelifetime. */
     final long birth;
     /** Past queuelifetime: a temporary failure now counts as permanent. */
-    final boolean dying;
+    boolean dying;
     final List<RecipientFile.Entry> entries;
     private int next;
     int outstanding;
     /** Some recipient is still NOT DONE after this pass: retry later. */
     boolean deferred;
+    /** qmail-qctl deleted the message: start no more of its recipients. */
+    boolean cancelled;
+    /** qmail-qctl asked for a retry now: requeue at once when the deliveries are back. */
+    boolean rush;
 
     Job(long id, Channel channel, String sender, long birth, boolean dying, List<RecipientFile.Entry> entries) {
         this.id = id;
@@ -33,6 +37,7 @@ final class Job {
 
     /** The next NOT DONE recipient, or null when the pass has reached the end of the file. */
     RecipientFile.Entry nextTodo() {
+        if (cancelled) return null;
         while (next < entries.size()) {
             RecipientFile.Entry e = entries.get(next++);
             if (!e.done()) return e;
@@ -41,6 +46,7 @@ final class Job {
     }
 
     boolean hitEof() {
+        if (cancelled) next = entries.size();
         for (int i = next; i < entries.size(); i++) if (!entries.get(i).done()) return false;
         next = entries.size();
         return true;

@@ -27,6 +27,9 @@ final class Pass {
         return e == null ? Long.MAX_VALUE : e.dt();
     }
 
+    /** The job this pass is still starting deliveries of, or null. */
+    Job current() { return current; }
+
     void run(long now) {
         Deliveries d = s.deliveries(channel);
         if (d == null) return;

@@ -29,5 +29,13 @@ final class Prioq {
         for (Entry e : all) q.add(new Entry(Math.min(e.dt, now), e.id));
     }
 
+    /** Entries of message {@code id} become due by {@code now}; false if it has none. */
+    boolean advance(long id, long now) {
+        List<Entry> mine = new ArrayList<>();
+        q.removeIf(e -> e.id == id && mine.add(e));
+        for (Entry e : mine) q.add(new Entry(Math.min(e.dt, now), id));
+        return !mine.isEmpty();
+    }
+
     List<Entry> entries() { return List.copyOf(q); }
 }

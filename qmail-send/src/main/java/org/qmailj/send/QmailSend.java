@@ -69,9 +69,20 @@ public final class QmailSend {
             return;
         }
         QmailHome home = QmailHome.current();
+        ControlServer control = openControl(home, new SendLog(w.log()));
         Privileges.become("qmail-send", home, Privileges.Role.QMAILS);
         installSignals(events);
-        Exit.now(run(home, w, QueueClients.standard(home, System.getenv()), events));
+        Exit.now(run(home, w, QueueClients.standard(home, System.getenv()), events, control));
+    }
+
+    /** qmail-qctl's channel; null (and a warning) when it cannot be had: mail flows without it. */
+    private static ControlServer openControl(QmailHome home, SendLog log) {
+        try {
+            return ControlServer.open(home, new QueueLayout(home.queue())).orElse(null);
+        } catch (IOException | RuntimeException e) {
+            log.line(QmailLog.warning("unable to open the control socket; qmail-qctl cannot act: " + e.getMessage()));
+            return null;
+        }
     }
 
     private static InputStream buffered(String path) throws IOException {
@@ -105,6 +116,11 @@ public final class QmailSend {
 
     /** Everything after the descriptors: also what tests call, with their own pipes. */
     static int run(QmailHome home, Wiring w, QueueClient bounces, BlockingQueue<Event> events) {
+        return run(home, w, bounces, events, null);
+    }
+
+    /** {@code control}: the channel bound before dropping root, or null to bind it here. */
+    static int run(QmailHome home, Wiring w, QueueClient bounces, BlockingQueue<Event> events, ControlServer control) {
         SendLog log = new SendLog(w.log());
         QueueLayout queue = new QueueLayout(home.queue());
         AtomicReference<SendControl> current = new AtomicReference<>();
@@ -148,7 +164,11 @@ public final class QmailSend {
         for (Comm c : comm.values()) c.startReader(events);
         clean.startReader(events);
         new Cleanup(queue, clean, log).start();
-        int code = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo).run();
+        Scheduler scheduler = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo);
+        if (control == null) control = openControl(home, log);
+        if (control != null) control.start(events);
+        int code = scheduler.run();
+        if (control != null) control.close();
         try {
             mutex.get().close();
         } catch (SysException e) {

@@ -46,6 +46,7 @@ final class Scheduler {
     private final Map<Channel, Boolean> alive = new EnumMap<>(Channel.class);
     private final Prioq doneq = new Prioq();
     private final Prioq failq = new Prioq();
+    private final QueueActions actions;
     private long masterDelid;
     private boolean exiting;
     private int exitCode;
@@ -72,6 +73,7 @@ final class Scheduler {
             alive.put(c, true);
             deliveries.put(c, new Deliveries(c, comm.get(c).max(), controls.get().concurrency(c)));
         }
+        this.actions = new QueueActions(this, queue, log);
     }
 
     Prioq prioq(Channel c) { return chanq.get(c); }
@@ -135,18 +137,21 @@ final class Scheduler {
                 log.line(QmailLog.lostClean());
                 dying();
             }
-            case Event.Alarm a -> {
-                long now = now();
-                for (Prioq q : chanq.values()) q.allDue(now);
-                failq.allDue(now);
-                todo.wake();
-            }
+            case Event.Alarm a -> alarm(now());
+            case Event.Control c -> c.reply().complete(actions.handle(c.request(), now()));
             case Event.Hangup h -> controls.reread();
             case Event.Terminate t -> {
                 exiting = true;
                 todo.requestStop();
             }
         }
+    }
+
+    /** SIGALRM (and qmail-qctl's retry-all): everything queued is due now. */
+    void alarm(long now) {
+        for (Prioq q : chanq.values()) q.allDue(now);
+        failq.allDue(now);
+        todo.wake();
     }
 
     private void dying() {
@@ -207,13 +212,14 @@ final class Scheduler {
         if (!any) doneq.add(now, id);
     }
 
-    private Path chanFile(long id, Channel c) {
+    Path chanFile(long id, Channel c) {
         return c == Channel.LOCAL ? queue.local(id) : queue.remote(id);
     }
 
     // ---- jobs ----
 
     Job openJob(long id, Channel c, long now) {
+        if (actions.park(id, c)) return null; // held: kept aside until released
         String sender;
         long birth;
         try {
@@ -258,7 +264,7 @@ final class Scheduler {
             checkDone(j.id, now);
             return;
         }
-        long retry = j.channel.nextRetry(j.birth, now);
+        long retry = j.rush ? now : j.channel.nextRetry(j.birth, now);
         try {
             Files.setLastModifiedTime(f, FileTime.fromMillis(retry * 1000));
         } catch (IOException e) {
@@ -340,7 +346,7 @@ final class Scheduler {
      * Appends the failure to bounce/N and syncs it, and bounce/ itself when bounce/N is new (the
      * recipient is marked done next, so the name must survive a crash); false if that failed.
      */
-    private boolean addBounce(long id, String recipient, String text) {
+    boolean addBounce(long id, String recipient, String text) {
         byte[] para = Bounce.paragraph(recipient, text).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         boolean created = !Files.exists(queue.bounce(id));
         try (var ch = java.nio.channels.FileChannel.open(queue.bounce(id), java.nio.file.StandardOpenOption.CREATE,
@@ -355,6 +361,29 @@ final class Scheduler {
             return false;
         }
     }
+
+    // ---- for QueueActions ----
+
+    /** The open jobs of message {@code id}: one a pass is still starting, those with deliveries out. */
+    java.util.List<Job> openJobs(long id) {
+        java.util.List<Job> jobs = new java.util.ArrayList<>();
+        for (Channel c : Channel.values()) {
+            Job cur = passes.get(c).current();
+            if (cur != null && cur.id == id) jobs.add(cur);
+            for (Job j : deliveries.get(c).jobs()) if (j.id == id && !jobs.contains(j)) jobs.add(j);
+        }
+        return jobs;
+    }
+
+    /** Makes message {@code id} due now on every channel it is queued on; false if it is queued on none. */
+    boolean dueNow(long id, long now) {
+        boolean any = false;
+        for (Prioq q : chanq.values()) any |= q.advance(id, now);
+        any |= failq.advance(id, now);
+        return any;
+    }
+
+    long queuelifetime() { return controls.get().queuelifetime(); }
 
     // ---- finished messages (qmail's messdone) ----
 
@@ -382,6 +411,7 @@ final class Scheduler {
             doneq.add(now + SLEEP_SYSFAIL, id);
             return;
         }
+        actions.forget(id);
         try {
             Files.deleteIfExists(queue.info(id));
         } catch (IOException e) {

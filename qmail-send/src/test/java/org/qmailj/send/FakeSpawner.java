@@ -31,6 +31,8 @@ final class FakeSpawner {
     final SpawnProtocol protocol;
     final int hold;
     final List<SpawnProtocol.Command> commands = new ArrayList<>();
+    /** Recipients (whole addresses) that defer while listed here; tests add and remove them. */
+    static final java.util.Set<String> DEFERRING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     FakeSpawner(Path queue, Path deliveries, SpawnProtocol protocol, int hold) {
         this.queue = queue;
@@ -90,6 +92,7 @@ final class FakeSpawner {
         if (at >= 0) local = local.substring(0, at);
         int dash = local.lastIndexOf('-');
         String box = dash >= 0 ? local.substring(dash + 1) : local;
+        if (DEFERRING.contains(c.recipient())) return "ZSorry, I couldn't find a mailbox. (#4.2.1)\n";
         if (box.startsWith("fail")) return "DSorry, no mailbox here by that name. (#5.1.1)\n";
         if (box.startsWith("defer")) return "ZSorry, I couldn't find a mailbox. (#4.2.1)\n";
         if (box.startsWith("mangle")) return "Xwhat?";
