@@ -181,7 +181,7 @@ class UpgradeIT {
             assertThat(again.exit()).as(again.toString()).isZero();
             assertThat(NetqmailTree.snapshot(prefix)).isEqualTo(installed);
 
-            runAndDeliver(prefix, home, mail, peer, smtpPort, from);
+            runAndDeliver(prefix, home, mail, peer, smtpPort, from, m1);
 
             // The way back: netqmail's bin/ and man/ byte for byte, its run script, no trace of ours.
             Cmd.Result back = MtaInstallIT.installer("--rollback", home.toString());
@@ -287,7 +287,7 @@ class UpgradeIT {
     }
 
     /** daemontools' svscan on PREFIX/service, as netqmail's boot started it; the queue must drain. */
-    private void runAndDeliver(Path prefix, Path home, Path mail, SmtpPeer peer, int smtpPort, String from) throws Exception {
+    private void runAndDeliver(Path prefix, Path home, Path mail, SmtpPeer peer, int smtpPort, String from, long m1) throws Exception {
         Path service = prefix.resolve("service");
         ProcessBuilder scan = DefaultSignals.builder("/usr/bin/svscan", service.toString());
         scan.environment().clear();
@@ -340,6 +340,9 @@ class UpgradeIT {
         assertThat(peer.received).filteredOn(m -> m.contains("Subject: m3 remote")).singleElement().asString()
                 .startsWith("MAIL FROM:<" + from + ">\nRCPT TO:<friend@remote.example>\n\n").doesNotContain("other@remote.example");
         assertThat(queueLeft(home)).isEmpty();
+        // qmail-send's activity record reached daemontools' multilog through netqmail's rc and log/run.
+        assertThat(read(prefix.resolve("var/log/qmail/current"))).contains("status: local 0/10 remote 0/20")
+                .contains("starting delivery ").contains(": msg " + m1 + " to remote friend@remote.example").contains("end msg " + m1);
     }
 
     /** One message through an SMTP session, checking each reply code. */
