@@ -90,11 +90,9 @@ public final class QmailInstall {
             Files.createDirectories(dir);
             dir = dir.toRealPath();
             MtaSetup setup = mta ? new MtaSetup(dir, sys, smtp, err) : null;
-            Upgrade upgrade = mta ? Upgrade.detect(dir, sys, err).orElse(null) : null;
-            // A second --mta after an upgrade finds lib/ids, so the scan directory comes from the record.
-            boolean upgraded = upgrade != null || (setup != null && setup.manifest().hasKind("upgraded"));
-            Path scan = upgraded ? Upgrade.scanDir(sys).orElse(null) : null;
-            if (upgraded && scan == null) {
+            Upgrade upgrade = mta ? Upgrade.detect(dir, sys, setup.manifest(), err).orElse(null) : null;
+            Path scan = upgrade != null ? Upgrade.scanDir(sys).orElse(null) : null;
+            if (upgrade != null && scan == null) {
                 err.println("qmail-install: fatal: " + dir + " holds netqmail but no " + sys.of("/service")
                         + " or " + sys.of("/etc/service") + " was found: install netqmail's services first, or move " + dir.resolve("bin") + " away");
                 return 100;

@@ -43,21 +43,27 @@ final class Upgrade {
     private final PrintStream err;
     private final String suffix;
 
-    private Upgrade(Path home, SystemPaths sys, PrintStream err) {
+    private final boolean fresh;
+
+    private Upgrade(Path home, SystemPaths sys, PrintStream err, boolean fresh) {
         this.home = home;
         this.sys = sys;
         this.err = err;
+        this.fresh = fresh;
         this.suffix = ".netqmail-" + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE);
     }
 
     /**
      * A QMAIL_HOME is netqmail's when it has a bin/qmail-send and none of this suite's lib/ids
-     * (which every install of ours writes): then the upgrade applies. A second run finds lib/ids.
+     * (which every install of ours writes) and lib/installed records no upgrade yet: then the
+     * upgrade starts ({@code fresh}). A later --mta (or one run again after a failure) finds the
+     * record and goes on with the upgrade's services without setting anything aside again.
      */
-    static Optional<Upgrade> detect(Path home, SystemPaths sys, PrintStream err) {
+    static Optional<Upgrade> detect(Path home, SystemPaths sys, Manifest manifest, PrintStream err) {
+        if (manifest.hasKind("upgraded")) return Optional.of(new Upgrade(home, sys, err, false));
         boolean netqmail = Files.exists(home.resolve("bin/qmail-send"), LinkOption.NOFOLLOW_LINKS)
                 && !Files.exists(home.resolve("lib/ids"), LinkOption.NOFOLLOW_LINKS);
-        return netqmail ? Optional.of(new Upgrade(home, sys, err)) : Optional.empty();
+        return netqmail ? Optional.of(new Upgrade(home, sys, err, true)) : Optional.empty();
     }
 
     /** The supervise scan directory netqmail's services live in: /service, else /etc/service. */
@@ -75,6 +81,7 @@ final class Upgrade {
      * man/ aside. The renames are atomic; a failure after them is undone by --rollback.
      */
     void setAside(Manifest manifest) throws IOException {
+        if (!fresh) return; // done by the first run; our qmail-send may be running now
         refuseWhileQmailSendRuns(home);
         for (String name : REPLACED) {
             Path old = home.resolve(name);

@@ -158,6 +158,22 @@ class UpgradeTest {
     }
 
     @Test
+    void anUpgradeCutShortIsFinishedByRunningItAgain() throws IOException {
+        Map<String, String> bin = snapshot(home.resolve("bin"));
+        assertThat(install().exit()).isZero();
+        // As if the first run had died after setting bin/ aside, before lib/ids: our bin/qmail-send, no ids.
+        Files.delete(home.resolve("lib/ids"));
+        Files.delete(home.resolve("bin/qmail-popup"));
+        QmailInstallTest.Run again = install();
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(home.resolve("bin.netqmail-" + DATE + "-2")).as("ours is not taken for netqmail's").doesNotExist();
+        assertThat(home.resolve("lib/ids")).isRegularFile();
+        assertThat(Files.readString(home.resolve("bin/qmail-popup"))).contains("netqmail qmail-popup");
+        assertThat(QmailInstallTest.run(from, "--rollback", home.toString()).exit()).isZero();
+        assertThat(snapshot(home.resolve("bin"))).isEqualTo(bin);
+    }
+
+    @Test
     void neitherUpgradeNorRollbackWhileQmailSendHoldsTheMutex() throws IOException {
         Map<String, String> before = snapshot(home);
         Optional<Lock> held = Lock.tryExclusive(home.resolve("queue/lock/sendmutex"));
