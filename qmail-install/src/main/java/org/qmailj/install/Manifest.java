@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * QMAIL_HOME/lib/installed: what the system-MTA install added outside QMAIL_HOME, one
  * {@code kind path} line each (kinds: file, link, moved (a file kept aside: path then its
- * new name), user, group, dir), so that uninstall removes exactly that and nothing else.
- * Rewritten atomically after every change.
+ * new name), user, group, dir; after an upgrade from netqmail also upgraded (netqmail's bin/ or
+ * man/, then where it was renamed) and rewrote (a run script, then its saved original)), so
+ * that uninstall (or rollback) removes exactly that and nothing else. Rewritten atomically after every change.
  */
 final class Manifest {
     private final Path file;
@@ -39,6 +40,10 @@ final class Manifest {
 
     boolean has(String kind, String value) {
         return lines.stream().anyMatch(l -> l.equals(kind + " " + value) || l.startsWith(kind + " " + value + " "));
+    }
+
+    boolean hasKind(String kind) {
+        return lines.stream().anyMatch(l -> l.startsWith(kind + " "));
     }
 
     /** Entries newest first, the order uninstall undoes them in. */

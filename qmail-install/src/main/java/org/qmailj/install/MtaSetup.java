@@ -97,15 +97,32 @@ final class MtaSetup {
         if (!dir.startsWith(home)) manifest.add("dir", dir.toString());
     }
 
-    /** Everything after the tree: aliases, services, rules, sendmail, systemd, man pages. */
-    void rest(Ownership owners) throws IOException {
+    Manifest manifest() { return manifest; }
+
+    /**
+     * Everything after the tree: aliases, services, rules, sendmail, systemd, man pages. An
+     * upgrade from netqmail ({@code upgradeScan}: the svscan directory its services live in)
+     * keeps those services and that svscan: only qmail-queued joins them, and there is no
+     * svscan of our own (no QMAIL_HOME/service, no qmail.service).
+     */
+    void rest(Ownership owners, Path upgradeScan) throws IOException {
         Path control = home.resolve("control");
         createIfMissing(control.resolve("defaultdelivery"), "./Maildir/\n", 0644);
         aliases();
         rules();
-        services(owners);
+        if (upgradeScan == null) {
+            services(owners);
+        } else {
+            queuedService(owners);
+            Path link = upgradeScan.resolve("qmail-queued");
+            Path target = home.resolve("supervise").resolve("qmail-queued");
+            if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(link, target);
+                manifest.add("link", link.toString());
+            }
+        }
         sendmail();
-        systemd();
+        if (upgradeScan == null) systemd();
         manPages();
     }
 
@@ -133,18 +150,22 @@ final class MtaSetup {
         }
     }
 
+    private void queuedService(Ownership owners) throws IOException {
+        service(home.resolve("supervise").resolve("qmail-queued"), """
+                #!/bin/sh
+                # The queue writer: qmail-queue, qmail-smtpd and qmail-local queue through its
+                # socket (queue/lock/qmail-queue.sock). Started as root, it becomes qmailq.
+                exec env - PATH="%1$s:/usr/bin:/bin" %1$s/qmail-queued 2>&1
+                """.formatted(home.resolve("bin")), "qmail-queued", owners);
+    }
+
     private void services(Ownership owners) throws IOException {
         String bin = home.resolve("bin").toString();
         String ctl = home.resolve("control").toString();
         Path sup = home.resolve("supervise");
         Path svc = home.resolve("service");
         Files.createDirectories(svc);
-        service(sup.resolve("qmail-queued"), """
-                #!/bin/sh
-                # The queue writer: qmail-queue, qmail-smtpd and qmail-local queue through its
-                # socket (queue/lock/qmail-queue.sock). Started as root, it becomes qmailq.
-                exec env - PATH="%1$s:/usr/bin:/bin" %1$s/qmail-queued 2>&1
-                """.formatted(bin), "qmail-queued", owners);
+        queuedService(owners);
         service(sup.resolve("qmail-send"), """
                 #!/bin/sh
                 # qmail-start and the four delivery daemons. Deliveries go where

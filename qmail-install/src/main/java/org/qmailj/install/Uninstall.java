@@ -46,7 +46,7 @@ final class Uninstall {
         }
     }
 
-    private void undo(String[] e) throws IOException {
+    void undo(String[] e) throws IOException {
         switch (e[0]) {
             case "file", "link" -> Files.deleteIfExists(Path.of(e[1]));
             case "moved" -> {
@@ -55,6 +55,11 @@ final class Uninstall {
                 if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS) && !Files.exists(orig, LinkOption.NOFOLLOW_LINKS)) {
                     Files.move(aside, orig);
                 }
+            }
+            case "rewrote" -> {
+                // an upgrade's edited run script: the saved original goes back
+                Path saved = Path.of(e[2]);
+                if (Files.exists(saved)) Files.move(saved, Path.of(e[1]), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
             case "dir" -> {
                 try {
@@ -168,7 +173,7 @@ final class Uninstall {
         if (quiet(cmd) != 0) err.println("qmail-install: warning: " + String.join(" ", cmd) + " failed");
     }
 
-    private static int quiet(String... cmd) throws IOException {
+    static int quiet(String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         return MtaSetup.waitFor(p);
     }

@@ -29,7 +29,7 @@ class QmailInstallTest {
             Run r = run(tmp, help);
             assertThat(r.exit()).as(help).isZero();
             assertThat(r.out()).startsWith("usage: qmail-install DIR [--sandbox]")
-                    .contains("--mta [DIR]").contains("--uninstall [DIR]").contains("--no-aot").contains("--smtp=HOST:PORT");
+                    .contains("--mta [DIR]").contains("--uninstall [DIR]").contains("--rollback [DIR]").contains("--no-aot").contains("--smtp=HOST:PORT");
             assertThat(r.err()).isEmpty();
         }
         // --help wins over the rest of the line and installs nothing.
