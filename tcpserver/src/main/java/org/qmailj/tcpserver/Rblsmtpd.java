@@ -1,0 +1,34 @@
+package org.qmailj.tcpserver;
+
+import java.util.List;
+import org.qmailj.common.Exit;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.smtpd.FdWire;
+
+/**
+ * rblsmtpd - blocks mail from RBL-listed sites (rblsmtpd(1)). Decides ({@link Rbl}); a
+ * blocked client gets rblsmtpd's own conversation ({@link RblDialog}) on descriptors 0 and 1
+ * and one line on descriptor 2; otherwise the program runs (same pid). Usage errors exit 100.
+ */
+public final class Rblsmtpd {
+    private Rblsmtpd() {
+    }
+
+    public static void main(String[] args) {
+        Rbl.Parsed p = Rbl.parse(List.of(args));
+        if (p.rbl().isEmpty()) {
+            if (p.error() != null) System.err.print(p.error() + "\n");
+            System.err.print(Rbl.USAGE + "\n");
+            Exit.now(100);
+        }
+        Rbl rbl = p.rbl().get();
+        Rbl.Decision d = rbl.decide(System.getenv(), RblDns.get());
+        if (d.blocked()) {
+            System.err.print("rblsmtpd: " + d.ip() + " pid " + Proc.getpid() + ": " + d.message() + "\n");
+            System.err.flush();
+            RblDialog.run(d.message(), rbl.timeout, new FdWire());
+            Exit.now(0);
+        }
+        Exec.run("rblsmtpd", rbl.program, System.getenv());
+    }
+}
