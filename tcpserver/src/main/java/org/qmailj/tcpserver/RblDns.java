@@ -44,8 +44,22 @@ final class RblDns {
 
     private static volatile Lookup shared;
 
-    /** The environment's resolver, made at first use. */
+    /** The environment's resolver, made at the first question (a client RBLSMTPD decides needs none). */
     static Lookup get() {
+        return new Lookup() {
+            @Override
+            public String txt(String name) {
+                return resolved().txt(name);
+            }
+
+            @Override
+            public Boolean a(String name) {
+                return resolved().a(name);
+            }
+        };
+    }
+
+    private static Lookup resolved() {
         Lookup l = shared;
         if (l == null) {
             synchronized (RblDns.class) {
@@ -60,6 +74,7 @@ final class RblDns {
         if (System.getProperty("slf4j.provider") == null) {
             System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
         }
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
         String server = setting("qmail.dns.server", "QMAIL_DNS_SERVER");
         String t = setting("qmail.dns.timeout", "QMAIL_DNS_TIMEOUT");
         Resolver r;

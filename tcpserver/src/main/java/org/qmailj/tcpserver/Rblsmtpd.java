@@ -1,6 +1,10 @@
 package org.qmailj.tcpserver;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.qmailj.common.Exit;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.smtpd.FdWire;
@@ -22,7 +26,7 @@ public final class Rblsmtpd {
             Exit.now(100);
         }
         Rbl rbl = p.rbl().get();
-        Rbl.Decision d = rbl.decide(System.getenv(), RblDns.get());
+        Rbl.Decision d = rbl.decide(asBytes(System.getenv()), RblDns.get());
         if (d.blocked()) {
             System.err.print("rblsmtpd: " + d.ip() + " pid " + Proc.getpid() + ": " + d.message() + "\n");
             System.err.flush();
@@ -30,5 +34,16 @@ public final class Rblsmtpd {
             Exit.now(0);
         }
         Exec.run("rblsmtpd", rbl.program, System.getenv());
+    }
+
+    /**
+     * The environment as the C program sees it, a byte per char: the JVM decoded it with the
+     * platform's charset, so a UTF-8 "é" in $RBLSMTPD is two bytes (two '?' in the reply).
+     */
+    private static Map<String, String> asBytes(Map<String, String> env) {
+        Charset cs = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"), StandardCharsets.UTF_8);
+        Map<String, String> m = new HashMap<>(env);
+        m.replaceAll((k, v) -> new String(v.getBytes(cs), StandardCharsets.ISO_8859_1));
+        return m;
     }
 }
