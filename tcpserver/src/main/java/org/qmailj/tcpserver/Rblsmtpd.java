@@ -26,7 +26,14 @@ public final class Rblsmtpd {
             Exit.now(100);
         }
         Rbl rbl = p.rbl().get();
-        Rbl.Decision d = rbl.decide(asBytes(System.getenv()), RblDns.get());
+        Rbl.Decision d;
+        try {
+            d = rbl.decide(asBytes(System.getenv()), RblDns.get());
+        } catch (IllegalArgumentException e) { // a QMAIL_DNS_SERVER that names no server
+            System.err.print("rblsmtpd: fatal: " + e.getMessage() + "\n");
+            Exit.now(111);
+            return;
+        }
         if (d.blocked()) {
             System.err.print("rblsmtpd: " + d.ip() + " pid " + Proc.getpid() + ": " + d.message() + "\n");
             System.err.flush();
