@@ -17,7 +17,8 @@ import org.qmailj.common.sys.TcpSocket;
  * tcpclient - creates an outgoing TCP connection (tcpclient(1)), then execs the program
  * with descriptor 6 reading from the network and 7 writing to it, and the tcp-environ(5)
  * variables set. Options: -q -Q -v, -T x+y, -i localip, -p localport, -d -D, -h -H,
- * -l localname, -r -R, -t n. Failing to connect exits 111; bad usage 100.
+ * -l localname, -r -R, -t n. Failing to connect exits 111; bad usage 100. -v also says
+ * "tcpclient: connected to IP port N" once connected, as Debian's tcpclient does; -q says nothing.
  */
 public final class Tcpclient {
     private static final String BASH = "/bin/bash";
@@ -99,6 +100,7 @@ public final class Tcpclient {
         } catch (IOException e) {
             return fatal(verbosity, e.getMessage());
         }
+        if (verbosity >= 2) System.err.print("tcpclient: connected to " + ipString + " port " + port + "\n");
         try {
             TcpSocket.Endpoint local = TcpSocket.localEndpoint(fd);
             TcpSocket.Endpoint remote = new TcpSocket.Endpoint(ip, port);

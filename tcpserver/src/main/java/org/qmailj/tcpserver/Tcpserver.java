@@ -30,8 +30,9 @@ import org.qmailj.smtpd.SocketWire;
  * tcpserver - accepts incoming TCP connections (tcpserver(1)). For each connection it runs
  * the program with the tcp-environ(5) variables and the rules of -x.
  *
- * <p>Two ways to run the program. A {@link Builtin} (qmail-smtpd) runs in this JVM on a
- * virtual thread per connection, with its environment as a map and the socket's streams;
+ * <p>Two ways to run the program. A {@link Builtin} (qmail-smtpd), alone or behind known
+ * wrappers ({@link Chain}: rblsmtpd, recordio, softlimit, envdir, tcp-env), runs in this JVM
+ * on a virtual thread per connection, with its environment as a map and the socket's streams;
  * the JDK's ServerSocket accepts. Any other program is spawned per connection with the
  * socket as descriptors 0 and 1: then {@link TcpSocket} listens and accepts through FFM,
  * because a spawned child needs the descriptor number, which JDK sockets do not expose.
@@ -43,6 +44,7 @@ import org.qmailj.smtpd.SocketWire;
 public final class Tcpserver {
     private final ServerOptions o;
     private final TcpLog log;
+    private final PrintStream err;
     private final Map<String, String> baseEnv;
     private final Semaphore permits;
     private final AtomicInteger children = new AtomicInteger();
@@ -50,6 +52,7 @@ public final class Tcpserver {
     Tcpserver(ServerOptions o, PrintStream err, Map<String, String> baseEnv) {
         this.o = o;
         this.log = new TcpLog(err, o.verbosity());
+        this.err = err;
         this.baseEnv = Map.copyOf(baseEnv);
         this.permits = new Semaphore(o.limit());
     }
@@ -76,8 +79,8 @@ public final class Tcpserver {
     void run() throws IOException {
         byte[] ip = Names.resolveHost(o.host());
         int port = Names.resolvePort(o.port());
-        Optional<Builtin> builtin = Builtin.of(o.program().getFirst());
-        if (builtin.isPresent()) {
+        Optional<Chain> chain = Chain.parse(o.program());
+        if (chain.isPresent()) {
             ServerSocket ss = new ServerSocket();
             ss.setReuseAddress(true);
             try {
@@ -89,7 +92,7 @@ public final class Tcpserver {
             QmailHome home = QmailHome.current();
             acceptLoop(() -> {
                 Socket s = ss.accept();
-                Thread.ofVirtual().name("conn").start(() -> inProcess(s, builtin.get(), home));
+                Thread.ofVirtual().name("conn").start(() -> inProcess(s, chain.get(), home));
             });
         } else {
             int fd;
@@ -190,7 +193,7 @@ public final class Tcpserver {
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /** One connection to a built-in program, on its own virtual thread. */
-    private void inProcess(Socket s, Builtin builtin, QmailHome home) {
+    private void inProcess(Socket s, Chain chain, QmailHome home) {
         long n = SEQUENCE.incrementAndGet();
         int exit = 111;
         try (s; SocketWire wire = new SocketWire(s, 1200)) {
@@ -204,7 +207,8 @@ public final class Tcpserver {
             } else if (p.decision().deny()) {
                 exit = 100;
             } else {
-                exit = builtin.session.serve(home, p.conn().environment(baseEnv, p.decision().env()), wire);
+                Connection c = new Connection(n, p.conn(), p.conn().environment(baseEnv, p.decision().env()), wire, err);
+                exit = chain.run(c, home);
             }
         } catch (IOException | RuntimeException e) {
             exit = 111;

@@ -1,6 +1,8 @@
 package org.qmailj.tcpserver;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -18,6 +20,14 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     final int port;
     final List<String> log = new CopyOnWriteArrayList<>();
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+    /** Everything the server wrote to its stderr so far, byte for byte. */
+    byte[] stderrBytes() {
+        synchronized (stderr) {
+            return stderr.toByteArray();
+        }
+    }
 
     static List<String> java(String main, Path qmailHome) {
         List<String> c = new ArrayList<>();
@@ -35,9 +45,21 @@ final class ServerProcess implements AutoCloseable {
         pb.environment().putAll(env);
         process = pb.start();
         Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.ISO_8859_1))) {
-                String l;
-                while ((l = r.readLine()) != null) log.add(l);
+            // Lines end at LF only (recordio's lines hold CRs); the bytes are kept as they came.
+            try (InputStream in = process.getErrorStream()) {
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                int c;
+                while ((c = in.read()) != -1) {
+                    synchronized (stderr) {
+                        stderr.write(c);
+                    }
+                    if (c != '\n') {
+                        line.write(c);
+                        continue;
+                    }
+                    log.add(line.toString(StandardCharsets.ISO_8859_1));
+                    line.reset();
+                }
             } catch (IOException e) {
                 // ended
             }

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * IPv4 TCP on raw descriptors: socket, bind, listen, accept4, connect, getsockname,
+ * IPv4 TCP on raw descriptors: socket, bind, listen, accept4, connect, getsockname, getpeername,
  * shutdown, setsockopt. For servers that hand each accepted connection to a
  * child process as its descriptors 0 and 1 (tcpserver running a program), which needs the
  * descriptor number that JDK sockets do not reveal. Every descriptor is close-on-exec; the
@@ -40,6 +40,8 @@ public final class TcpSocket {
         static final MethodHandle ACCEPT4 = Native.errnoCall("accept4",
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
         static final MethodHandle GETSOCKNAME = Native.errnoCall("getsockname",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final MethodHandle GETPEERNAME = Native.errnoCall("getpeername",
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
         static final MethodHandle SETSOCKOPT = Native.errnoCall("setsockopt",
                 FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
@@ -156,6 +158,20 @@ public final class TcpSocket {
             MemorySegment len = arena.allocate(C_INT);
             len.set(C_INT, 0, 16);
             if ((int) C.GETSOCKNAME.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getsockname", null, st);
+            return endpoint(sa);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** getpeername(2): the remote end (qmail's tcp-env on descriptor 0). */
+    public static Endpoint remoteEndpoint(int fd) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment sa = arena.allocate(16);
+            MemorySegment len = arena.allocate(C_INT);
+            len.set(C_INT, 0, 16);
+            if ((int) C.GETPEERNAME.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getpeername", null, st);
             return endpoint(sa);
         } catch (Throwable t) {
             throw Native.rethrow(t);

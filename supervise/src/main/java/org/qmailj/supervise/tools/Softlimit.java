@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.qmailj.common.ErrorStr;
+import org.qmailj.common.cli.SoftlimitOptions;
+import org.qmailj.common.cli.SoftlimitOptions.Resource;
 import org.qmailj.common.sys.Rlimit;
 import org.qmailj.common.sys.SysException;
 
@@ -25,87 +27,23 @@ import org.qmailj.common.sys.SysException;
  */
 public final class Softlimit {
     private static final String PROG = "softlimit";
-    private static final String USAGE = "softlimit: usage: softlimit [-a allbytes] [-c corebytes] "
-            + "[-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] "
-            + "[-p processes] [-r residentbytes] [-s stackbytes] [-t cpusecs] child";
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
 
     private Softlimit() {
     }
 
-    /** A resource and its prlimit option name. */
-    private record Res(int resource, String prlimit) {
-    }
-
-    private static final Res AS = new Res(Rlimit.RLIMIT_AS, "as");
-    private static final Res CORE = new Res(Rlimit.RLIMIT_CORE, "core");
-    private static final Res DATA = new Res(Rlimit.RLIMIT_DATA, "data");
-    private static final Res FSIZE = new Res(Rlimit.RLIMIT_FSIZE, "fsize");
-    private static final Res MEMLOCK = new Res(Rlimit.RLIMIT_MEMLOCK, "memlock");
-    private static final Res NOFILE = new Res(Rlimit.RLIMIT_NOFILE, "nofile");
-    private static final Res NPROC = new Res(Rlimit.RLIMIT_NPROC, "nproc");
-    private static final Res RSS = new Res(Rlimit.RLIMIT_RSS, "rss");
-    private static final Res STACK = new Res(Rlimit.RLIMIT_STACK, "stack");
-    private static final Res CPU = new Res(Rlimit.RLIMIT_CPU, "cpu");
-
     public static void main(String[] args) {
-        Map<Res, String> wanted = new LinkedHashMap<>();
-        int i = 0;
-        for (; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--")) {
-                i++;
-                break;
-            }
-            if (a.length() < 2 || a.charAt(0) != '-') {
-                break;
-            }
-            int k = 1;
-            while (k < a.length()) {
-                char c = a.charAt(k++);
-                List<Res> res = switch (c) {
-                    case 'a' -> List.of(AS);
-                    case 'c' -> List.of(CORE);
-                    case 'd' -> List.of(DATA);
-                    case 'f' -> List.of(FSIZE);
-                    case 'l' -> List.of(MEMLOCK);
-                    case 'm' -> List.of(DATA, STACK, MEMLOCK, AS);
-                    case 'o' -> List.of(NOFILE);
-                    case 'p' -> List.of(NPROC);
-                    case 'r' -> List.of(RSS);
-                    case 's' -> List.of(STACK);
-                    case 't' -> List.of(CPU);
-                    default -> null;
-                };
-                if (res == null) {
-                    System.err.println("softlimit: illegal option -- " + c);
-                    PathExec.usage(USAGE);
-                    return;
-                }
-                String value;
-                if (k < a.length()) {
-                    value = a.substring(k);
-                } else if (i + 1 < args.length) {
-                    value = args[++i];
-                } else {
-                    System.err.println("softlimit: option requires an argument -- " + c);
-                    PathExec.usage(USAGE);
-                    return;
-                }
-                if (!value.equals("=") && !value.matches("\\d+")) {
-                    PathExec.usage(USAGE);
-                }
-                for (Res r : res) {
-                    wanted.put(r, value);
-                }
-                break;
-            }
+        SoftlimitOptions parsed;
+        try {
+            parsed = SoftlimitOptions.parse(Arrays.asList(args));
+        } catch (SoftlimitOptions.UsageError e) {
+            if (e.detail != null) System.err.println(e.detail);
+            PathExec.usage(SoftlimitOptions.USAGE);
+            return;
         }
-        if (i >= args.length) {
-            PathExec.usage(USAGE);
-        }
-        List<String> child = Arrays.asList(args).subList(i, args.length);
-        Map<Res, Long> soft = new LinkedHashMap<>();
+        Map<Resource, String> wanted = parsed.limits();
+        List<String> child = parsed.child();
+        Map<Resource, Long> soft = new LinkedHashMap<>();
         for (var e : wanted.entrySet()) {
             try {
                 Rlimit.Limit l = Rlimit.get(e.getKey().resource());
@@ -113,7 +51,7 @@ public final class Softlimit {
                 if (e.getValue().equals("=")) {
                     v = l.hard();
                 } else {
-                    v = parse(e.getValue());
+                    v = SoftlimitOptions.number(e.getValue());
                     if (l.hard() != Rlimit.INFINITY && Long.compareUnsigned(v, l.hard()) > 0) {
                         v = l.hard();
                     }
@@ -143,13 +81,5 @@ public final class Softlimit {
             }
         }
         PathExec.run(PROG, child, System.getenv());
-    }
-
-    private static long parse(String s) {
-        try {
-            return Long.parseUnsignedLong(s);
-        } catch (NumberFormatException e) {
-            return Rlimit.INFINITY;
-        }
     }
 }
