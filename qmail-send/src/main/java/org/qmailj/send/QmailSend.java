@@ -148,7 +148,10 @@ public final class QmailSend {
         for (Comm c : comm.values()) c.startReader(events);
         clean.startReader(events);
         new Cleanup(queue, clean, log).start();
-        int code = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo).run();
+        SendMetrics metrics = new SendMetrics();
+        Optional<StatusServer> status = StatusServer.start(home, queue, metrics, log);
+        int code = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo, metrics).run();
+        status.ifPresent(StatusServer::close);
         try {
             mutex.get().close();
         } catch (SysException e) {
