@@ -108,7 +108,6 @@ final class StatusServer implements AutoCloseable {
         http = HttpServer.create(sa, 16);
         http.setExecutor(pool);
         http.createContext("/", this::handle);
-        sample();
         http.start();
         sampler = Thread.ofPlatform().daemon().name("status-sampler").start(this::sampleLoop);
     }
@@ -128,14 +127,15 @@ final class StatusServer implements AutoCloseable {
         if (System.getProperty(k) == null) System.setProperty(k, v);
     }
 
+    /** The first census here too, not on the main thread: a big queue must not delay the scheduler's start. */
     private void sampleLoop() {
         while (!closed) {
+            sample();
             try {
                 Thread.sleep(StatusHistory.INTERVAL_SECONDS * 1000L);
             } catch (InterruptedException e) {
                 return;
             }
-            if (!closed) sample();
         }
     }
 
