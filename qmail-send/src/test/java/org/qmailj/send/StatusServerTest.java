@@ -188,17 +188,25 @@ class StatusServerTest {
     }
 
     private static String chromium(String... args) throws Exception {
+        Path profile = Files.createTempDirectory("chromium");
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + Files.createTempDirectory("chromium")));
+                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out;
-        try (InputStream in = p.getInputStream()) {
-            out = in.readAllBytes();
+        try {
+            byte[] out;
+            try (InputStream in = p.getInputStream()) {
+                out = in.readAllBytes();
+            }
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium finished");
+            assertEquals(0, p.exitValue(), "chromium exit");
+            return new String(out, StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium finished");
-        assertEquals(0, p.exitValue(), "chromium exit");
-        return new String(out, StandardCharsets.UTF_8);
     }
 
     /** The TCP sockets this JVM listens on (inodes of its socket fds in state LISTEN). */
