@@ -164,11 +164,14 @@ public final class QmailSend {
         for (Comm c : comm.values()) c.startReader(events);
         clean.startReader(events);
         new Cleanup(queue, clean, log).start();
-        Scheduler scheduler = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo);
+        SendMetrics metrics = new SendMetrics();
+        Optional<StatusServer> status = StatusServer.start(home, queue, metrics, log);
+        Scheduler scheduler = new Scheduler(queue, controls, log, comm, clean, bounces, events, todo, metrics);
         if (control == null) control = openControl(home, log);
         if (control != null) control.start(events);
         int code = scheduler.run();
         if (control != null) control.close();
+        status.ifPresent(StatusServer::close);
         try {
             mutex.get().close();
         } catch (SysException e) {

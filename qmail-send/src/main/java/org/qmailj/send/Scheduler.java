@@ -40,6 +40,7 @@ final class Scheduler {
     private final QueueClient bounces;
     private final BlockingQueue<Event> events;
     private final Todo todo;
+    private final SendMetrics metrics;
     private final Map<Channel, Prioq> chanq = new EnumMap<>(Channel.class);
     private final Map<Channel, Deliveries> deliveries = new EnumMap<>(Channel.class);
     private final Map<Channel, Pass> passes = new EnumMap<>(Channel.class);
@@ -58,7 +59,7 @@ final class Scheduler {
     }
 
     Scheduler(QueueLayout queue, Controls controls, SendLog log, Map<Channel, Comm> comm, CleanClient clean,
-            QueueClient bounces, BlockingQueue<Event> events, Todo todo) {
+            QueueClient bounces, BlockingQueue<Event> events, Todo todo, SendMetrics metrics) {
         this.queue = queue;
         this.controls = controls;
         this.log = log;
@@ -67,11 +68,13 @@ final class Scheduler {
         this.bounces = bounces;
         this.events = events;
         this.todo = todo;
+        this.metrics = metrics;
         for (Channel c : Channel.values()) {
             chanq.put(c, new Prioq());
             passes.put(c, new Pass(c, this));
             alive.put(c, true);
             deliveries.put(c, new Deliveries(c, comm.get(c).max(), controls.get().concurrency(c)));
+            metrics.channel(c, deliveries.get(c).limit);
         }
         this.actions = new QueueActions(this, queue, log);
     }
@@ -125,7 +128,10 @@ final class Scheduler {
     private void handle(Event e) {
         switch (e) {
             case Event.Report r -> deliveryDone(r);
-            case Event.Preprocessed p -> pqadd(p.id(), now());
+            case Event.Preprocessed p -> {
+                metrics.preprocessed.increment();
+                pqadd(p.id(), now());
+            }
             case Event.LostSpawn l -> {
                 if (alive.get(l.channel())) {
                     log.line(QmailLog.lostSpawn());
@@ -290,6 +296,7 @@ final class Scheduler {
         j.outstanding++;
         comm.get(j.channel).write(delnum, QueueLayout.messName(j.id), j.sender, r.address());
         log.line(QmailLog.startingDelivery(delid, j.id, j.channel == Channel.LOCAL, r.address()));
+        metrics.started(j.channel, delnum, r.address());
         log.line(status());
     }
 
@@ -324,9 +331,17 @@ final class Scheduler {
             }
             default -> {
                 log.line(QmailLog.reportMangled(del.delid()));
+                metrics.mangled.increment();
                 j.deferred = true;
             }
         }
+        SendMetrics.Result result = switch (kind) {
+            case 'K' -> SendMetrics.Result.SUCCESS;
+            case 'D' -> SendMetrics.Result.FAILURE;
+            default -> SendMetrics.Result.DEFERRAL;
+        };
+        metrics.finished(r.channel(), r.delnum(), del.entry().address(), result,
+                kind == 'K' || kind == 'D' || kind == 'Z' ? text.substring(1) : "report mangled", j.birth, now);
         log.line(status());
         j.outstanding--;
         // A job the pass still holds has recipients left to start; the pass closes it then.
@@ -426,6 +441,7 @@ final class Scheduler {
             return; // LostClean follows
         }
         log.line(QmailLog.endMsg(id));
+        metrics.ended.increment();
     }
 
     private void runFail(long now) {

@@ -11,17 +11,24 @@ import java.nio.charset.StandardCharsets;
  */
 final class SendLog {
     private final OutputStream out;
+    private final LogTail tail = new LogTail();
 
     SendLog(OutputStream out) {
         this.out = out;
     }
 
     synchronized void line(String line) {
+        tail.add(line);
         try {
             out.write(line.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
         } catch (IOException e) {
             // The logger died; qmail-send carries on (its writes to fd 0 fail the same way).
         }
+    }
+
+    /** The last lines written, oldest first (for the status page). */
+    synchronized java.util.List<LogTail.Line> tail() {
+        return tail.lines();
     }
 }

@@ -21,6 +21,9 @@ public final class SendBench {
         Path home = Files.createTempDirectory("sendbench");
         TestQueue tq = new TestQueue(home, "bench.example");
         tq.control("concurrencylocal", "50");
+        // -Dbench.status=PORT: the status page on, scraped (/metrics and /) every second
+        String status = System.getProperty("bench.status");
+        if (status != null) tq.control("statusaddr", "127.0.0.1:" + status);
         try {
             if (mode.equals("drain")) drain(tq, n);
             else startup(tq, n);
@@ -37,6 +40,8 @@ public final class SendBench {
         h.await("start", () -> h.logLines().contains("status: local 0/50 remote 0/20"), 120);
         long t0 = System.nanoTime();
         Thread sampler = Thread.ofPlatform().daemon().start(() -> sample(tq, h, t0));
+        String status = System.getProperty("bench.status");
+        if (status != null) Thread.ofPlatform().daemon().start(() -> scrape(Integer.parseInt(status)));
         for (int i = 0; i < n; i++) tq.inject("bench-" + i + "@x", "s@bench.example", "user");
         double injectSec = (System.nanoTime() - t0) / 1e9;
         System.out.printf("injected %d messages in %.2f s: %.0f injections/s%n", n, injectSec, n / injectSec);
@@ -47,8 +52,57 @@ public final class SendBench {
         System.out.printf("delivered %d in %.2f s from the first injection: %.0f deliveries/s; time to drain %.2f s%n",
                 n, drainSec, n / drainSec, drainSec);
         System.out.printf("qmail-send RSS at the end: %s%n", rss(h.sendPid()));
+        System.out.printf("qmail-send CPU (user+system) for the run: %.2f s; by thread: %s%n", cpu(h.sendPid()), threads(h.sendPid()));
         h.signal(org.qmailj.common.sys.Proc.SIGTERM);
         h.waitExit(120);
+    }
+
+    /** utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat). */
+    static double cpu(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
+    /** CPU seconds by thread name (/proc/PID/task/TID/comm), the busiest first. */
+    static String threads(long pid) throws java.io.IOException {
+        java.util.Map<String, Double> by = new java.util.TreeMap<>();
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks) {
+                try {
+                    String name = Files.readString(t.resolve("comm")).strip();
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    by.merge(name.replaceAll("[0-9]+$", "N"), (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+                } catch (java.io.IOException e) {
+                    // the thread ended
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        by.entrySet().stream().sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+                .forEach(e -> b.append(String.format("%s %.2f, ", e.getKey(), e.getValue())));
+        return b.toString();
+    }
+
+    private static void scrape(int port) {
+        var client = java.net.http.HttpClient.newHttpClient();
+        try {
+            while (true) {
+                for (String path : new String[] {"/metrics", "/"}) {
+                    try {
+                        var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 200) System.out.println("scrape " + path + ": " + r.statusCode());
+                    } catch (java.io.IOException e) {
+                        // not up yet
+                    }
+                }
+                Thread.sleep(1000);
+            }
+        } catch (InterruptedException e) {
+            // done
+        }
     }
 
     private static void sample(TestQueue tq, ProcessHarness h, long t0) {

@@ -1,0 +1,146 @@
+package org.qmailj.send;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.queue.RecipientFile;
+
+/**
+ * The queue's state, counted by reading the queue directory as qmail-qstat and qmail-qread do:
+ * messages not yet preprocessed (todo/), preprocessed and not finished (info/), waiting for a
+ * bounce (bounce/), per channel the messages (local/, remote/) and their recipients NOT DONE
+ * and DONE, and the oldest messages. Read-only, on the status thread: the scheduler is never
+ * asked, so a census costs it nothing. A file that changes under the scan is skipped.
+ */
+record QueueCensus(long at, long todo, long queued, long bounces, long[] channelMessages, long[] pending, long[] done,
+        long oldestBirth, List<Oldest> oldest) {
+
+    static final int OLDEST = 10;
+    static final int RECIPIENTS_SHOWN = 5;
+
+    /** One of the oldest messages: id, info/ mtime, sender and the recipients still to do. */
+    record Oldest(long id, long birth, String sender, List<String> pending, int morePending) {}
+
+    private record Birth(long id, long birth) {}
+
+    static QueueCensus scan(QueueLayout q) {
+        long now = System.currentTimeMillis() / 1000;
+        java.util.Set<String> inTodo = names(q.dir("todo"));
+        long todo = inTodo.size();
+        long bounces = count(q.dir("bounce"));
+        long queued = 0;
+        long oldest = 0;
+        PriorityQueue<Birth> heap = new PriorityQueue<>(Comparator.comparingLong(Birth::birth).reversed());
+        for (int i = 0; i < QueueLayout.SPLIT; i++) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(q.dir("info").resolve(Integer.toString(i)))) {
+                for (Path p : ds) {
+                    long id;
+                    long birth;
+                    try {
+                        id = Long.parseLong(p.getFileName().toString());
+                        birth = Files.getLastModifiedTime(p).toMillis() / 1000;
+                    } catch (NumberFormatException | IOException e) {
+                        continue;
+                    }
+                    // Preprocessed but still in todo/: counted once, as todo.
+                    if (!inTodo.isEmpty() && inTodo.contains(Long.toString(id))) continue;
+                    queued++;
+                    if (oldest == 0 || birth < oldest) oldest = birth;
+                    heap.add(new Birth(id, birth));
+                    if (heap.size() > OLDEST) heap.poll();
+                }
+            } catch (IOException e) {
+                // a missing split directory counts as empty
+            }
+        }
+        int ch = Channel.values().length;
+        long[] messages = new long[ch], pending = new long[ch], done = new long[ch];
+        for (Channel c : Channel.values()) {
+            for (int i = 0; i < QueueLayout.SPLIT; i++) {
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(q.dir(c.word).resolve(Integer.toString(i)))) {
+                    for (Path p : ds) {
+                        List<RecipientFile.Entry> es = entries(p);
+                        if (es == null) continue;
+                        messages[c.ordinal()]++;
+                        for (RecipientFile.Entry e : es) {
+                            if (e.done()) done[c.ordinal()]++;
+                            else pending[c.ordinal()]++;
+                        }
+                    }
+                } catch (IOException e) {
+                    // as above
+                }
+            }
+        }
+        List<Birth> olds = new ArrayList<>(heap);
+        olds.sort(Comparator.comparingLong(Birth::birth).thenComparingLong(Birth::id));
+        List<Oldest> details = new ArrayList<>();
+        for (Birth b : olds) details.add(details(q, b));
+        return new QueueCensus(now, todo, queued, bounces, messages, pending, done, oldest, details);
+    }
+
+    private static Oldest details(QueueLayout q, Birth b) {
+        String sender = "?";
+        try {
+            byte[] info = Files.readAllBytes(q.info(b.id()));
+            if (info.length >= 1 && info[0] == 'F') {
+                int end = info.length > 1 && info[info.length - 1] == 0 ? info.length - 1 : info.length;
+                sender = new String(info, 1, Math.max(0, end - 1), StandardCharsets.ISO_8859_1);
+            }
+        } catch (IOException e) {
+            // finished meanwhile
+        }
+        List<String> shown = new ArrayList<>();
+        int more = 0;
+        for (Path f : List.of(q.local(b.id()), q.remote(b.id()))) {
+            List<RecipientFile.Entry> es = entries(f);
+            if (es == null) continue;
+            for (RecipientFile.Entry e : es) {
+                if (e.done()) continue;
+                if (shown.size() < RECIPIENTS_SHOWN) shown.add(e.address());
+                else more++;
+            }
+        }
+        return new Oldest(b.id(), b.birth(), sender, shown, more);
+    }
+
+    private static List<RecipientFile.Entry> entries(Path p) {
+        try {
+            return RecipientFile.decode(Files.readAllBytes(p));
+        } catch (IOException | RuntimeException e) {
+            return null; // gone, or being written
+        }
+    }
+
+    private static java.util.Set<String> names(Path dir) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) out.add(p.getFileName().toString());
+        } catch (IOException e) {
+            // empty
+        }
+        return out;
+    }
+
+    private static long count(Path dir) {
+        long n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) n++;
+        } catch (IOException e) {
+            // empty
+        }
+        return n;
+    }
+
+    /** Messages in the queue: not yet preprocessed, plus preprocessed and not finished. */
+    long messages() { return todo + queued; }
+
+    long oldestAge() { return oldestBirth == 0 ? 0 : Math.max(0, at - oldestBirth); }
+}
