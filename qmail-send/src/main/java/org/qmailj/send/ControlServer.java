@@ -159,7 +159,10 @@ final class ControlServer implements AutoCloseable {
                     try {
                         serve(ch, events);
                     } finally {
+                        // The slot is free before the client sees the end of its answer, so
+                        // a client that connects next always finds it.
                         clients.release();
+                        closeQuietly(ch);
                     }
                 });
             } catch (RuntimeException | Error e) {
@@ -194,7 +197,7 @@ final class ControlServer implements AutoCloseable {
 
     private void serve(SocketChannel ch, BlockingQueue<Event> events) {
         ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(ch), TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        try (ch) {
+        try { // the caller closes ch
             Optional<Long> uid = peerUid(ch);
             if (uid.isEmpty() || !allowed.contains(uid.get())) {
                 refuse(ch, "error permission denied\n.\n");
