@@ -19,10 +19,10 @@ import org.qmailj.common.sys.Fifo;
  */
 final class NetqmailTree {
     static final int SPLIT = 23;
-    /** netqmail's programs; qmail-popup and qmail-pop3d are ones this suite does not have yet. */
+    /** netqmail's programs; datemail and predate are ones this suite does not have (no man page). */
     static final String[] PROGRAMS = {"qmail-send", "qmail-start", "qmail-lspawn", "qmail-rspawn", "qmail-clean",
         "qmail-queue", "qmail-local", "qmail-remote", "qmail-smtpd", "qmail-inject", "sendmail", "qmail-newu",
-        "qmail-popup", "qmail-pop3d", "qmail-qread"};
+        "qmail-popup", "qmail-pop3d", "qmail-qread", "datemail", "predate"};
 
     final Path home;
     private final Ids ids;

@@ -142,14 +142,15 @@ class UpgradeIT {
             Cmd.Result in = MtaInstallIT.installer("--mta", home.toString(), "--prefix=" + prefix, "--no-aot");
             assertThat(in.exit()).as(in.toString()).isZero();
             assertThat(in.err()).contains("kept as " + home.resolve("bin.netqmail-" + DATE))
-                    .contains("netqmail programs kept in " + home.resolve("bin") + ": qmail-pop3d qmail-popup")
+                    .contains("netqmail programs kept in " + home.resolve("bin") + ": datemail predate")
                     .contains(prefix.resolve("usr/local/bin/softlimit") + " was missing");
 
             // netqmail's bin/ and man/ renamed aside as they were; ours in their place.
             assertThat(NetqmailTree.snapshot(home.resolve("bin.netqmail-" + DATE))).isEqualTo(binBefore);
             assertThat(NetqmailTree.snapshot(home.resolve("man.netqmail-" + DATE))).isEqualTo(manBefore);
             assertThat(Files.readString(home.resolve("bin/qmail-send"))).contains("org.qmailj.send.QmailSend");
-            assertThat(Files.readString(home.resolve("bin/qmail-popup"))).contains("netqmail 1.06 qmail-popup");
+            assertThat(Files.readString(home.resolve("bin/predate"))).contains("netqmail 1.06 predate");
+            assertThat(Files.readString(home.resolve("bin/qmail-popup"))).contains("org.qmailj.pop3d.QmailPopup");
             // The rest is kept byte for byte: queue, control, users, alias, rc, boot, run scripts.
             Map<String, String> after = NetqmailTree.snapshot(home);
             Map<String, String> changed = new TreeMap<>();
