@@ -1,0 +1,160 @@
+package org.qmailj.send;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueResult;
+import org.qmailj.common.queue.SocketQueueClient;
+import org.qmailj.common.queue.WriterProtocol;
+import org.qmailj.common.sys.Proc;
+import org.qmailj.testing.RootOnly;
+
+/**
+ * qmail-start alone is a complete qmail: started as root the way qmail(7) and INSTALL say,
+ * with lib/ids naming a distinct uid per role and no queue writer running, it starts
+ * qmail-queued (which becomes qmailq) itself, so qmail-send (qmails, which may not write the
+ * queue) can queue its bounces: a local delivery, a bounce to the sender's mailbox and a
+ * double bounce to postmaster all arrive, and the log lines are qmail-log(5)'s with the qp of
+ * each "bounce msg N qp Q" equal to the bounce's own "info msg Q: ... qp Q uid QMAILS". When
+ * qmail-send stops, the writer it started stops too and removes its socket.
+ */
+@RootOnly
+class QmailStartWriterRootTest {
+    private static final int QMAILS = 40110;
+    private static final int QMAILR = 40111;
+    private static final int QMAILQ = 40112;
+    private static final int QMAILL = 40113;
+    private static final int QMAIL = 40120;
+    private static final int NOFILES = 40121;
+    private static final String IDS = "alias:40114:" + NOFILES + "\nqmaild:40115:" + NOFILES + "\nqmaill:" + QMAILL + ":" + NOFILES
+            + "\nroot:0:0\nqmailp:40116:" + NOFILES + "\nqmailq:" + QMAILQ + ":" + QMAIL + "\nqmailr:" + QMAILR + ":" + QMAIL
+            + "\nqmails:" + QMAILS + ":" + QMAIL + "\nnofiles:" + NOFILES + "\nqmail:" + QMAIL + "\n";
+
+    private final List<ProcessHarness> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        harnesses.forEach(ProcessHarness::destroy);
+    }
+
+    @TempDir Path home;
+
+    private static void openUp(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                if (Files.isSymbolicLink(p)) continue;
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            }
+        }
+    }
+
+    private static QueueResult inject(SocketQueueClient c, String messageId, String sender, String recipient) throws IOException {
+        try (QueueClient.Session s = c.open()) {
+            s.message().write(("Message-ID: <" + messageId + ">\nSubject: test\n\nbody\n").getBytes(StandardCharsets.ISO_8859_1));
+            return s.commit(new Envelope(sender, List.of(recipient)));
+        }
+    }
+
+    /** The one log line matching {@code regex} (which must match the whole line), its groups. */
+    private static Optional<Matcher> line(ProcessHarness h, String regex) {
+        Pattern p = Pattern.compile(regex);
+        for (String l : h.logLines()) {
+            Matcher m = p.matcher(l);
+            if (m.matches()) return Optional.of(m);
+        }
+        return Optional.empty();
+    }
+
+    private static String status(long pid) throws IOException {
+        return Files.readString(Path.of("/proc/" + pid + "/status"));
+    }
+
+    @Test
+    void startsTheWriterSoBouncesLeaveAndStopsItWithQmailSend() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
+        harnesses.add(h);
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/ids"), IDS);
+        Files.writeString(tq.home.resolve("deliveries"), "");
+        openUp(home);
+        for (String bin : new String[] {"qmail-send", "qmail-clean", "qmail-lspawn", "qmail-rspawn", "qmail-queued"}) {
+            Files.setPosixFilePermissions(home.resolve("bin").resolve(bin), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path socket = WriterProtocol.socket(tq.q);
+        SocketQueueClient writer = new SocketQueueClient(socket);
+        assertThat(writer.answers()).isFalse();
+
+        h.start();
+        h.await("status line and a writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && writer.answers(), 60);
+        ProcessHandle queued = ProcessHandle.of(h.sendPid()).orElseThrow().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("org.qmailj.queue.QmailQueued")).findFirst().orElseThrow();
+        assertThat(status(queued.pid())).containsPattern("\nUid:\\s+" + QMAILQ + "\\s+" + QMAILQ + "\\s+" + QMAILQ + "\\s+" + QMAILQ + "\n");
+        assertThat(Files.getAttribute(socket, "unix:uid")).isEqualTo(QMAILQ);
+
+        // A local delivery; a failure bounced to a local sender; a failure whose bounce fails too.
+        QueueResult ok = inject(writer, "plain@x", "someone@domain", "me@domain");
+        QueueResult once = inject(writer, "once@x", "sender@domain", "failbox@domain");
+        QueueResult twice = inject(writer, "twice@x", "failsender@domain", "failbox@domain");
+        for (QueueResult r : List.of(ok, once, twice)) assertThat(r.ok()).as(r.toString()).isTrue();
+        h.await("postmaster's double bounce", () -> {
+            try {
+                return h.delivered().stream().anyMatch(l -> l.startsWith("postmaster@domain "));
+            } catch (IOException e) {
+                return false;
+            }
+        }, 90);
+        h.await("every message ended", () -> {
+            try {
+                return tq.leftovers().isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60);
+        assertThat(h.delivered()).contains("me@domain <plain@x> someone@domain");
+        assertThat(h.delivered()).anyMatch(l -> l.matches("sender@domain <[^>]+> "));
+        assertThat(h.delivered()).anyMatch(l -> l.matches("postmaster@domain <[^>]+> #@\\[\\]"));
+        String log = h.logText();
+        assertThat(log).doesNotContain("trouble injecting").doesNotContain("qq trouble");
+
+        // qmail-log(5): each message's info line carries the qp the writer returned (its number).
+        for (QueueResult r : List.of(ok, once, twice)) {
+            assertThat(line(h, "info msg " + r.qp() + ": bytes \\d+ from <[^>]*> qp " + r.qp() + " uid 0")).as(log).isPresent();
+        }
+        // Each bounce's qp is the bounce message's own number and qp, uid qmails.
+        Matcher b1 = line(h, "bounce msg " + once.qp() + " qp (\\d+)").orElseThrow(() -> new AssertionError(log));
+        String q1 = b1.group(1);
+        assertThat(line(h, "info msg " + q1 + ": bytes \\d+ from <> qp " + q1 + " uid " + QMAILS)).as(log).isPresent();
+        Matcher b2 = line(h, "bounce msg " + twice.qp() + " qp (\\d+)").orElseThrow(() -> new AssertionError(log));
+        String q2 = b2.group(1);
+        assertThat(line(h, "info msg " + q2 + ": bytes \\d+ from <> qp " + q2 + " uid " + QMAILS)).as(log).isPresent();
+        Matcher b3 = line(h, "bounce msg " + q2 + " qp (\\d+)").orElseThrow(() -> new AssertionError(log));
+        String q3 = b3.group(1);
+        assertThat(line(h, "info msg " + q3 + ": bytes \\d+ from <#@\\[\\]> qp " + q3 + " uid " + QMAILS)).as(log).isPresent();
+        assertThat(line(h, "starting delivery \\d+: msg " + q3 + " to local postmaster@domain")).as(log).isPresent();
+        for (String n : List.of(Long.toString(once.qp()), q1, q2, q3)) {
+            assertThat(line(h, "end msg " + n)).as(log).isPresent();
+        }
+
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+        ProcessHarness.awaitGone(List.of(queued), 60);
+        assertThat(Files.exists(socket)).isFalse();
+        assertThat(writer.answers()).isFalse();
+    }
+}
