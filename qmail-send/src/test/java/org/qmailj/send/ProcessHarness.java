@@ -47,6 +47,12 @@ final class ProcessHarness {
         return this;
     }
 
+    /** bin/qmail-lspawn: the real one (root, users' warm qmail-local workers), not FakeSpawner. */
+    ProcessHarness withRealLspawn() throws IOException {
+        script(tq.home.resolve("bin"), "qmail-lspawn", jvm + " org.qmailj.lspawn.QmailLspawn \"$@\"");
+        return this;
+    }
+
     /** bin/qmail-send becomes {@link FaultyQmailSend}, failing once {@code marker} exists. */
     ProcessHarness faultySend(Path marker) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

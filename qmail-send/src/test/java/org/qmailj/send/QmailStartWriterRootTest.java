@@ -157,4 +157,110 @@ class QmailStartWriterRootTest {
         assertThat(Files.exists(socket)).isFalse();
         assertThat(writer.answers()).isFalse();
     }
+
+    private static void run(String... cmd) throws IOException {
+        org.qmailj.testing.Cmd.Result r = org.qmailj.testing.Cmd.run(List.of(cmd));
+        assertThat(r.exit()).as(String.join(" ", cmd) + ": " + r).isZero();
+    }
+
+    private static void own(Path p, int uid, int gid, String mode) throws IOException {
+        Files.setAttribute(p, "unix:uid", uid);
+        Files.setAttribute(p, "unix:gid", gid);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+    }
+
+    private static List<String> maildir(Path md) throws IOException {
+        try (Stream<Path> s = Files.list(md.resolve("new"))) {
+            List<String> out = new ArrayList<>();
+            for (Path p : s.sorted().toList()) out.add(Files.readString(p, StandardCharsets.ISO_8859_1));
+            return out;
+        }
+    }
+
+    /**
+     * The same with the real qmail-lspawn and qmail-local (a real user, made for this run and
+     * removed after it; unknown addresses go to the alias uid, which has no .qmail files): a
+     * delivery to the user's ./Maildir/, a forward (.qmail-fwd: &amp;someone@remote.example)
+     * queued by qmail-local as the user, a bounce to the user as sender, and a double bounce
+     * to the user as control/doublebounceto all arrive, the message files all qmailq's.
+     */
+    @Test
+    void realLocalDeliveriesForwardsAndBouncesWithNoOtherDaemon() throws Exception {
+        String user = "qsw" + (ProcessHandle.current().pid() % 100000);
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter().withRealLspawn();
+        harnesses.add(h);
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/ids"), IDS);
+        Files.writeString(tq.home.resolve("deliveries"), "");
+        tq.control("doublebounceto", user);
+        openUp(home);
+        for (String bin : new String[] {"qmail-send", "qmail-clean", "qmail-lspawn", "qmail-rspawn", "qmail-queued"}) {
+            Files.setPosixFilePermissions(home.resolve("bin").resolve(bin), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path alias = Files.createDirectories(home.resolve("alias"));
+        own(alias, 40114, NOFILES, "rwxr-xr-x");
+        Path users = Files.createDirectories(home.resolve("users"));
+        Files.setPosixFilePermissions(users, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path uhome = users.resolve(user);
+        org.qmailj.testing.Cmd.run(List.of("userdel", "-r", "-f", user));
+        org.qmailj.testing.Cmd.run(List.of("groupdel", user));
+        run("useradd", "-m", "-d", uhome.toString(), "-s", "/bin/sh", "-U", user);
+        try {
+            var pw = org.qmailj.common.sys.Passwd.getpwnam(user).orElseThrow();
+            own(uhome, pw.uid(), pw.gid(), "rwxr-xr-x");
+            Path md = uhome.resolve("Maildir");
+            for (String d : List.of("", "tmp", "new", "cur")) own(Files.createDirectories(md.resolve(d)), pw.uid(), pw.gid(), "rwx------");
+            Path fwd = uhome.resolve(".qmail-fwd");
+            Files.writeString(fwd, "&someone@remote.example\n");
+            own(fwd, pw.uid(), pw.gid(), "rw-r--r--");
+
+            SocketQueueClient writer = new SocketQueueClient(WriterProtocol.socket(tq.q));
+            h.start();
+            h.await("status line and a writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && writer.answers(), 60);
+
+            QueueResult plain = inject(writer, "plain@x", "someone@else.example", user + "@domain");
+            QueueResult forward = inject(writer, "fwd@x", "fwdsender@else.example", user + "-fwd@domain");
+            QueueResult once = inject(writer, "once@x", user + "@domain", "nobody1@domain");
+            QueueResult twice = inject(writer, "twice@x", "nobody2@domain", "nobody3@domain");
+            for (QueueResult r : List.of(plain, forward, once, twice)) assertThat(r.ok()).as(r.toString()).isTrue();
+            h.await("three messages in the Maildir, the forward gone out, the queue empty", () -> {
+                try {
+                    return maildir(md).size() == 3 && tq.leftovers().isEmpty()
+                            && h.delivered().contains("someone@remote.example <fwd@x> fwdsender@else.example");
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 120);
+            String log = h.logText();
+            assertThat(log).doesNotContain("trouble").doesNotContain("deferral");
+            List<String> box = maildir(md);
+            assertThat(box).anyMatch(m -> m.contains("Message-ID: <plain@x>") && !m.contains("qmail-send program"));
+            assertThat(box).anyMatch(m -> m.contains("qmail-send program") && m.contains("<nobody1@domain>:") && m.contains("Message-ID: <once@x>"));
+            assertThat(box).anyMatch(m -> m.contains("<nobody2@domain>:") && m.contains("Message-ID: <twice@x>"));
+
+            // The forward was queued by qmail-local as the user, through the writer.
+            Matcher f = line(h, "info msg (\\d+): bytes \\d+ from <fwdsender@else\\.example> qp (\\d+) uid " + pw.uid())
+                    .orElseThrow(() -> new AssertionError(log));
+            assertThat(f.group(1)).isEqualTo(f.group(2));
+            assertThat(line(h, "starting delivery \\d+: msg " + f.group(1) + " to remote someone@remote\\.example")).as(log).isPresent();
+            // Bounce and double bounce: the qp of each bounce line is the bounce's own info qp.
+            String q1 = line(h, "bounce msg " + once.qp() + " qp (\\d+)").orElseThrow(() -> new AssertionError(log)).group(1);
+            assertThat(line(h, "info msg " + q1 + ": bytes \\d+ from <> qp " + q1 + " uid " + QMAILS)).as(log).isPresent();
+            String q2 = line(h, "bounce msg " + twice.qp() + " qp (\\d+)").orElseThrow(() -> new AssertionError(log)).group(1);
+            String q3 = line(h, "bounce msg " + q2 + " qp (\\d+)").orElseThrow(() -> new AssertionError(log)).group(1);
+            assertThat(line(h, "info msg " + q3 + ": bytes \\d+ from <#@\\[\\]> qp " + q3 + " uid " + QMAILS)).as(log).isPresent();
+            assertThat(line(h, "delivery \\d+: success: did_1\\+0\\+0/")).as(log).isPresent();
+            assertThat(line(h, "delivery \\d+: success: did_0\\+1\\+0/")).as(log).isPresent();
+            assertThat(line(h, "delivery \\d+: failure: Sorry,_no_mailbox_here_by_that_name\\._\\(#5\\.1\\.1\\)/")).as(log).isPresent();
+
+            h.signal(Proc.SIGTERM);
+            assertThat(h.waitExit(60)).isZero();
+            h.await("the writer gone", () -> !Files.exists(WriterProtocol.socket(tq.q)), 60);
+        } finally {
+            h.destroy();
+            org.qmailj.testing.Cmd.run(List.of("userdel", "-r", "-f", user));
+            org.qmailj.testing.Cmd.run(List.of("groupdel", user));
+        }
+    }
 }
