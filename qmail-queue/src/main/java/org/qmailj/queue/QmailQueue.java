@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Clock;
 import org.qmailj.common.Exit;
-import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.queue.Envelope;
@@ -20,6 +19,7 @@ import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.SocketQueueClient;
 import org.qmailj.common.queue.WriterProtocol;
 import org.qmailj.common.sys.Proc;
+import org.qmailj.common.sys.Prot;
 import org.qmailj.common.sys.Umask;
 
 /**
@@ -55,12 +55,13 @@ public final class QmailQueue {
         return run(home, message, envelope, err, false);
     }
 
-    /** {@code become}: root writing the queue itself first becomes qmailq (main only, never a test JVM). */
+    /** {@code become}: root writing the queue itself first takes qmailq's uid (main only, never a test JVM). */
     static int run(QmailHome home, InputStream message, InputStream envelope, PrintStream err, boolean become) {
         if (!Files.isDirectory(home.root())) return QueueExit.HOME.code();
         envelope = new BufferedInputStream(envelope, 8192); // nothing follows the envelope on fd 1
         QueueLayout q = new QueueLayout(home.queue());
-        SocketQueueClient socket = new SocketQueueClient(WriterProtocol.socket(q));
+        // One process per message: its caller reports this pid as the qp, so the writer records it.
+        SocketQueueClient socket = new SocketQueueClient(WriterProtocol.socket(q), null, 30_000, true);
         QueueClient.Session session;
         try {
             session = socket.open();
@@ -115,8 +116,7 @@ public final class QmailQueue {
             return QueueExit.NETWORK.code();
         }
         if (become && euid == 0) {
-            // As C qmail-queue, setuid qmailq: the queue files belong to qmailq, not root.
-            String problem = Privileges.tryBecome(home, Privileges.Role.QMAILQ);
+            String problem = becomeQmailq(ids);
             if (problem != null) {
                 err.println("qmail-queue: " + problem);
                 return QueueExit.BUG.code();
@@ -130,6 +130,26 @@ public final class QmailQueue {
             return 0;
         } catch (QueueFailure f) {
             return f.exit().code();
+        }
+    }
+
+    /**
+     * As C qmail-queue, setuid qmailq (mode 4711, not setgid): the uid becomes qmailq (real,
+     * effective and saved, checked), the gid and groups stay the caller's, so the files are
+     * qmailq's with the caller's gid, mode 0644, exactly as there, and qmail-lspawn and
+     * qmail-rspawn accept them (they refuse a message not owned by qmailq: "message has wrong
+     * owner"). A sandbox installed by root may map qmailq to root: nothing changes then.
+     * Null on success, else the reason.
+     */
+    private static String becomeQmailq(QmailIds ids) {
+        try {
+            int uidq = ids.uid("qmailq");
+            if (uidq == 0) return null;
+            Prot.uid(uidq);
+            Proc.Ids u = Proc.getresuid();
+            return u.all(uidq) ? null : "unable to become qmailq (uid " + uidq + "): real/effective/saved uid is " + u;
+        } catch (IOException e) {
+            return "unable to become qmailq: " + e.getMessage();
         }
     }
 

@@ -65,8 +65,16 @@ public final class QueueWriter {
 
     public QueueLayout layout() { return queue; }
 
-    /** Who asked: the uid (from the kernel), the pid and optional role the caller stated. */
-    public record Origin(long uid, long pid, String role) {}
+    /**
+     * Who asked: the uid (from the kernel), the pid and optional role the caller stated, and
+     * the qp to record as the envelope's p field, 0 for the message number N (WriterProtocol).
+     */
+    public record Origin(long uid, long pid, String role, long qp) {
+        /** A process writing for itself, as qmail-queue: its pid is the qp. */
+        public Origin(long uid, long pid, String role) {
+            this(uid, pid, role, pid);
+        }
+    }
 
     /**
      * Writes the message file; {@code message} is read to its end. The returned {@link Staged}
@@ -96,6 +104,7 @@ public final class QueueWriter {
                 throw new QueueFailure(QueueExit.PID_DIR, "unable to stat " + pidFile, e);
             }
             s.number = n;
+            s.qp = origin.qp() > 0 ? origin.qp() : n;
             try {
                 Files.createLink(queue.mess(n), pidFile);
                 s.mess = queue.mess(n);
@@ -247,6 +256,7 @@ public final class QueueWriter {
     public final class Staged {
         private final Origin origin;
         private long number;
+        private long qp;
         private Path mess;
         private Path intd;
         private boolean linked;
@@ -256,6 +266,9 @@ public final class QueueWriter {
         }
 
         public long number() { return number; }
+
+        /** The p field of intd/N: the origin's qp, or N. */
+        public long qp() { return qp; }
 
         /** Writes and fsyncs intd/N from an envelope held in memory. */
         public void intd(Envelope envelope) throws QueueFailure {
@@ -283,7 +296,7 @@ public final class QueueWriter {
             try {
                 OutputStream out = new BufferedOutputStream(new WriteErrorStream(ch), 8192);
                 writeRecord(out, 'u', Long.toString(origin.uid()).getBytes(StandardCharsets.US_ASCII));
-                writeRecord(out, 'p', Long.toString(origin.pid()).getBytes(StandardCharsets.US_ASCII));
+                writeRecord(out, 'p', Long.toString(qp).getBytes(StandardCharsets.US_ASCII));
                 Envelope.stream(envelope, (tag, address, length) -> {
                     out.write(tag);
                     out.write(address, 0, length);

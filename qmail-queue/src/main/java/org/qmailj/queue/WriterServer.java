@@ -313,7 +313,7 @@ public final class WriterServer implements AutoCloseable {
         if (role != null && !roleMatches(role, c.uid)) role = null;
         QueueWriter.Staged s;
         try {
-            s = writer.stage(new QueueWriter.Origin(c.uid, h.pid(), role), new WriterProtocol.ChunkInputStream(in));
+            s = writer.stage(new QueueWriter.Origin(c.uid, h.pid(), role, h.qp()), new WriterProtocol.ChunkInputStream(in));
         } catch (QueueFailure f) {
             WriterProtocol.writeFinal(out, f.exit().code());
             return;

@@ -120,7 +120,8 @@ class FloodIsolationTest {
             String head = str(java.util.Arrays.copyOf(rec, Math.min(rec.length, 64)));
             String mess = str(t.mess(n));
             if (head.startsWith("u" + FLOOD_UID + "\0")) {
-                assertThat(head).startsWith("u" + FLOOD_UID + "\0p1\0Fflood@example.org\0Trcpt0@example.org\0");
+                // p: the qp, the message number (the client named none; its stated pid 1 is in Received)
+                assertThat(head).startsWith("u" + FLOOD_UID + "\0p" + n + "\0Fflood@example.org\0Trcpt0@example.org\0");
                 long records = 0;
                 for (byte b : rec) if (b == 0) records++;
                 assertThat(records).isEqualTo(3 + RECIPIENTS);

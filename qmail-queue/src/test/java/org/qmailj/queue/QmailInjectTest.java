@@ -72,7 +72,7 @@ class QmailInjectTest {
                 + "\\); \\d+ [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d -0000\n"
                 + java.util.regex.Pattern.quote(stamps() + "From: root@mx.example.com\nto: root@mx.example.com\n\n"));
         assertThat(str(Files.readAllBytes(t.queue.todo(n))))
-                .isEqualTo("u" + Proc.getuid() + "\0p" + pid + "\0Froot@mx.example.com\0Troot@mx.example.com\0");
+                .isEqualTo("u" + Proc.getuid() + "\0p" + n + "\0Froot@mx.example.com\0Troot@mx.example.com\0");
         assertThat(t.files("pid")).isEmpty();
     }
 

@@ -60,7 +60,7 @@ class SendmailTest {
                 "Date: 29 Nov 2026 10:45:07 -0000\nMessage-ID: <20261129104507." + pid + ".qmail@mx.example.com>\n"
                 + "From: root@mx.example.com\nTo: root@mx.example.com\nSubject: hello\n\nbody\n"));
         assertThat(str(Files.readAllBytes(t.queue.todo(n))))
-                .isEqualTo("u" + Proc.getuid() + "\0p" + pid + "\0Froot@mx.example.com\0Troot@mx.example.com\0");
+                .isEqualTo("u" + Proc.getuid() + "\0p" + n + "\0Froot@mx.example.com\0Troot@mx.example.com\0");
         assertThat(stdout.toString()).isEmpty();
     }
 

@@ -150,7 +150,7 @@ class WriterServerTest {
             out.write(WriterProtocol.COMMIT);
             assertThat(WriterProtocol.readAnswer(in)).isEqualTo(new WriterProtocol.Final(0));
             assertThat(str(t.mess(n))).matches("Received: \\(qmail 77 invoked from network\\); .*\none\ntwo\n");
-            assertThat(str(Files.readAllBytes(t.queue.todo(n)))).isEqualTo("u" + Proc.getuid() + "\0p77\0Fa@b\0Tc@d\0Te@f\0");
+            assertThat(str(Files.readAllBytes(t.queue.todo(n)))).isEqualTo("u" + Proc.getuid() + "\0p" + n + "\0Fa@b\0Tc@d\0Te@f\0");
         }
     }
 

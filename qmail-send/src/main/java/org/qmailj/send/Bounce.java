@@ -68,9 +68,7 @@ final class Bounce {
             String bounceSender = sender.isEmpty() ? "#@[]" : "";
             String bounceRecip = sender.isEmpty() ? ctl.doublebounce() : sender;
             QueueResult result;
-            long qp;
             try (QueueClient.Session s = client.open()) {
-                qp = s.qp();
                 OutputStream out = s.message();
                 out.write(head(ctl, bounceRecip, sender, now).getBytes(StandardCharsets.ISO_8859_1));
                 out.write(bounce);
@@ -87,7 +85,9 @@ final class Bounce {
                 log.line(QmailLog.troubleInjecting());
                 return false;
             }
-            log.line(QmailLog.bounceMsg(id, qp));
+            // qp: what the queue recorded as the bounce's p field, so that this line and the
+            // bounce's own "info msg M: ... qp Q" name the same number (matchup joins on it).
+            log.line(QmailLog.bounceMsg(id, result.qp()));
         }
         try {
             Files.deleteIfExists(queue.bounce(id));

@@ -10,6 +10,9 @@ import java.util.Map;
 import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
+import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.queue.SocketQueueClient;
+import org.qmailj.common.queue.WriterProtocol;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.common.sys.Spawn;
@@ -34,10 +37,25 @@ import org.qmailj.common.sys.SysException;
  * {@code bash -c 'exec qmail-send 0>&1000 1>&1001 ...'}: the pipes wait on descriptors
  * 1000-1006 (not close-on-exec) until bash moves them, so this JVM never has to overwrite
  * descriptors it uses itself. Prints nothing, even on failure (exit 111).
+ *
+ * <p>The queue writer: qmail-send (qmails) and qmail-local (each user) can only queue bounces
+ * and forwards through qmail-queued, so when nothing answers on
+ * {@code queue/lock/qmail-queue.sock} qmail-start starts {@code qmail-queued -e} (it becomes
+ * qmailq itself) under a shell loop that restarts it a second after a failure. Its descriptor
+ * 0 is a pipe whose write end only qmail-send holds (descriptor {@value #WRITER_LIFE}, left
+ * open across the exec): when qmail-send exits, however it exits, the writer sees end of file,
+ * removes the socket and exits 0, and the loop ends. A qmail-queued service started later
+ * waits on the writers' lock (queue/lock/qmail-queued) and takes over then; one that already
+ * answers means none is started here.
  */
 public final class QmailStart {
     private static final int BASE = 1000;
     private static final String SETPRIV = "/usr/bin/setpriv";
+    /** qmail-send's descriptor holding the write end of the queue writer's stdin pipe. */
+    static final int WRITER_LIFE = BASE + 7;
+    /** Restarts a writer that failed (not one that saw end of input: exit 0, or a usage error). */
+    private static final String WRITER_LOOP =
+            "while :; do \"$0\" -e; r=$?; [ $r = 0 ] || [ $r = 100 ] && exit $r; sleep 1; done";
 
     private QmailStart() {}
 
@@ -87,6 +105,7 @@ public final class QmailStart {
         spawn(bin.resolve("qmail-lspawn").toString(), lspawn, env, toL.read(), fromL.write());
         spawn(bin.resolve("qmail-rspawn").toString(), List.of("qmail-rspawn"), env, toR.read(), fromR.write());
         spawn(bin.resolve("qmail-clean").toString(), List.of("qmail-clean"), env, toC.read(), fromC.write());
+        Fd.Pipe writerLife = startWriter(home, env);
 
         // Become qmail-send with descriptors 0..6 as qmail-send(8) describes them.
         int[] fds = {logFd, toL.write(), fromL.read(), toR.write(), fromR.read(), toC.write(), fromC.read()};
@@ -96,10 +115,27 @@ public final class QmailStart {
             script.append(' ').append(i).append(i % 2 == 0 && i > 0 ? "<&" : ">&").append(BASE + i);
         }
         for (int i = 0; i < fds.length; i++) script.append(' ').append(BASE + i).append(">&-");
+        // The writer's life line stays open in qmail-send (dup2 clears close-on-exec).
+        if (writerLife != null) Fd.dup2(writerLife.write(), WRITER_LIFE);
         List<String> envp = new ArrayList<>();
         env.forEach((k, v) -> envp.add(k + "=" + v));
         System.out.flush();
         Proc.execv("/bin/bash", List.of("bash", "-c", script.toString(), bin.resolve("qmail-send").toString()), envp);
+    }
+
+    /**
+     * Starts qmail-queued -e unless a writer answers (or the tree has no qmail-queued): returns
+     * the pipe whose write end qmail-send must hold, or null.
+     */
+    private static Fd.Pipe startWriter(QmailHome home, Map<String, String> env) throws IOException {
+        Path queued = home.bin().resolve("qmail-queued");
+        if (!Files.isExecutable(queued)) return null;
+        if (new SocketQueueClient(WriterProtocol.socket(new QueueLayout(home.queue()))).answers()) return null;
+        Fd.Pipe life = Fd.pipe();
+        Spawn.spawn("/bin/bash", List.of("qmail-queued", "-c", WRITER_LOOP, queued.toString()), env,
+                List.of(new FdAction.Dup2(life.read(), 0), new FdAction.Dup2(2, 1), new FdAction.Dup2(2, 2)));
+        Fd.close(life.read());
+        return life;
     }
 
     private static void spawn(String path, List<String> argv, Map<String, String> env, int in, int out) throws SysException {

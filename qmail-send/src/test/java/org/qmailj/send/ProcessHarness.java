@@ -24,6 +24,7 @@ final class ProcessHarness {
     private Process start;
     /** Extra environment for qmail-start (and so for qmail-send). */
     final java.util.Map<String, String> env = new java.util.HashMap<>();
+    private final String jvm;
 
     ProcessHarness(TestQueue tq) throws IOException {
         this.tq = tq;
@@ -32,12 +33,24 @@ final class ProcessHarness {
         Path bin = tq.home.resolve("bin");
         Files.createDirectories(bin);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String jvm = java + " --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -cp "
+        jvm = java + " --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx128m -cp "
                 + System.getProperty("java.class.path") + " -Dqmail.home=" + tq.home;
         script(bin, "qmail-send", jvm + " org.qmailj.send.QmailSend");
         script(bin, "qmail-clean", jvm + " org.qmailj.clean.QmailClean");
         script(bin, "qmail-lspawn", jvm + " org.qmailj.send.FakeSpawner " + tq.q.root() + " " + deliveries + " 120 0 0 ROOT");
         script(bin, "qmail-rspawn", jvm + " org.qmailj.send.FakeSpawner " + tq.q.root() + " " + deliveries + " 120 0 0 QMAILR");
+    }
+
+    /** bin/qmail-queued: the real queue writer, which qmail-start starts when none answers. */
+    ProcessHarness withQueueWriter() throws IOException {
+        script(tq.home.resolve("bin"), "qmail-queued", jvm + " org.qmailj.queue.QmailQueued \"$@\"");
+        return this;
+    }
+
+    /** bin/qmail-lspawn: the real one (root, users' warm qmail-local workers), not FakeSpawner. */
+    ProcessHarness withRealLspawn() throws IOException {
+        script(tq.home.resolve("bin"), "qmail-lspawn", jvm + " org.qmailj.lspawn.QmailLspawn \"$@\"");
+        return this;
     }
 
     /** bin/qmail-send becomes {@link FaultyQmailSend}, failing once {@code marker} exists. */

@@ -92,10 +92,10 @@ final class SendHarness implements AutoCloseable {
                 synchronized (injected) {
                     injected.add(new Injected(m.toString(StandardCharsets.ISO_8859_1), e));
                 }
+                // The qp the queue recorded as p is the one the result reports.
                 tq.inject(m.toByteArray(), e.sender(), e.recipients(), 666, 20357);
-                return QueueResult.ofExit(0);
+                return QueueResult.queued(20357);
             }
-            @Override public long qp() { return 20357; }
             @Override public void close() { }
         };
     }

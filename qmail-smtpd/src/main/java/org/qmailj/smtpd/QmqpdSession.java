@@ -127,7 +127,6 @@ public final class QmqpdSession {
             throw new EOFException("cannot start the queue");
         }
         try (q) {
-            long qp = q.qp();
             q.message().write(ReceivedLine.of("QMQP", peer, Optional.empty(), Instant.now()));
             Netstring.copy(in, len, q.message());
             p.left -= len;
@@ -155,7 +154,7 @@ public final class QmqpdSession {
                 case NONE -> { }
             }
             QueueResult r = q.commit(new Envelope(sender.get(), rcpts));
-            if (r.ok()) return "Kok " + Instant.now().getEpochSecond() + " qp " + qp;
+            if (r.ok()) return "Kok " + Instant.now().getEpochSecond() + " qp " + r.qp();
             return r.report();
         }
     }

@@ -80,7 +80,6 @@ public final class QmtpdSession {
             throw new IOException("cannot start the queue", e);
         }
         try (q) {
-            long qp = q.qp();
             int first = in.get();
             len--;
             boolean dos;
@@ -163,7 +162,7 @@ public final class QmtpdSession {
                 result = "";
             } else {
                 QueueResult r = q.commit(new Envelope(sb.toString(StandardCharsets.ISO_8859_1), rcpts));
-                result = r.ok() ? "Kok " + Instant.now().getEpochSecond() + " qp " + qp : r.report();
+                result = r.ok() ? "Kok " + Instant.now().getEpochSecond() + " qp " + r.qp() : r.report();
             }
             for (int i = 0; i < judged; i++) {
                 out.write(Netstring.encode(switch (verdicts[i]) {

@@ -230,7 +230,6 @@ public final class SmtpdSession {
             return Replies.ERR_QQT;
         }
         try (q) {
-            long qp = q.qp();
             reply(Replies.GO_AHEAD);
             OutputStream message = q.message();
             message.write(ReceivedLine.of("SMTP", control.peer(), fakehelo, Instant.now()));
@@ -241,7 +240,7 @@ public final class SmtpdSession {
             if (limit.exceeded()) return Replies.DATABYTES;
             QueueResult r = q.commit(new Envelope(mailfrom, rcptto));
             rcptto.clear(); // needed again only after the next MAIL, which clears it anyway
-            if (r.ok()) return Replies.accepted(Instant.now().getEpochSecond(), qp);
+            if (r.ok()) return Replies.accepted(Instant.now().getEpochSecond(), r.qp());
             return Replies.queueRefused(r);
         }
     }

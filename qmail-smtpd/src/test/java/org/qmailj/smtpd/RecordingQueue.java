@@ -29,16 +29,11 @@ final class RecordingQueue implements QueueClient {
             }
 
             @Override
-            public long qp() {
-                return 4242;
-            }
-
-            @Override
             public QueueResult commit(Envelope envelope) {
                 if (done) throw new IllegalStateException("committed twice");
                 done = true;
                 committed.add(new Committed(message.toByteArray(), envelope));
-                return QueueResult.ofExit(0);
+                return QueueResult.queued(4242);
             }
 
             @Override

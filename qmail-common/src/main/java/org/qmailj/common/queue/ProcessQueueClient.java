@@ -50,9 +50,6 @@ public final class ProcessQueueClient implements QueueClient {
         return new ProcessSession(pid, Fd.reopenOutput(message.write()), Fd.reopenOutput(envelope.write()), Fd.reopenInput(custom.read()));
     }
 
-
-
-
     /** A session whose program never started: every write is dropped, commit reports why. */
     private record FailedSession(QueueResult result) implements Session {
         @Override public OutputStream message() { return OutputStream.nullOutputStream(); }
@@ -136,6 +133,11 @@ public final class ProcessQueueClient implements QueueClient {
             quietly(custom::close);
             Spawn.WaitStatus status = Spawn.waitpid(pid);
             reaped = true;
+            QueueResult r = outcome(status, text);
+            return r.ok() ? r.withQp(pid) : r;
+        }
+
+        private QueueResult outcome(Spawn.WaitStatus status, byte[] text) {
             if (!status.exited()) return new QueueResult(128 + status.signal(), QueueExit.CRASHED);
             int exit = status.exitCode();
             if (exit == QueueExit.CUSTOM.code()) {

@@ -22,9 +22,9 @@ public interface QueueClient {
         OutputStream message();
 
         /**
-         * qmail_qp: the pid of the queue program handling this message, which qmail-smtpd
-         * reports in "250 ok ... qp N" and qmail-send logs in "bounce msg N qp Q"; 0 when no
-         * process of its own handles it.
+         * qmail_qp before the commit: the pid of the queue program handling this message; 0
+         * when no process of its own handles it (the queue writer daemon names the qp only in
+         * its answer). Reporters use {@link QueueResult#qp()}, which every client fills.
          */
         default long qp() { return 0; }
 

@@ -26,11 +26,22 @@ public final class SocketQueueClient implements QueueClient {
     private final Path socket;
     private final String role;
     private final long resolveMillis;
+    private final boolean ownQp;
 
     public SocketQueueClient(Path socket, String role, long resolveMillis) {
+        this(socket, role, resolveMillis, false);
+    }
+
+    /**
+     * {@code ownQp}: this process handles one message and its caller reports its pid as the
+     * qp (bin/qmail-queue), so the writer records this pid as the p field; otherwise the qp
+     * is the message number the writer tells ({@link WriterProtocol}).
+     */
+    public SocketQueueClient(Path socket, String role, long resolveMillis, boolean ownQp) {
         this.socket = socket;
         this.role = role;
         this.resolveMillis = resolveMillis;
+        this.ownQp = ownQp;
     }
 
     public SocketQueueClient(Path socket) {
@@ -64,7 +75,8 @@ public final class SocketQueueClient implements QueueClient {
         SocketChannel ch = connect();
         try {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), WriterProtocol.ChunkOutputStream.CHUNK + 8);
-            WriterProtocol.writeHeader(out, ProcessHandle.current().pid(), role);
+            long pid = ProcessHandle.current().pid();
+            WriterProtocol.writeHeader(out, pid, role, ownQp ? pid : 0);
             return new SocketSession(ch, out, new BufferedInputStream(Channels.newInputStream(ch), 64));
         } catch (IOException e) {
             ch.close();
@@ -136,15 +148,17 @@ public final class SocketQueueClient implements QueueClient {
                 }
                 if (a instanceof WriterProtocol.Final(int exit)) return QueueResult.ofExit(exit);
                 long n = ((WriterProtocol.Prepared) a).number();
+                long qp = ownQp ? ProcessHandle.current().pid() : n;
                 try {
                     out.write(WriterProtocol.COMMIT);
                     out.flush();
                     if (WriterProtocol.readAnswer(in) instanceof WriterProtocol.Final(int exit)) {
-                        return QueueResult.ofExit(exit);
+                        return exit == 0 ? QueueResult.queued(qp) : QueueResult.ofExit(exit);
                     }
                     return QueueResult.ofExit(QueueExit.BUG.code());
                 } catch (IOException e) {
-                    return resolve(n);
+                    QueueResult r = resolve(n);
+                    return r.ok() ? r.withQp(qp) : r;
                 }
             }
         }

@@ -17,9 +17,10 @@ import java.nio.file.Path;
  * <pre>
  * inject  = 'Q' header message envelope [ 'C' ]
  * header  = *( tag value NUL ) NUL          ; tags: 'p' caller pid (decimal, informative:
- *                                           ;   it goes into the Received line and the p
- *                                           ;   record); 'r' role (alias, qmaild or qmails),
- *                                           ;   honoured only when the peer uid is that role's
+ *                                           ;   it goes into the Received line); 'r' role
+ *                                           ;   (alias, qmaild or qmails), honoured only when
+ *                                           ;   the peer uid is that role's; 'q' the qp
+ *                                           ;   (decimal, optional, see below)
  * message = *( len32 1*OCTET ) len32-zero   ; chunks; len32 = 4-byte big-endian length, 1..1 MiB
  * envelope = qmail-queue's fd-1 envelope: 'F' sender NUL *( 'T' rcpt NUL ) NUL
  * resolve = 'R' num64                       ; "did message N get queued?" after a lost answer
@@ -39,6 +40,17 @@ import java.nio.file.Path;
  * mess/S/N and answers 'X' 74. A client that disconnects before 'C' leaves nothing behind.
  * The writer streams the envelope into intd/N as it arrives and times every read: a client
  * that stops sending is dropped and what it made removed. num64 is 8 bytes big-endian.
+ *
+ * <p>The qp (qmail_qp) is the number the writer records as the envelope's {@code p} field and
+ * the client reports ("250 ok ... qp Q", "Kok ... qp Q", "bounce msg N qp Q"; qmail-send
+ * logs it in "info msg N: ... qp Q", and qmailanalog's matchup joins a bounce to its message
+ * on it). In qmail it is the pid of the qmail-queue process, unique among the messages being
+ * queued. Without a 'q' record the writer uses the message number N, which the client learns
+ * from 'P': unique among all messages in the queue at once (it is mess/S/N's inode), whereas
+ * the pid of a socket client is shared by every session of a multi-session server. A client
+ * that is itself one process per message (bin/qmail-queue relaying to the writer, whose
+ * caller reports that process's pid as the qp) sends 'q' with its own pid. Writers that do
+ * not know 'q' ignore it; clients that do not send it get N. No answer changes.
  */
 public final class WriterProtocol {
     public static final String SOCKET_NAME = "qmail-queue.sock";
@@ -56,13 +68,20 @@ public final class WriterProtocol {
         return queue.lockDir().resolve(SOCKET_NAME);
     }
 
-    public record Header(long pid, String role) {}
+    /** The header; {@code qp} is 0 when the client named none. */
+    public record Header(long pid, String role, long qp) {}
 
     public static void writeHeader(OutputStream out, long pid, String role) throws IOException {
+        writeHeader(out, pid, role, 0);
+    }
+
+    /** {@code qp} 0: none named (the writer uses the message number). */
+    public static void writeHeader(OutputStream out, long pid, String role, long qp) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(INJECT);
         Envelope.record(b, 'p', Long.toString(pid));
         if (role != null) Envelope.record(b, 'r', role);
+        if (qp > 0) Envelope.record(b, 'q', Long.toString(qp));
         b.write(0);
         out.write(b.toByteArray());
     }
@@ -70,23 +89,30 @@ public final class WriterProtocol {
     /** Reads the header after the 'Q' byte. */
     public static Header readHeader(InputStream in) throws IOException {
         long pid = 0;
+        long qp = 0;
         String role = null;
         while (true) {
             int tag = in.read();
             if (tag < 0) throw new EOFException("header ended early");
-            if (tag == 0) return new Header(pid, role);
+            if (tag == 0) return new Header(pid, role, qp);
             String v = readText0(in, 64);
             switch (tag) {
-                case 'p' -> {
-                    try {
-                        pid = Long.parseLong(v);
-                    } catch (NumberFormatException e) {
-                        throw new IOException("bad pid in header");
-                    }
+                case 'p' -> pid = number(v, "pid");
+                case 'q' -> {
+                    qp = number(v, "qp");
+                    if (qp <= 0) throw new IOException("bad qp in header");
                 }
                 case 'r' -> role = v;
                 default -> { } // unknown records are ignored, for later additions
             }
+        }
+    }
+
+    private static long number(String v, String what) throws IOException {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IOException("bad " + what + " in header");
         }
     }
 

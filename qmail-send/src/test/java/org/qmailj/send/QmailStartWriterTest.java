@@ -1,0 +1,158 @@
+package org.qmailj.send;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.common.queue.Envelope;
+import org.qmailj.common.queue.QueueClient;
+import org.qmailj.common.queue.QueueResult;
+import org.qmailj.common.queue.SocketQueueClient;
+import org.qmailj.common.queue.WriterProtocol;
+import org.qmailj.common.sys.Proc;
+
+/**
+ * The queue writer qmail-start starts (sandbox ids: every role is the running user): none when
+ * one already answers; a supervised qmail-queued started later waits on the writers' lock and
+ * takes over when qmail-send stops; a writer killed under qmail-send is started again.
+ */
+class QmailStartWriterTest {
+    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    private final List<Process> writers = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() throws InterruptedException {
+        harnesses.forEach(ProcessHarness::destroy);
+        for (Process p : writers) {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    @TempDir Path home;
+
+    private TestQueue queue() throws IOException {
+        TestQueue tq = new TestQueue(home, "domain");
+        int uid = Proc.getuid();
+        int gid = Proc.getgid();
+        StringBuilder ids = new StringBuilder();
+        for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
+            ids.append(u).append(':').append(uid).append(':').append(gid).append('\n');
+        }
+        ids.append("root:0:0\nnofiles:").append(gid).append("\nqmail:").append(gid).append('\n');
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/ids"), ids.toString());
+        return tq;
+    }
+
+    /** qmail-queued as a service would run it (no -e), its stderr to {@code err}. */
+    private Process supervisedWriter(TestQueue tq, Path err) throws IOException {
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder(List.of(tq.home.resolve("bin/qmail-queued").toString()))
+                .redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        writers.add(p);
+        return p;
+    }
+
+    private static Optional<ProcessHandle> startedWriter(ProcessHarness h) {
+        return ProcessHandle.of(h.sendPid()).orElseThrow().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("org.qmailj.queue.QmailQueued")).findFirst();
+    }
+
+    private static long inject(SocketQueueClient c, String id) throws IOException {
+        try (QueueClient.Session s = c.open()) {
+            s.message().write(("Message-ID: <" + id + ">\n\nbody\n").getBytes(StandardCharsets.ISO_8859_1));
+            QueueResult r = s.commit(new Envelope("a@domain", List.of("me@domain")));
+            assertThat(r.ok()).as(r.toString()).isTrue();
+            return r.qp();
+        }
+    }
+
+    private static void awaitDelivered(ProcessHarness h, String id) throws InterruptedException {
+        h.await("delivery of " + id, () -> {
+            try {
+                return h.delivered().contains("me@domain <" + id + "> a@domain");
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60);
+    }
+
+    @Test
+    void noWriterIsStartedWhenOneAnswers() throws Exception {
+        TestQueue tq = queue();
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
+        harnesses.add(h);
+        SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
+        Process service = supervisedWriter(tq, home.resolve("service.err"));
+        h.await("the service's socket", c::answers, 60);
+
+        h.start();
+        h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
+        long n = inject(c, "served@x");
+        awaitDelivered(h, "served@x");
+        assertThat(h.logText()).contains("info msg " + n + ": bytes ").contains(" qp " + n + " uid ");
+        assertThat(startedWriter(h)).isEmpty();
+        assertThat(h.children()).hasSize(3);
+
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+        // The service outlives qmail-send: injection goes on.
+        assertThat(service.isAlive()).isTrue();
+        inject(c, "later@x");
+    }
+
+    @Test
+    void aLaterServiceWaitsAndTakesOverAndAKilledWriterComesBack() throws Exception {
+        TestQueue tq = queue();
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
+        harnesses.add(h);
+        SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
+        h.start();
+        h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
+        ProcessHandle first = startedWriter(h).orElseThrow();
+        inject(c, "first@x");
+        awaitDelivered(h, "first@x");
+
+        // Killed outright (its socket file stays, stale): the loop starts another.
+        first.destroyForcibly();
+        ProcessHarness.awaitGone(List.of(first), 30);
+        h.await("a new writer", () -> startedWriter(h).isPresent() && c.answers(), 60);
+        ProcessHandle second = startedWriter(h).orElseThrow();
+        assertThat(second.pid()).isNotEqualTo(first.pid());
+        inject(c, "second@x");
+        awaitDelivered(h, "second@x");
+
+        // A supervised writer started now waits for the lock rather than take the socket.
+        Path err = home.resolve("service.err");
+        Process service = supervisedWriter(tq, err);
+        h.await("the service waiting", () -> {
+            try {
+                return Files.exists(err) && Files.readString(err).contains("another queue writer runs");
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60);
+        assertThat(service.isAlive()).isTrue();
+        inject(c, "third@x");
+        awaitDelivered(h, "third@x");
+
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+        ProcessHarness.awaitGone(List.of(second), 60);
+        // The service has the lock and the socket now.
+        h.await("the service answering", c::answers, 60);
+        assertThat(service.isAlive()).isTrue();
+        inject(c, "fourth@x");
+        assertThat(Files.readString(err)).isEqualTo("qmail-queued: another queue writer runs (it holds "
+                + tq.q.lockDir().resolve("qmail-queued") + "); waiting for it to stop\n");
+    }
+}
