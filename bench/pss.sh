@@ -58,7 +58,7 @@ wait_delivered() { # count
 }
 
 # A first message starts a qmail-local worker, so idle includes one, as a running system has.
-echo "to: pss@sandbox.localdomain" | "$dir/bin/qmail-inject"
+echo "to: alice@sandbox.localdomain" | "$dir/bin/qmail-inject"
 wait_delivered 1
 log_gc; sleep "$SETTLE"
 while read -r role n kb; do idle[$role]=$kb; count[$role]=$n; done < <(sample)
