@@ -50,6 +50,17 @@ class QmailStartRootTest {
                 .map(l -> l.replaceAll("\\s+", " ").trim()).toList();
     }
 
+    private static void awaitIds(ProcessHarness h, String what, java.util.function.LongSupplier pid, List<String> want)
+            throws InterruptedException {
+        h.await(what + " running as " + want, () -> {
+            try {
+                return ids(pid.getAsLong()).equals(want);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }, 30);
+    }
+
     private static List<String> expect(int uid, int gid) {
         return List.of("Uid: " + uid + " " + uid + " " + uid + " " + uid, "Gid: " + gid + " " + gid + " " + gid + " " + gid, "Groups: " + gid);
     }
@@ -89,6 +100,10 @@ class QmailStartRootTest {
         }, 60);
         assertThat(Files.readAllLines(loggerIds)).containsExactly("" + QMAILL, "" + NOFILES, "" + NOFILES);
         ProcessHandle logger = h.children().stream().filter(c -> c.info().command().orElse("").endsWith("/cat")).findFirst().orElseThrow();
+        // Each daemon drops its own privileges as it starts, concurrently with qmail-send's
+        // first status line: wait for the drop to finish, then look.
+        awaitIds(h, "qmail-clean", () -> h.child("QmailClean").orElseThrow().pid(), expect(QMAILQ, QMAIL));
+        awaitIds(h, "qmail-rspawn", () -> h.child("QMAILR").orElseThrow().pid(), expect(QMAILR, QMAIL));
         assertThat(ids(logger.pid())).as("the logger").isEqualTo(expect(QMAILL, NOFILES));
         assertThat(ids(h.sendPid())).as("qmail-send").isEqualTo(expect(QMAILS, QMAIL));
         assertThat(ids(h.child("QmailClean").orElseThrow().pid())).as("qmail-clean").isEqualTo(expect(QMAILQ, QMAIL));
