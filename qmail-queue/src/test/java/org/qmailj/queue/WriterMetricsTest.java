@@ -141,4 +141,33 @@ class WriterMetricsTest {
             assertThat(Scrape.listening(self)).isEqualTo(before);
         }
     }
+
+    @Test
+    void theDaemonLogsWhereItServes() throws Exception {
+        TestHome t = TestHome.sandbox(dir.resolve("home"));
+        t.control("statusaddr-queued", "127.0.0.1:0\n");
+        Path err = dir.resolve("stderr");
+        Process d = WriterDaemonTest.startDaemon(System.getProperty("java.class.path"), t, Map.of(),
+                List.of("-XX:TieredStopAtLevel=1"), ProcessBuilder.Redirect.to(err.toFile()));
+        try {
+            java.util.regex.Pattern on = java.util.regex.Pattern.compile("qmail-queued: metrics on (\\S+):(\\d+)\n");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            java.util.regex.Matcher m = on.matcher("");
+            while (!m.find()) {
+                assertThat(System.nanoTime()).as("the metrics log line").isLessThan(deadline);
+                Thread.sleep(20);
+                m = on.matcher(Files.readString(err));
+            }
+            InetSocketAddress a = new InetSocketAddress(java.net.InetAddress.getByName(m.group(1)), Integer.parseInt(m.group(2)));
+            try (QueueClient.Session q = new SocketQueueClient(WriterProtocol.socket(t.queue)).open()) {
+                q.message().write("hello\n".getBytes());
+                assertThat(q.commit(new Envelope("a@b", List.of("c@d"))).ok()).isTrue();
+            }
+            assertThat(Scrape.metrics(a).get("qmail_queued_messages_committed_total")).isEqualTo(1.0);
+            assertThat(Scrape.listening(d.pid())).hasSize(1);
+        } finally {
+            d.destroy();
+            if (!d.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) d.destroyForcibly().waitFor();
+        }
+    }
 }

@@ -209,28 +209,9 @@ class StatusServerTest {
         }
     }
 
-    /** The TCP sockets this JVM listens on (inodes of its socket fds in state LISTEN). */
+    /** The TCP sockets this JVM listens on. */
     static Set<String> listening() throws IOException {
-        Set<String> mine = new HashSet<>();
-        try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds) {
-                try {
-                    String t = Files.readSymbolicLink(fd).toString();
-                    if (t.startsWith("socket:[")) mine.add(t.substring(8, t.length() - 1));
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-        }
-        Set<String> out = new HashSet<>();
-        for (String f : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
-            if (!Files.exists(Path.of(f))) continue;
-            for (String line : Files.readAllLines(Path.of(f))) {
-                String[] c = line.trim().split("\\s+");
-                if (c.length > 9 && c[3].equals("0A") && mine.contains(c[9])) out.add(c[1]);
-            }
-        }
-        return out;
+        return org.qmailj.testing.Scrape.listening(ProcessHandle.current().pid());
     }
 
     @Test
