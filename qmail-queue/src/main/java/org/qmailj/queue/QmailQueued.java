@@ -72,6 +72,9 @@ public final class QmailQueued {
                 throw new IOException(e.getMessage());
             }
             WriterServer server = WriterServer.bind(new QueueWriter(q, ReceivedLine.of(ids), Clock.systemUTC()), ids, settings);
+            WriterMetrics.serve(home, server, w -> System.err.println("qmail-queued: warning: " + w))
+                    .ifPresent(m -> System.err.println("qmail-queued: metrics on " + m.address().getAddress().getHostAddress()
+                            + ":" + m.address().getPort()));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     server.close();

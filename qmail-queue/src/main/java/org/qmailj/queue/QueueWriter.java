@@ -120,9 +120,12 @@ public final class QueueWriter {
             write(ch, ByteBuffer.wrap(received.line(origin.pid(), origin.uid(), origin.role(), clock.instant())));
             copy(message, ch);
             try {
+                s.bytes = ch.position();
+                long t = System.nanoTime();
                 ch.force(true);
                 ch.close();
                 Fsync.dir(queue.mess(n).getParent());
+                s.syncNanos += System.nanoTime() - t;
             } catch (IOException e) {
                 throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync the message: " + e.getMessage(), e);
             }
@@ -260,6 +263,8 @@ public final class QueueWriter {
         private Path mess;
         private Path intd;
         private boolean linked;
+        private long bytes;
+        private long syncNanos;
 
         private Staged(Origin origin) {
             this.origin = origin;
@@ -269,6 +274,12 @@ public final class QueueWriter {
 
         /** The p field of intd/N: the origin's qp, or N. */
         public long qp() { return qp; }
+
+        /** Bytes of mess/N (the Received line and the message). */
+        public long bytes() { return bytes; }
+
+        /** Nanoseconds this message's fsyncs took so far. */
+        public long syncNanos() { return syncNanos; }
 
         /** Writes and fsyncs intd/N from an envelope held in memory. */
         public void intd(Envelope envelope) throws QueueFailure {
@@ -304,7 +315,9 @@ public final class QueueWriter {
                 });
                 out.flush();
                 try {
+                    long t = System.nanoTime();
                     ch.force(true);
+                    syncNanos += System.nanoTime() - t;
                     ch.close();
                 } catch (IOException e) {
                     throw new WriteError(e);
@@ -339,8 +352,10 @@ public final class QueueWriter {
             }
             linked = true;
             try {
+                long t = System.nanoTime();
                 Fsync.dir(queue.todo(number).getParent());
                 Fsync.dir(intd.getParent());
+                syncNanos += System.nanoTime() - t;
             } catch (IOException e) {
                 // Queued but maybe not durable: say so; a retry may duplicate, never lose.
                 throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync todo/: " + e.getMessage(), e);

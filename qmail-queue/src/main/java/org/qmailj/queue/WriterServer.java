@@ -75,6 +75,7 @@ public final class WriterServer implements AutoCloseable {
     static final int TRIAGE = 64;
     private final AtomicBoolean dying = new AtomicBoolean();
     private final AtomicLong refused = new AtomicLong();
+    private final WriterMetrics metrics = new WriterMetrics();
     private volatile long lastRefusalLog;
     private volatile boolean closed;
     private volatile Thread acceptThread;
@@ -125,6 +126,8 @@ public final class WriterServer implements AutoCloseable {
     public Path socket() { return socket; }
 
     public WriterSettings settings() { return settings; }
+
+    WriterMetrics metrics() { return metrics; }
 
     /** Connections admitted and not yet ended. */
     int connections() { return live.size(); }
@@ -245,6 +248,7 @@ public final class WriterServer implements AutoCloseable {
             triaged = true;
             Connection c = new Connection(ch, uid.get());
             live.add(c);
+            metrics.admitted.increment();
             try {
                 InputStream in = new BufferedInputStream(c.input(), 8192);
                 int request = in.read();
@@ -275,6 +279,7 @@ public final class WriterServer implements AutoCloseable {
     /** Over budget: 71, temporary, which every injector reports as such. Logged at most once a second. */
     private void refuse(long uid, OutputStream out) {
         long n = refused.incrementAndGet();
+        metrics.refused(!budget.isReserved(uid) && budget.held(uid) >= settings.perUid());
         long now = System.nanoTime();
         if (now - lastRefusalLog > TimeUnit.SECONDS.toNanos(1)) {
             lastRefusalLog = now;
@@ -315,6 +320,7 @@ public final class WriterServer implements AutoCloseable {
         try {
             s = writer.stage(new QueueWriter.Origin(c.uid, h.pid(), role, h.qp()), new WriterProtocol.ChunkInputStream(in));
         } catch (QueueFailure f) {
+            metrics.failed.increment();
             WriterProtocol.writeFinal(out, f.exit().code());
             return;
         }
@@ -326,6 +332,7 @@ public final class WriterServer implements AutoCloseable {
                 s.intd(in);
             } catch (QueueFailure f) {
                 settled = true; // intd() removed what was made
+                metrics.failed.increment();
                 WriterProtocol.writeFinal(out, f.exit().code());
                 return;
             }
@@ -345,16 +352,19 @@ public final class WriterServer implements AutoCloseable {
                 aborted.add(s.number());
                 s.abort();
                 settled = true;
+                metrics.aborted.increment();
                 return;
             }
             try {
                 s.link();
             } catch (QueueFailure f) {
                 settled = true;
+                metrics.failed.increment();
                 WriterProtocol.writeFinal(out, f.exit().code());
                 return;
             }
             settled = true;
+            metrics.committed(s);
             if (settings.killAfterCommit()) Proc.kill(Proc.getpid(), Proc.SIGKILL);
             WriterProtocol.writeFinal(out, 0);
         } catch (Error e) {
@@ -365,6 +375,7 @@ public final class WriterServer implements AutoCloseable {
             throw e;
         } finally {
             if (!settled) {
+                metrics.aborted.increment();
                 if (c.prepared) aborted.add(s.number());
                 s.abort();
             }

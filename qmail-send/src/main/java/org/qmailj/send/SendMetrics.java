@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.qmailj.common.log.QmailLog;
+import org.qmailj.common.metrics.Histogram;
 
 /**
  * qmail-send's counters, incremented by the scheduler where it writes the matching log line
@@ -18,6 +19,11 @@ final class SendMetrics {
         final String word;
         Result(String word) { this.word = word; }
     }
+
+    /** Seconds one delivery attempt takes: a local delivery is milliseconds, SMTP seconds. */
+    static final double[] ATTEMPT_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1200};
+    /** Seconds from a message's arrival to its final delivery: retries span days. */
+    static final double[] QUEUE_BOUNDS = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400};
 
     /** Distinct reasons kept per result; later ones count as "(other)" (reports come from outside). */
     static final int MAX_REASONS = 200;
@@ -44,8 +50,8 @@ final class SendMetrics {
 
     SendMetrics() {
         for (int c = 0; c < CH; c++) {
-            attempt[c] = new Histogram(Histogram.ATTEMPT_BOUNDS);
-            queueDelay[c] = new Histogram(Histogram.QUEUE_BOUNDS);
+            attempt[c] = new Histogram(ATTEMPT_BOUNDS);
+            queueDelay[c] = new Histogram(QUEUE_BOUNDS);
             startNanos[c] = new long[0];
         }
     }

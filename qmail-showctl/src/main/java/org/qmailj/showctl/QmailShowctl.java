@@ -88,7 +88,7 @@ public final class QmailShowctl {
             "concurrencyremote", "databytes", "defaultdomain", "defaulthost", "doublebouncehost", "doublebounceto",
             "envnoathost", "helohost", "idhost", "localiphost", "locals", "maxrcpt", "maxrcptbytes", "me", "morercpthosts", "morercpthosts.cdb",
             "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts", "smtpgreeting", "smtproutes",
-            "timeoutconnect", "timeoutremote", "timeoutsmtpd", "virtualdomains");
+            "statusaddr", "statusaddr-queued", "statusaddr-smtpd", "timeoutconnect", "timeoutremote", "timeoutsmtpd", "virtualdomains");
 
     private void explain() {
         list("badmailfrom", "Any MAIL FROM is allowed.", "", " not accepted in MAIL FROM.");
@@ -122,6 +122,10 @@ public final class QmailShowctl {
         out.append("\nmorercpthosts.cdb: ").append(morercpthostsCdb()).append("\n");
         str("smtpgreeting", true, "smtpgreeting", "SMTP greeting: 220 ");
         list("smtproutes", "No artificial SMTP routes.", "SMTP route: ", "");
+        // Not netqmail's, explained only when present (netqmail's output is unchanged without them).
+        ifPresent("statusaddr", "qmail-send serves /metrics and its status page on ");
+        ifPresent("statusaddr-queued", "qmail-queued serves /metrics on ");
+        ifPresent("statusaddr-smtpd", "tcpserver running qmail-smtpd serves /metrics (unless $STATUSADDR says otherwise) on ");
         integer("timeoutconnect", "60", "SMTP client connection timeout is ", " seconds");
         integer("timeoutremote", "1200", "SMTP client data timeout is ", " seconds");
         integer("timeoutsmtpd", "1200", "SMTP server data timeout is ", " seconds");
@@ -183,6 +187,10 @@ public final class QmailShowctl {
         } catch (ControlException e) {
             out.append("Oops! Trouble reading this file.\n");
         }
+    }
+
+    private void ifPresent(String name, String pre) {
+        if (Files.exists(control.resolve(name))) str(name, false, "", pre);
     }
 
     /** 0 when missing, 1 when present, -1 when unreadable, as the callers need to tell. */

@@ -204,4 +204,21 @@ class HealthCheckTest {
                 "\nmaxrcptbytes: SMTP recipient address bytes per message limit is 999.\n")
                 .doesNotContain("I have no idea what this file does");
     }
+
+    @Test
+    void statusaddrFilesAreExplainedOnlyWhenPresent() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        new QmailShowctl(root.resolve("control")).run(home, new PrintStream(b, true, StandardCharsets.ISO_8859_1));
+        assertThat(b.toString(StandardCharsets.ISO_8859_1)).doesNotContain("statusaddr");
+        control("statusaddr", "127.0.0.1:8025");
+        control("statusaddr-smtpd", "127.0.0.1:8026");
+        control("statusaddr-queued", "127.0.0.1:8027");
+        b.reset();
+        new QmailShowctl(root.resolve("control")).run(home, new PrintStream(b, true, StandardCharsets.ISO_8859_1));
+        assertThat(b.toString(StandardCharsets.ISO_8859_1)).contains(
+                "\nstatusaddr: qmail-send serves /metrics and its status page on 127.0.0.1:8025.\n",
+                "\nstatusaddr-queued: qmail-queued serves /metrics on 127.0.0.1:8027.\n",
+                "\nstatusaddr-smtpd: tcpserver running qmail-smtpd serves /metrics (unless $STATUSADDR says otherwise) on 127.0.0.1:8026.\n")
+                .doesNotContain("I have no idea what this file does");
+    }
 }

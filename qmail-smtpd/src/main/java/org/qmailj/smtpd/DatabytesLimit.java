@@ -21,6 +21,9 @@ final class DatabytesLimit extends FilterOutputStream {
 
     boolean exceeded() { return exceeded; }
 
+    /** Bytes passed on. */
+    long count() { return count; }
+
     @Override
     public void write(int b) throws IOException {
         write(new byte[] {(byte) b}, 0, 1);

@@ -87,6 +87,7 @@ public final class SmtpdSession {
     }
 
     private static int dieWith(Wire wire, SmtpReply reply) {
+        SmtpdMetrics.replied(reply);
         try {
             wire.out().write(reply.wire());
             wire.out().flush();
@@ -98,6 +99,15 @@ public final class SmtpdSession {
 
     /** The greeting, then commands until QUIT or the end. */
     int run() {
+        SmtpdMetrics.sessionStarted();
+        try {
+            return commands();
+        } finally {
+            SmtpdMetrics.sessionEnded();
+        }
+    }
+
+    private int commands() {
         try {
             reply(Replies.greeting(control.greeting()));
             while (true) {
@@ -135,6 +145,7 @@ public final class SmtpdSession {
     }
 
     private void reply(SmtpReply reply) throws IOException {
+        SmtpdMetrics.replied(reply);
         out.write(reply.wire());
     }
 
@@ -240,7 +251,10 @@ public final class SmtpdSession {
             if (limit.exceeded()) return Replies.DATABYTES;
             QueueResult r = q.commit(new Envelope(mailfrom, rcptto));
             rcptto.clear(); // needed again only after the next MAIL, which clears it anyway
-            if (r.ok()) return Replies.accepted(Instant.now().getEpochSecond(), r.qp());
+            if (r.ok()) {
+                SmtpdMetrics.accepted(limit.count());
+                return Replies.accepted(Instant.now().getEpochSecond(), r.qp());
+            }
             return Replies.queueRefused(r);
         }
     }

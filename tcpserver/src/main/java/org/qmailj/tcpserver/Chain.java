@@ -52,6 +52,10 @@ final class Chain {
         return program.substring(program.lastIndexOf('/') + 1);
     }
 
+    Builtin builtin() {
+        return builtin;
+    }
+
     int stages() {
         return stages.size();
     }

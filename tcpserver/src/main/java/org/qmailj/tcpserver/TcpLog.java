@@ -44,6 +44,11 @@ final class TcpLog {
         if (verbosity >= 1) line("tcpserver: warning: " + text);
     }
 
+    /** Where /metrics listens (the port chosen when the address said 0). */
+    void metrics(String address) {
+        if (verbosity >= 1) line("tcpserver: metrics on " + address);
+    }
+
     void fatal(String text) {
         if (verbosity >= 1) line("tcpserver: fatal: " + text);
     }

@@ -20,10 +20,12 @@ import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.cdb.Cdb;
+import org.qmailj.common.metrics.MetricsServer;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Spawn;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.TcpSocket;
+import org.qmailj.smtpd.SmtpdMetrics;
 import org.qmailj.smtpd.SocketWire;
 
 /**
@@ -90,6 +92,7 @@ public final class Tcpserver {
             }
             ready(ss.getLocalPort());
             QmailHome home = QmailHome.current();
+            if (chain.get().builtin() == Builtin.QMAIL_SMTPD) metrics(home);
             acceptLoop(() -> {
                 Socket s = ss.accept();
                 Thread.ofVirtual().name("conn").start(() -> inProcess(s, chain.get(), home));
@@ -121,6 +124,17 @@ public final class Tcpserver {
                 o.uid().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()),
                 o.gid().map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()));
         log.status(0, o.limit());
+    }
+
+    /**
+     * /metrics of the in-process qmail-smtpd on $STATUSADDR if set (empty: none; one tcpserver
+     * of several, e.g. port 587 next to 25, needs its own address), else on
+     * control/statusaddr-smtpd; neither: nothing listens. Kept for the JVM's life.
+     */
+    private void metrics(QmailHome home) {
+        MetricsServer.start(home, "statusaddr-smtpd", Optional.ofNullable(baseEnv.get("STATUSADDR")), "smtpd-metrics",
+                Map.of("/metrics", () -> MetricsServer.Page.metrics(SmtpdMetrics.render())), log::warn)
+                .ifPresent(m -> log.metrics(m.address().getAddress().getHostAddress() + ":" + m.address().getPort()));
     }
 
     private interface Acceptor {

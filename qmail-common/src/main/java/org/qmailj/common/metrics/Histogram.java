@@ -1,4 +1,4 @@
-package org.qmailj.send;
+package org.qmailj.common.metrics;
 
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
@@ -6,32 +6,35 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A Prometheus histogram: a count per bucket (the last one above every bound) and a sum. The
  * total is the sum of the buckets, so a scrape during a record never shows +Inf below a bucket.
+ * Adders only: recording never blocks the thread doing the work, nor does a scrape.
  */
-final class Histogram {
-    /** Seconds one delivery attempt takes: a local delivery is milliseconds, SMTP seconds. */
-    static final double[] ATTEMPT_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1200};
-    /** Seconds from a message's arrival to its final delivery: retries span days. */
-    static final double[] QUEUE_BOUNDS = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400};
-
-    final double[] bounds;
+public final class Histogram {
+    private final double[] bounds;
     private final LongAdder[] counts;
     private final DoubleAdder sum = new DoubleAdder();
 
-    Histogram(double[] bounds) {
-        this.bounds = bounds;
+    public Histogram(double[] bounds) {
+        this.bounds = bounds.clone();
         this.counts = new LongAdder[bounds.length + 1];
         for (int i = 0; i < counts.length; i++) counts[i] = new LongAdder();
     }
 
-    void record(double v) {
+    public void record(double v) {
         int i = 0;
         while (i < bounds.length && v > bounds[i]) i++;
         counts[i].increment();
         sum.add(v);
     }
 
+    /** The upper bounds of the buckets, without +Inf. */
+    public double[] bounds() { return bounds.clone(); }
+
+    int buckets() { return bounds.length; }
+
+    double bound(int i) { return bounds[i]; }
+
     /** Cumulative counts per bound, then the total (+Inf), as the exposition format wants them. */
-    long[] cumulative() {
+    public long[] cumulative() {
         long[] c = new long[counts.length];
         long run = 0;
         for (int i = 0; i < counts.length; i++) {
@@ -41,5 +44,5 @@ final class Histogram {
         return c;
     }
 
-    double sum() { return sum.sum(); }
+    public double sum() { return sum.sum(); }
 }

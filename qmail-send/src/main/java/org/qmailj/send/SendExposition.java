@@ -1,17 +1,10 @@
 package org.qmailj.send;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
+import org.qmailj.common.metrics.Exposition;
 
-/**
- * /metrics in Prometheus' text exposition format (version 0.0.4), written by hand: the format
- * is a few lines of {@code # HELP}, {@code # TYPE} and {@code name{labels} value}, and a
- * client library would be this suite's first runtime dependency for that.
- */
-final class Exposition {
-    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-    private final StringBuilder b = new StringBuilder(8192);
+/** qmail-send's /metrics: its counters and queue census in the shared {@link Exposition} format. */
+final class SendExposition {
+    private SendExposition() { }
 
     static String render(SendMetrics m, QueueCensus q) {
         Exposition e = new Exposition();
@@ -54,57 +47,7 @@ final class Exposition {
         e.help("qmailj_messages_completed_total", "counter", "Messages finished and removed (end msg).");
         e.sample("qmailj_messages_completed_total", m.ended.sum());
 
-        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        e.help("jvm_memory_heap_used_bytes", "gauge", "JVM heap in use.");
-        e.sample("jvm_memory_heap_used_bytes", heap.getUsed());
-        e.help("jvm_memory_heap_committed_bytes", "gauge", "JVM heap committed.");
-        e.sample("jvm_memory_heap_committed_bytes", heap.getCommitted());
-        e.help("jvm_memory_heap_max_bytes", "gauge", "JVM heap limit (-1: none).");
-        e.sample("jvm_memory_heap_max_bytes", heap.getMax());
-        e.help("jvm_threads_live", "gauge", "Live JVM threads.");
-        e.sample("jvm_threads_live", ManagementFactory.getThreadMXBean().getThreadCount());
-        e.help("process_start_time_seconds", "gauge", "When qmail-send started its scheduler.");
-        e.sample("process_start_time_seconds", m.startedAt / 1000);
-        return e.b.toString();
-    }
-
-    private void help(String name, String type, String text) {
-        b.append("# HELP ").append(name).append(' ').append(text.replace("\\", "\\\\").replace("\n", "\\n")).append('\n');
-        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private void sample(String name, long value, String... labels) {
-        line(name, Long.toString(value), labels);
-    }
-
-    private void line(String name, String value, String... labels) {
-        b.append(name);
-        if (labels.length > 0) {
-            b.append('{');
-            for (int i = 0; i < labels.length; i += 2) {
-                if (i > 0) b.append(',');
-                b.append(labels[i]).append("=\"").append(escapeLabel(labels[i + 1])).append('"');
-            }
-            b.append('}');
-        }
-        b.append(' ').append(value).append('\n');
-    }
-
-    private void histogram(String name, Histogram h, String label, String value) {
-        long[] cum = h.cumulative();
-        long count = cum[h.bounds.length];
-        for (int i = 0; i < h.bounds.length; i++) line(name + "_bucket", Long.toString(cum[i]), label, value, "le", number(h.bounds[i]));
-        line(name + "_bucket", Long.toString(count), label, value, "le", "+Inf");
-        line(name + "_sum", number(h.sum()), label, value);
-        line(name + "_count", Long.toString(count), label, value);
-    }
-
-    static String number(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    /** Label values escape backslash, double quote and newline (the format's three). */
-    static String escapeLabel(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        e.jvm("qmail-send", m.startedAt);
+        return e.text();
     }
 }
