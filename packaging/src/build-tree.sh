@@ -18,11 +18,17 @@ ln -sfn "$JAVA_HOME" "$tree/lib/jdk"
 
 # JVM flags. Warnings go to stderr, never to stdout: stdout is a protocol pipe for many
 # programs (qmail-queue's envelope, the spawners' reports).
-common='-XX:+UseSerialGC -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr'
+# ArchiveRelocationMode=0 maps the AOT cache where it was built instead of at a random address
+# (JDK 25's default): relocation writes every pointer in it, which made all 12 MiB of it
+# private to each process; mapped in place, its read-only part is shared by every JVM.
+common='-XX:+UseSerialGC -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0'
 tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # Long-lived programs: a broken daemon (heap exhausted) exits so supervise restarts it, and
 # nothing grows toward the JVM's default limits (a quarter of RAM for the heap).
-daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m"
+# TrimNativeHeapInterval hands malloc's freed memory (the compilers' arenas above all) back to
+# the kernel every few seconds; MALLOC_ARENA_MAX (in the launcher) keeps glibc from giving each
+# busy thread an arena of its own.
+daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
 # C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
 small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults).
@@ -34,12 +40,12 @@ budget() { # name -> extra flags
   case $1 in
     qmail-send) echo "-Xmx32m -Xmn8m $small" ;;
     qmail-lspawn) echo "-Xmx48m -Xmn8m $small $worker" ;;
-    qmail-rspawn) echo "-Xmx16m -Xmn4m $small" ;;
-    qmail-clean) echo "-Xmx16m -Xmn2m $small" ;;
+    qmail-rspawn) echo "-Xmx16m -Xmn2m $small" ;;
+    qmail-clean) echo "-Xmx16m -Xmn1m $small" ;;
     qmail-queued) echo "-Xmx48m -Xmn12m" ;;
     tcpserver) echo "-Xmx96m -Xmn16m" ;;
     qmail-smtpd|qmail-qmtpd|qmail-qmqpd) echo "-Xmx64m $small" ;;
-    multilog|splogger) echo "-Xmx16m $small" ;;
+    multilog|splogger) echo "-Xmx16m -Xmn1m $small" ;;
     # a JVM per POP3 connection for now; messages are streamed (tested at -Xmx16m)
     qmail-popup|qmail-pop3d) echo "-Xmx16m -Xss256k" ;;
     supervise|svscan) echo "-Xmx8m -XX:MaxMetaspaceSize=24m -XX:ReservedCodeCacheSize=4m -Xss256k $small" ;;
@@ -54,7 +60,7 @@ launcher() { # name kind class file
     # A signal ignored when the JVM starts (nohup, a shell's background job) keeps the JVM
     # from installing its handler, silently: qmail's daemons catch HUP, TERM and ALRM
     # whatever they inherit, so a daemon starts with those at their defaults.
-    daemon) flags=$daemon_flags; run='/usr/bin/env --default-signal=HUP,TERM,ALRM ' ;;
+    daemon) flags=$daemon_flags; run='/usr/bin/env --default-signal=HUP,TERM,ALRM MALLOC_ARENA_MAX=2 ' ;;
     *) echo "build-tree.sh: $1: unknown kind $2" >&2; exit 1 ;;
   esac
   flags="$flags $(budget "$1")"
