@@ -1,6 +1,5 @@
 package org.qmailj.local;
 
-import org.qmailj.common.address.Address;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -8,15 +7,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
+import org.qmailj.common.users.DotQmailNames;
 
 /**
- * Finding the .qmail file that controls an address (dot-qmail(5)): {@code .qmail} + dash +
- * ext (dots replaced by colons, lower-cased), then the {@code -default} files from the most
- * to the least specific. A file found but world-writable (qmail's conf-patrn 002) is a
- * temporary failure; a file that cannot be read for a reason other than non-existence, too.
+ * Finding the .qmail file that controls an address (dot-qmail(5)), in {@link DotQmailNames}'
+ * order: {@code .qmail} + dash + ext (dots replaced by colons, lower-cased), then the
+ * {@code -default} files from the most to the least specific. A file found but
+ * world-writable (qmail's conf-patrn 002) is a temporary failure; a file that cannot be read
+ * for a reason other than non-existence, too.
  */
 public final class DotQmail {
     /** qmail's conf-patrn: stat bits not allowed on the home directory and .qmail files. */
@@ -31,37 +30,15 @@ public final class DotQmail {
 
     /** safeext: lower case, dots to colons. */
     public static String safeExt(String ext) {
-        return Address.lowerAscii(ext).replace('.', ':');
-    }
-
-    /** The names tried, in order, for dash and ext (without the leading ".qmail"). */
-    static List<String[]> candidates(String dash, String ext) {
-        String safe = safeExt(ext);
-        List<String[]> out = new ArrayList<>();
-        out.add(new String[] {dash + safe, safe.endsWith("default") ? "x" : null});
-        if (dash.isEmpty()) return out;
-        for (int i = safe.length(); i >= 0; i--) {
-            if (i == 0 || safe.charAt(i - 1) == '-') {
-                out.add(new String[] {dash + safe.substring(0, i) + "default", Integer.toString(i)});
-            }
-        }
-        return out;
+        return DotQmailNames.safeExt(ext);
     }
 
     public static Optional<Found> search(Path home, String dash, String ext) throws LocalFailure {
-        String safe = safeExt(ext);
-        for (String[] c : candidates(dash, ext)) {
-            Path f = home.resolve(".qmail" + c[0]);
-            Optional<Found> found = open(f);
+        for (DotQmailNames.Candidate c : DotQmailNames.candidates(dash, ext)) {
+            Optional<Found> found = open(home.resolve(".qmail" + c.suffix()));
             if (found.isEmpty()) continue;
-            String def = null;
-            if (c[1] != null && c[1].equals("x")) {
-                int i = safe.length() - 7;
-                if (i <= ext.length()) def = ext.substring(i);
-            } else if (c[1] != null) {
-                int i = Integer.parseInt(c[1]);
-                if (i <= ext.length()) def = ext.substring(i);
-            }
+            int d = c.defaultStart();
+            String def = d >= 0 && d <= ext.length() ? ext.substring(d) : null;
             Found x = found.get();
             return Optional.of(new Found(x.file(), x.contents(), x.executable(), def));
         }

@@ -3,6 +3,9 @@ package org.qmailj.lspawn;
 import java.io.IOException;
 import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
+import org.qmailj.common.users.Getpw;
+import org.qmailj.common.users.LookupFailure;
+import org.qmailj.common.users.Nughde;
 import org.qmailj.local.LocalExit;
 
 /**
@@ -22,7 +25,7 @@ public final class QmailGetpw {
             System.out.flush();
             Exit.now(0);
         } catch (LookupFailure e) {
-            Exit.now(e.exit().code());
+            Exit.now(e.reason().qlx());
         } catch (IOException e) {
             Exit.now(LocalExit.SYS.code());
         }

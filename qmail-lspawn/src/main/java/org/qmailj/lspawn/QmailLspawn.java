@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Phaser;
@@ -17,14 +15,14 @@ import org.qmailj.common.Exit;
 import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
-import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.spawn.DeliverySlots;
 import org.qmailj.common.spawn.SpawnCheck;
 import org.qmailj.common.spawn.SpawnProtocol;
-import org.qmailj.common.sys.Passwd;
 import org.qmailj.common.sys.Proc;
-import org.qmailj.common.sys.SysException;
+import org.qmailj.common.users.LocalUsers;
+import org.qmailj.common.users.LookupFailure;
+import org.qmailj.common.users.Nughde;
 import org.qmailj.local.Delivery;
 import org.qmailj.local.LocalExit;
 import org.qmailj.local.LocalRequest;
@@ -37,10 +35,9 @@ import org.qmailj.local.Report;
  * ({@link SpawnProtocol}, announcing the two-byte delivery numbers of its wide hello with
  * {@link #CONCURRENCY}); each delivery runs on its own platform thread.
  *
- * <p>For each recipient it finds the user in charge: users/cdb ({@link UsersCdb}), else
- * qmail-getpw's rules ({@link Getpw}), or, in a sandbox install (lib/ids gives every qmail
- * user the same uid), the sandbox user: lib/ids' alias uid/gid with home
- * control/sandboxhome (default QMAIL_HOME/alias), dash and ext empty, so every address
+ * <p>For each recipient it finds the user in charge ({@link LocalUsers}, shared with
+ * qmail-smtpd's recipient check): users/cdb, else qmail-getpw's rules, or, in a sandbox
+ * install (lib/ids gives every qmail user the same uid), the sandbox user, so every address
  * follows that home's .qmail or the defaultdelivery. The empty local part is a trash address
  * (K, nothing delivered). Deliveries never run as root. A delivery for this process's own
  * (nonzero) uid runs in-process; any other runs in that user's warm worker
@@ -67,7 +64,7 @@ public final class QmailLspawn {
     private final String defaultDelivery;
     private final OutputStream out;
     private final WorkerPool pool;
-    private final boolean sandbox;
+    private final LocalUsers users;
     private final SpawnCheck check;
     private final DeliverySlots slots = new DeliverySlots();
 
@@ -77,7 +74,7 @@ public final class QmailLspawn {
         this.defaultDelivery = defaultDelivery;
         this.out = out;
         this.pool = pool;
-        this.sandbox = sandbox;
+        this.users = new LocalUsers(home, sandbox, true);
         this.check = check;
     }
 
@@ -102,7 +99,7 @@ public final class QmailLspawn {
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         try (SpawnCheck check = SpawnCheck.forQueue(home);
                 WorkerPool pool = new WorkerPool(home, max, idle * 1000, WorkerPool.jvmOptions(home))) {
-            QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, isSandbox(home), check);
+            QmailLspawn lspawn = new QmailLspawn(home, args[0], out, pool, LocalUsers.isSandbox(home), check);
             out.write(PROTOCOL.helloBytes());
             out.flush();
             lspawn.serve(new BufferedInputStream(new FileInputStream(FileDescriptor.in)));
@@ -111,21 +108,6 @@ public final class QmailLspawn {
             Exit.now(111);
         }
         Exit.now(0);
-    }
-
-    static boolean isSandbox(QmailHome home) {
-        try {
-            QmailIds ids = QmailIds.read(home);
-            Integer uid = null;
-            for (String u : QmailIds.USERS) {
-                int x = ids.uid(u);
-                if (uid != null && uid != x) return false;
-                uid = x;
-            }
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /**
@@ -223,7 +205,7 @@ public final class QmailLspawn {
         try {
             n = lookup(local);
         } catch (LookupFailure e) {
-            return LocalExit.report(e.exit().code(), "");
+            return LocalExit.report(e.reason().qlx(), "");
         }
         if (n.uid() == 0) return LocalExit.report(LocalExit.ROOT.code(), "");
         LocalRequest req = new LocalRequest(n.user(), n.homedir(), local, n.dash(), n.ext(), domain,
@@ -241,24 +223,6 @@ public final class QmailLspawn {
     }
 
     Nughde lookup(String local) throws LookupFailure {
-        Optional<Nughde> fromCdb = UsersCdb.lookup(home.users().resolve("cdb"), local);
-        if (fromCdb.isPresent()) return fromCdb.get();
-        if (sandbox) return sandboxUser();
-        return Getpw.lookup(home, local);
-    }
-
-    private Nughde sandboxUser() throws LookupFailure {
-        try {
-            QmailIds ids = QmailIds.read(home);
-            int uid = ids.uid("alias");
-            int gid = ids.userGid("alias");
-            String name = Passwd.getpwuid(uid).map(Passwd.PasswdEntry::name).orElse("alias");
-            String dir = home.control().line("sandboxhome").orElse(home.alias().toString());
-            return new Nughde(name, uid, gid, Path.of(dir).toAbsolutePath().toString(), "", "");
-        } catch (SysException e) {
-            throw new LookupFailure(LocalExit.SYS);
-        } catch (IOException e) {
-            throw new LookupFailure(LocalExit.NOALIAS);
-        }
+        return users.lookup(local);
     }
 }

@@ -14,7 +14,7 @@ import org.qmailj.common.cdb.CdbWriter;
  * qmail-newu - prepare address assignments for qmail-lspawn (qmail-newu(8)). Reads
  * QMAIL_HOME/users/assign, writes QMAIL_HOME/users/cdb atomically (users/cdb.tmp, renamed);
  * on any problem complains on stderr, exits 111 and leaves users/cdb alone. The format is
- * the one {@link UsersCdb} reads.
+ * the one {@link org.qmailj.common.users.UsersCdb} reads.
  */
 public final class QmailNewu {
     private static final String FATAL = "qmail-newu: fatal: ";

@@ -1,8 +1,5 @@
 package org.qmailj.send;
 
-import java.util.List;
-import java.util.Optional;
-import org.qmailj.common.address.ConstMap;
 import org.qmailj.common.address.RecipientRewriter;
 import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.control.ControlException;
@@ -26,7 +23,7 @@ public record SendControl(
 
     public static SendControl load(ControlDir c) throws ControlException {
         return new SendControl(
-                rewriter(c),
+                RecipientRewriter.load(c),
                 c.line("bouncefrom", "MAILER-DAEMON"),
                 c.lineOrMe("bouncehost", "bouncehost"),
                 c.line("doublebounceto", "postmaster") + "@" + c.lineOrMe("doublebouncehost", "doublebouncehost"),
@@ -42,21 +39,11 @@ public record SendControl(
 
     /** The same controls with locals and virtualdomains read again. */
     public SendControl reread(ControlDir c) throws ControlException {
-        return new SendControl(rewriter(c), bouncefrom, bouncehost, doublebounce,
+        return new SendControl(RecipientRewriter.load(c), bouncefrom, bouncehost, doublebounce,
                 concurrencylocal, concurrencyremote, queuelifetime);
     }
 
     int concurrency(Channel ch) {
         return ch == Channel.LOCAL ? concurrencylocal : concurrencyremote;
-    }
-
-    private static RecipientRewriter rewriter(ControlDir c) throws ControlException {
-        Optional<List<String>> locals = c.listOrMe("locals");
-        if (locals.isEmpty()) throw new ControlException("unable to read controls: locals and me are both missing");
-        return new RecipientRewriter(
-                ConstMap.ofKeys(locals.get()),
-                ConstMap.ofKeys(c.list("percenthack")),
-                ConstMap.ofColonLines(c.list("virtualdomains")),
-                c.lineOrMe("envnoathost", "envnoathost"));
     }
 }

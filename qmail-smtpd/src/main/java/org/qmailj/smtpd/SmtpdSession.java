@@ -51,6 +51,7 @@ public final class SmtpdSession {
     private final List<String> rcptto = new ArrayList<>();
     private final RecipientLimits.Budget budget;
     private Optional<String> fakehelo = Optional.empty();
+    private RecipientCheck recipientCheck = RecipientCheck.OFF;
 
     SmtpdSession(SmtpdControl control, QueueClient queue, Predicate<byte[]> ipme, Wire wire) {
         this.control = control;
@@ -71,8 +72,10 @@ public final class SmtpdSession {
      */
     public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
         SmtpdControl control;
+        RecipientCheck recipientCheck;
         try {
             control = SmtpdControl.load(home.control(), env);
+            recipientCheck = RecipientCheck.load(home, env);
         } catch (ControlException | RuntimeException e) {
             return dieWith(wire, Replies.DIE_CONTROL);
         }
@@ -83,7 +86,14 @@ public final class SmtpdSession {
             return dieWith(wire, Replies.DIE_IPME);
         }
         wire.timeout(control.timeoutSeconds());
-        return new SmtpdSession(control, QueueClients.standard(home, env), ipme, wire).run();
+        return new SmtpdSession(control, QueueClients.standard(home, env), ipme, wire)
+                .checkingRecipients(recipientCheck).run();
+    }
+
+    /** With {@code RCPTCHECK}: unknown local recipients get 550 at RCPT. */
+    SmtpdSession checkingRecipients(RecipientCheck check) {
+        this.recipientCheck = check;
+        return this;
     }
 
     private static int dieWith(Wire wire, SmtpReply reply) {
@@ -217,6 +227,7 @@ public final class SmtpdSession {
         } else if (!control.rcptHosts().allows(addr)) {
             return Replies.ERR_NOGATEWAY;
         }
+        if (!recipientCheck.accepts(addr)) return RecipientCheck.NO_MAILBOX;
         switch (budget.take(addr.length())) {
             case TOO_MANY -> { return Replies.ERR_TOOMANYRCPT; }
             case TOO_LONG -> { return Replies.ERR_RCPTBYTES; }

@@ -1,6 +1,9 @@
 package org.qmailj.common.address;
 
+import java.util.List;
 import java.util.Optional;
+import org.qmailj.common.control.ControlDir;
+import org.qmailj.common.control.ControlException;
 
 /**
  * qmail-send's rewriting of an envelope recipient before delivery (qmail-send(8)):
@@ -22,6 +25,21 @@ public record RecipientRewriter(ConstMap locals, ConstMap percenthack, ConstMap 
     public enum Channel { LOCAL, REMOTE }
 
     public record Rewritten(Channel channel, String address) {}
+
+    /**
+     * From control/locals (default: me; both missing is an error), percenthack, virtualdomains and
+     * envnoathost (default: me): what qmail-send reads at start and at SIGHUP, and what
+     * qmail-smtpd's recipient check reads to tell local recipients.
+     */
+    public static RecipientRewriter load(ControlDir c) throws ControlException {
+        Optional<List<String>> locals = c.listOrMe("locals");
+        if (locals.isEmpty()) throw new ControlException("unable to read controls: locals and me are both missing");
+        return new RecipientRewriter(
+                ConstMap.ofKeys(locals.get()),
+                ConstMap.ofKeys(c.list("percenthack")),
+                ConstMap.ofColonLines(c.list("virtualdomains")),
+                c.lineOrMe("envnoathost", "envnoathost"));
+    }
 
     public Rewritten rewrite(String recipient) {
         String addr = recipient;

@@ -1,4 +1,4 @@
-package org.qmailj.lspawn;
+package org.qmailj.common.users;
 
 import org.qmailj.common.address.Address;
 import java.io.IOException;
@@ -12,7 +12,6 @@ import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.sys.Passwd;
 import org.qmailj.common.sys.SysException;
-import org.qmailj.local.LocalExit;
 
 /**
  * qmail-getpw(8)'s rules: the longest prefix of {@code local} that ends at the end or at a
@@ -23,6 +22,10 @@ import org.qmailj.local.LocalExit;
  *
  * <p>The alias user is lib/ids' {@code alias} entry with home QMAIL_HOME/alias (qmail's
  * alias account has that home); its name is the passwd name of that uid, or "alias".
+ *
+ * <p>qmail-getpw runs as root, so a home it may not stat does not count (the next prefix is
+ * tried). Unprivileged callers (qmail-smtpd's recipient check, as qmaild) pass
+ * {@code privileged=false}: for them such a home is a failure, since root might see it.
  */
 public final class Getpw {
     static final int USERLEN = 32;
@@ -31,13 +34,17 @@ public final class Getpw {
     }
 
     public static Nughde lookup(QmailHome home, String local) throws LookupFailure {
-        if (local.isEmpty()) throw new LookupFailure(LocalExit.USAGE);
-        Optional<Nughde> u = userext(local);
+        return lookup(home, local, true);
+    }
+
+    public static Nughde lookup(QmailHome home, String local, boolean privileged) throws LookupFailure {
+        if (local.isEmpty()) throw new LookupFailure(LookupFailure.Cause.USAGE);
+        Optional<Nughde> u = userext(local, privileged);
         if (u.isPresent()) return u.get();
         return alias(home, local);
     }
 
-    static Optional<Nughde> userext(String local) throws LookupFailure {
+    static Optional<Nughde> userext(String local, boolean privileged) throws LookupFailure {
         for (int s = local.length(); s >= 0; s--) {
             if (s >= USERLEN) continue;
             if (s != local.length() && local.charAt(s) != '-') continue;
@@ -47,16 +54,19 @@ public final class Getpw {
             try {
                 pw = Passwd.getpwnam(username);
             } catch (SysException e) {
-                throw new LookupFailure(LocalExit.SYS);
+                throw new LookupFailure(LookupFailure.Cause.SYS);
             }
             if (pw.isEmpty() || pw.get().uid() == 0) continue;
             int owner;
             try {
                 owner = (Integer) Files.getAttribute(Path.of(pw.get().home()), "unix:uid");
-            } catch (NoSuchFileException | AccessDeniedException | NotDirectoryException e) {
+            } catch (AccessDeniedException e) {
+                if (!privileged) throw new LookupFailure(LookupFailure.Cause.SYS);
+                continue;
+            } catch (NoSuchFileException | NotDirectoryException e) {
                 continue;
             } catch (IOException e) {
-                throw new LookupFailure(LocalExit.NFS);
+                throw new LookupFailure(LookupFailure.Cause.NFS);
             }
             if (owner != pw.get().uid()) continue;
             boolean bare = s == local.length();
@@ -79,7 +89,7 @@ public final class Getpw {
             }
             return new Nughde(name, uid, gid, home.alias().toString(), "-", local);
         } catch (IOException e) {
-            throw new LookupFailure(LocalExit.NOALIAS);
+            throw new LookupFailure(LookupFailure.Cause.NOALIAS);
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.qmailj.lspawn;
+package org.qmailj.common.users;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.qmailj.lspawn;
+package org.qmailj.common.users;
 
 import org.qmailj.common.address.Address;
 import java.io.IOException;
@@ -7,7 +7,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.qmailj.common.cdb.Cdb;
-import org.qmailj.local.LocalExit;
 
 /**
  * The qmail-users(5) lookup in users/cdb, as qmail-lspawn does it. Keys: {@code !local\0}
@@ -48,10 +47,10 @@ public final class UsersCdb {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new LookupFailure(LocalExit.CDB);
+            throw new LookupFailure(LookupFailure.Cause.CDB);
         }
         Optional<byte[]> wild = cdb.find(new byte[0]);
-        if (wild.isEmpty()) throw new LookupFailure(LocalExit.CDB);
+        if (wild.isEmpty()) throw new LookupFailure(LookupFailure.Cause.CDB);
         String wildchars = new String(wild.get(), StandardCharsets.ISO_8859_1);
         String lower = "!" + Address.lowerAscii(local) + "\0";
         byte[] key = lower.getBytes(StandardCharsets.ISO_8859_1);
@@ -65,7 +64,7 @@ public final class UsersCdb {
                     if (flagwild) d += local.substring(i - 1);
                     Nughde n = Nughde.decode((d + "\0").getBytes(StandardCharsets.ISO_8859_1));
                     if (n == null && !flagwild) n = Nughde.decode(data.get());
-                    if (n == null) throw new LookupFailure(LocalExit.CDB);
+                    if (n == null) throw new LookupFailure(LookupFailure.Cause.CDB);
                     return Optional.of(n);
                 }
             }
