@@ -2,8 +2,10 @@ package org.qmailj.remote;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.qmailj.common.dns.Resolvers;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -16,6 +18,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -104,6 +107,23 @@ public final class DnsjavaDns implements Dns {
     }
 
     @Override
+    public Optional<List<String>> txt(String host) {
+        Reply r = resolve(host, Type.TXT);
+        if (r == SOFT) return Optional.empty();
+        List<String> found = new ArrayList<>();
+        if (r instanceof Answer a) {
+            for (Record rec : a.records()) {
+                if (rec instanceof TXTRecord t) {
+                    StringBuilder b = new StringBuilder();
+                    for (byte[] part : t.getStringsAsByteArrays()) b.append(new String(part, StandardCharsets.ISO_8859_1));
+                    found.add(b.toString());
+                }
+            }
+        }
+        return Optional.of(found);
+    }
+
+    @Override
     public Addresses ip(String host) {
         return ipplus(host, 0);
     }
@@ -116,11 +136,11 @@ public final class DnsjavaDns implements Dns {
         Reply aaaa = resolve(host, Type.AAAA);
         List<MxAddress> found = new ArrayList<>();
         if (a instanceof Answer ans) {
-            for (Record rec : ans.records()) if (rec instanceof ARecord ar) found.add(new MxAddress(pref, ar.getAddress()));
+            for (Record rec : ans.records()) if (rec instanceof ARecord ar) found.add(new MxAddress(pref, ar.getAddress(), host));
         }
         if (aaaa instanceof Answer ans) {
             for (Record rec : ans.records()) {
-                if (rec instanceof AAAARecord ar) found.add(new MxAddress(pref, ar.getAddress()));
+                if (rec instanceof AAAARecord ar) found.add(new MxAddress(pref, ar.getAddress(), host));
             }
         }
         boolean soft = a == SOFT || aaaa == SOFT;
@@ -166,7 +186,7 @@ public final class DnsjavaDns implements Dns {
             Addresses a = ipplus(chosen.host(), chosen.pref());
             switch (a) {
                 case Found f -> {
-                    for (MxAddress x : f.addresses()) out.add(new MxAddress(chosen.pref(), x.ip()));
+                    for (MxAddress x : f.addresses()) out.add(new MxAddress(chosen.pref(), x.ip(), chosen.host()));
                     soft |= f.soft();
                 }
                 case Soft s -> soft = true;
