@@ -48,15 +48,7 @@ final class TestPki {
 
     /** A server context whose certificate (signed by this CA) names {@code sans} ("DNS:x", "IP:1.2.3.4"). */
     SSLContext server(String... sans) throws IOException, GeneralSecurityException {
-        String n = "s" + SERIAL.incrementAndGet();
-        Files.writeString(dir.resolve(n + ".ext"), "subjectAltName=" + String.join(",", sans)
-                + "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-        openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", n + ".key",
-                "-out", n + ".csr", "-subj", "/CN=" + sans[0].substring(sans[0].indexOf(':') + 1));
-        openssl(dir, "x509", "-req", "-in", n + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
-                String.valueOf(System.nanoTime() & 0xffffffffL), "-days", "2", "-out", n + ".pem", "-extfile", n + ".ext");
-        openssl(dir, "pkcs12", "-export", "-in", n + ".pem", "-inkey", n + ".key", "-certfile", "ca.pem",
-                "-out", n + ".p12", "-passout", "pass:test", "-name", "server");
+        String n = issue(sans);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(dir.resolve(n + ".p12"))) {
             ks.load(in, "test".toCharArray());
@@ -66,6 +58,31 @@ final class TestPki {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), null, null);
         return ctx;
+    }
+
+    /** A certificate chain (server, then CA) and its key as PEM files, for a server outside the JVM. */
+    record PemFiles(Path chain, Path key) {
+    }
+
+    PemFiles pem(String... sans) throws IOException {
+        String n = issue(sans);
+        Path chain = dir.resolve(n + "-chain.pem");
+        Files.writeString(chain, Files.readString(dir.resolve(n + ".pem")) + Files.readString(caPem));
+        return new PemFiles(chain, dir.resolve(n + ".key"));
+    }
+
+    /** Issues a certificate: n.key, n.pem and n.p12 (password "test") in dir; returns n. */
+    private String issue(String... sans) throws IOException {
+        String n = "s" + SERIAL.incrementAndGet();
+        Files.writeString(dir.resolve(n + ".ext"), "subjectAltName=" + String.join(",", sans)
+                + "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+        openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", n + ".key",
+                "-out", n + ".csr", "-subj", "/CN=" + sans[0].substring(sans[0].indexOf(':') + 1));
+        openssl(dir, "x509", "-req", "-in", n + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
+                String.valueOf(System.nanoTime() & 0xffffffffL), "-days", "2", "-out", n + ".pem", "-extfile", n + ".ext");
+        openssl(dir, "pkcs12", "-export", "-in", n + ".pem", "-inkey", n + ".key", "-certfile", "ca.pem",
+                "-out", n + ".p12", "-passout", "pass:test", "-name", "server");
+        return n;
     }
 
     private static void openssl(Path dir, String... args) throws IOException {
