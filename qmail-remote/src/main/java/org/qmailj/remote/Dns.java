@@ -1,6 +1,7 @@
 package org.qmailj.remote;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The DNS questions qmail-remote asks (qmail's dns.c), answered with qmail's three outcomes:
@@ -55,4 +56,11 @@ public interface Dns {
      * preferences in random order, or the host's own addresses when it has no MX records.
      */
     Addresses mxip(String host, long random);
+
+    /**
+     * The TXT records of {@code name}, each record's strings joined (for MTA-STS's
+     * {@code _mta-sts} record); an empty list when there are none or the name does not
+     * exist; empty for a temporary failure.
+     */
+    Optional<List<String>> txt(String name);
 }

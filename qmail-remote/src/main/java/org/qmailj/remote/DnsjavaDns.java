@@ -2,16 +2,15 @@ package org.qmailj.remote;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.qmailj.common.dns.Resolvers;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -19,20 +18,15 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
  * {@link Dns} through dnsjava, asking one resolver directly (no search list, no cache: as
- * qmail's res_query). Which resolver:
- * <ul>
- *   <li>{@code QMAIL_DNS_SERVER} (environment) or {@code -Dqmail.dns.server}: {@code host},
- *       {@code host:port}, {@code [v6addr]:port}; used by the tests to point at a dnsmasq;</li>
- *   <li>otherwise the name servers of /etc/resolv.conf (dnsjava's ResolverConfig).</li>
- * </ul>
- * {@code QMAIL_DNS_TIMEOUT} / {@code -Dqmail.dns.timeout}: seconds to wait for an answer
- * (default 10). Rcode mapping as glibc's res_query, which qmail relies on: NXDOMAIN, no
+ * qmail's res_query); {@link #fromEnvironment} takes the resolver that
+ * {@code QMAIL_DNS_SERVER}/{@code QMAIL_DNS_TIMEOUT} name (qmail-common's Resolvers).
+ * Rcode mapping as glibc's res_query, which qmail relies on: NXDOMAIN, no
  * records of the type, REFUSED, NOTIMP and FORMERR are permanent; SERVFAIL, timeouts and
  * unreadable replies are temporary. Thread-safe.
  */
@@ -43,50 +37,9 @@ public final class DnsjavaDns implements Dns {
         this.resolver = resolver;
     }
 
-    /** The resolver the environment asks for (see the class comment). */
+    /** The resolver the environment asks for (qmail-common's {@link Resolvers}). */
     public static DnsjavaDns fromEnvironment() {
-        quietLogging();
-        String server = setting("qmail.dns.server", "QMAIL_DNS_SERVER");
-        String t = setting("qmail.dns.timeout", "QMAIL_DNS_TIMEOUT");
-        Duration timeout = Duration.ofSeconds(t == null ? 10 : Long.parseLong(t.trim()));
-        Resolver r;
-        try {
-            r = server == null ? new ExtendedResolver() : new SimpleResolver(socketAddress(server));
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("QMAIL_DNS_SERVER: " + e.getMessage(), e);
-        }
-        r.setTimeout(timeout);
-        return new DnsjavaDns(r);
-    }
-
-    /** dnsjava logs through slf4j: keep any "no provider" notice off stderr (fd 2 may be fd 1). */
-    private static void quietLogging() {
-        if (System.getProperty("slf4j.provider") == null) {
-            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
-        }
-        if (System.getProperty("slf4j.internal.verbosity") == null) {
-            System.setProperty("slf4j.internal.verbosity", "ERROR");
-        }
-    }
-
-    private static String setting(String property, String env) {
-        String v = System.getProperty(property);
-        if (v == null || v.isEmpty()) v = System.getenv(env);
-        return v == null || v.isEmpty() ? null : v;
-    }
-
-    static InetSocketAddress socketAddress(String s) throws UnknownHostException {
-        String host = s;
-        int port = 53;
-        if (s.startsWith("[")) {
-            int close = s.indexOf(']');
-            host = s.substring(1, close);
-            if (close + 1 < s.length() && s.charAt(close + 1) == ':') port = Integer.parseInt(s.substring(close + 2));
-        } else if (s.indexOf(':') == s.lastIndexOf(':') && s.indexOf(':') >= 0) {
-            host = s.substring(0, s.indexOf(':'));
-            port = Integer.parseInt(s.substring(s.indexOf(':') + 1));
-        }
-        return new InetSocketAddress(InetAddress.getByName(host), port);
+        return new DnsjavaDns(Resolvers.fromEnvironment());
     }
 
     private sealed interface Reply permits Answer, Failed {
@@ -154,6 +107,23 @@ public final class DnsjavaDns implements Dns {
     }
 
     @Override
+    public Optional<List<String>> txt(String host) {
+        Reply r = resolve(host, Type.TXT);
+        if (r == SOFT) return Optional.empty();
+        List<String> found = new ArrayList<>();
+        if (r instanceof Answer a) {
+            for (Record rec : a.records()) {
+                if (rec instanceof TXTRecord t) {
+                    StringBuilder b = new StringBuilder();
+                    for (byte[] part : t.getStringsAsByteArrays()) b.append(new String(part, StandardCharsets.ISO_8859_1));
+                    found.add(b.toString());
+                }
+            }
+        }
+        return Optional.of(found);
+    }
+
+    @Override
     public Addresses ip(String host) {
         return ipplus(host, 0);
     }
@@ -166,11 +136,11 @@ public final class DnsjavaDns implements Dns {
         Reply aaaa = resolve(host, Type.AAAA);
         List<MxAddress> found = new ArrayList<>();
         if (a instanceof Answer ans) {
-            for (Record rec : ans.records()) if (rec instanceof ARecord ar) found.add(new MxAddress(pref, ar.getAddress()));
+            for (Record rec : ans.records()) if (rec instanceof ARecord ar) found.add(new MxAddress(pref, ar.getAddress(), host));
         }
         if (aaaa instanceof Answer ans) {
             for (Record rec : ans.records()) {
-                if (rec instanceof AAAARecord ar) found.add(new MxAddress(pref, ar.getAddress()));
+                if (rec instanceof AAAARecord ar) found.add(new MxAddress(pref, ar.getAddress(), host));
             }
         }
         boolean soft = a == SOFT || aaaa == SOFT;
@@ -216,7 +186,7 @@ public final class DnsjavaDns implements Dns {
             Addresses a = ipplus(chosen.host(), chosen.pref());
             switch (a) {
                 case Found f -> {
-                    for (MxAddress x : f.addresses()) out.add(new MxAddress(chosen.pref(), x.ip()));
+                    for (MxAddress x : f.addresses()) out.add(new MxAddress(chosen.pref(), x.ip(), chosen.host()));
                     soft |= f.soft();
                 }
                 case Soft s -> soft = true;

@@ -21,6 +21,14 @@ public interface MessageSource {
 
     boolean has8bit() throws IOException;
 
+    /**
+     * The size for SMTP's {@code SIZE=} (RFC 1870): the bytes with CRLF line ends, before
+     * dot-stuffing; -1 when unknown (a pipe), and then no SIZE parameter is sent.
+     */
+    default long size() throws IOException {
+        return -1;
+    }
+
     /** A regular file, read from its start. */
     static MessageSource file(Path path) {
         return new MessageSource() {
@@ -33,6 +41,13 @@ public interface MessageSource {
             public boolean has8bit() throws IOException {
                 try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
                     return scan(ch, 0);
+                }
+            }
+
+            @Override
+            public long size() throws IOException {
+                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                    return wireSize(ch, 0);
                 }
             }
         };
@@ -69,6 +84,11 @@ public interface MessageSource {
             public boolean has8bit() throws IOException {
                 return scan(ch, 0);
             }
+
+            @Override
+            public long size() throws IOException {
+                return wireSize(ch, 0);
+            }
         };
     }
 
@@ -93,7 +113,32 @@ public interface MessageSource {
                     return false; // a pipe or socket: not scanned
                 }
             }
+
+            @Override
+            public long size() {
+                try {
+                    FileChannel ch = in.getChannel();
+                    return wireSize(ch, ch.position());
+                } catch (IOException e) {
+                    return -1; // a pipe or socket: unknown
+                }
+            }
         };
+    }
+
+    /** The bytes from {@code from} to the end, plus one CR for every LF. */
+    private static long wireSize(FileChannel ch, long from) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8192);
+        long pos = from;
+        long size = 0;
+        while (true) {
+            b.clear();
+            int n = ch.read(b, pos);
+            if (n <= 0) return size;
+            size += n;
+            for (int i = 0; i < n; i++) if (b.get(i) == '\n') size++;
+            pos += n;
+        }
     }
 
     private static boolean scan(FileChannel ch, long from) throws IOException {

@@ -6,9 +6,15 @@ import java.net.InetAddress;
 
 /**
  * One address to try, with the preference of the MX record that named it (0 for an address
- * found without MX records, as qmail's ipalloc entries).
+ * found without MX records, as qmail's ipalloc entries) and the name it was found under (the
+ * MX host, or the host itself without MX records; null for an IP literal), which TLS checks
+ * the certificate against and MTA-STS matches.
  */
-public record MxAddress(int pref, InetAddress ip) {
+public record MxAddress(int pref, InetAddress ip, String name) {
+
+    public MxAddress(int pref, InetAddress ip) {
+        this(pref, ip, null);
+    }
 
     /** The address as qmail-remote prints it: dotted quad, or RFC 5952 text for IPv6. */
     public String text() {

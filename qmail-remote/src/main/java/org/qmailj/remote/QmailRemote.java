@@ -56,14 +56,17 @@ public final class QmailRemote {
 
     /**
      * The context of one QMAIL_HOME: its control files, the resolver of the environment, the
-     * tcpto table. Empty when there is no helohost (qmail-remote refuses to run).
+     * tcpto table, the JDK trust store, MTA-STS (unless QMAIL_MTASTS=0). Empty when there is no helohost (qmail-remote refuses to run).
      */
     public static Optional<Remote.Context> context(QmailHome home) throws ControlException {
         Optional<RemoteControl> control = RemoteControl.load(home.control());
         if (control.isEmpty()) return Optional.empty();
         long pid = ProcessHandle.current().pid();
         Tcpto tcpto = new Tcpto(new QueueLayout(home.queue()).tcpto());
-        return Optional.of(new Remote.Context(control.get(), DnsjavaDns.fromEnvironment(), new Ipme(), tcpto,
-                () -> System.currentTimeMillis() / 1000 + (pid << 16) + java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+        Dns dns = DnsjavaDns.fromEnvironment();
+        TlsClient tls = TlsClient.jdkDefault();
+        return Optional.of(new Remote.Context(control.get(), dns, new Ipme(), tcpto,
+                () -> System.currentTimeMillis() / 1000 + (pid << 16) + java.util.concurrent.ThreadLocalRandom.current().nextLong(),
+                tls, MtaSts.fromEnvironment(dns, tls)));
     }
 }

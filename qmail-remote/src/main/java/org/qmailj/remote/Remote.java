@@ -26,8 +26,22 @@ import java.util.function.LongSupplier;
 public final class Remote {
     static final int PORT_SMTP = 25;
 
-    /** What deliveries share: controls, resolver, local addresses, timeout table, randomness. */
-    public record Context(RemoteControl control, Dns dns, Ipme ipme, Tcpto tcpto, LongSupplier random) {
+    /**
+     * What deliveries share: controls, resolver, local addresses, timeout table, randomness,
+     * the TLS client (its trust store) and the MTA-STS policy cache (null: MTA-STS off).
+     */
+    public record Context(RemoteControl control, Dns dns, Ipme ipme, Tcpto tcpto, LongSupplier random, TlsClient tls,
+            MtaSts mtaSts) {
+
+        /** With the JDK's trust store and without MTA-STS. */
+        public Context(RemoteControl control, Dns dns, Ipme ipme, Tcpto tcpto, LongSupplier random) {
+            this(control, dns, ipme, tcpto, random, TlsClient.jdkDefault(), null);
+        }
+
+        /** The same shared parts with newly read control files. */
+        public Context withControl(RemoteControl c) {
+            return new Context(c, dns, ipme, tcpto, random, tls, mtaSts);
+        }
     }
 
     private Remote() {
@@ -147,6 +161,21 @@ public final class Remote {
         final long best = prefme;
         if (ips.stream().noneMatch(a -> a.pref() < best)) throw Failure.AMBIGMX.report(out);
 
+        // MTA-STS: in enforce mode only the MX hosts the policy names, each with verified TLS.
+        Optional<MtaSts.Policy> sts = relayed ? Optional.empty() : stsPolicy(ctx, host);
+        boolean enforce = sts.isPresent() && sts.get().mode() == MtaSts.Mode.ENFORCE;
+        if (enforce) {
+            MtaSts.Policy p = sts.get();
+            ips = ips.stream().filter(a -> p.matches(a.name())).toList();
+            if (ips.stream().noneMatch(a -> a.pref() < best)) {
+                out.text("ZSorry, none of the mail exchangers of ");
+                out.safe(host);
+                out.text(" matches its MTA-STS policy (mode enforce). (#4.7.5)\n");
+                throw out.finish();
+            }
+        }
+        TlsPolicy stsTls = TlsPolicy.verifyJdk("the MTA-STS policy of " + host);
+
         // Try each address in turn.
         for (MxAddress a : ips) {
             if (a.pref() >= prefme) continue;
@@ -161,8 +190,12 @@ public final class Remote {
                 continue;
             }
             ctx.tcpto().record(a.ip(), false, check);
+            String serverName = a.name() != null ? a.name() : a.text();
+            TlsPolicy tlsPolicy = enforce ? stsTls
+                    : ctx.control().tlsdestinations().lookup(a.name(), host).orElse(TlsPolicy.OPPORTUNISTIC);
             try {
-                throw new SmtpSession(s, a.text(), ctx.control().timeoutRemote(), out)
+                throw new SmtpSession(s, a.text(), ctx.control().timeoutRemote(), out,
+                        new SmtpSession.Tls(ctx.tls(), tlsPolicy, serverName))
                         .run(ctx.control().helohost(), envSender, envRecips, message);
             } catch (IOException e) {
                 throw Failure.OSERR.report(out);
@@ -171,6 +204,16 @@ public final class Remote {
             }
         }
         throw Failure.NOCONN.report(out);
+    }
+
+    /**
+     * The MTA-STS policy for mail to host: none when MTA-STS is off, for an IP literal, and
+     * when control/tlsdestinations names the domain itself (an explicit local policy wins).
+     */
+    private static Optional<MtaSts.Policy> stsPolicy(Context ctx, String host) {
+        if (ctx.mtaSts() == null || MxAddress.literal(host) != null) return Optional.empty();
+        if (ctx.control().tlsdestinations().named(host).isPresent()) return Optional.empty();
+        return ctx.mtaSts().policy(host);
     }
 
     private record Mangled(String address, boolean alias) {

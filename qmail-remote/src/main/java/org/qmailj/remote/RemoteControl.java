@@ -12,8 +12,15 @@ import org.qmailj.common.control.ControlException;
  * @param timeoutConnect seconds to wait for a connection (control/timeoutconnect, default 60)
  * @param timeoutRemote seconds to wait for each response or write (control/timeoutremote, default 1200)
  * @param smtproutes control/smtproutes, domain to relay[:port]
+ * @param tlsdestinations control/tlsdestinations, the TLS policy per host or domain
  */
-public record RemoteControl(String helohost, int timeoutConnect, int timeoutRemote, ConstMap smtproutes) {
+public record RemoteControl(String helohost, int timeoutConnect, int timeoutRemote, ConstMap smtproutes,
+        TlsDestinations tlsdestinations) {
+
+    /** Without control/tlsdestinations: opportunistic TLS everywhere. */
+    public RemoteControl(String helohost, int timeoutConnect, int timeoutRemote, ConstMap smtproutes) {
+        this(helohost, timeoutConnect, timeoutRemote, smtproutes, TlsDestinations.NONE);
+    }
 
     /**
      * Reads the control files; empty when helohost has no value at all (no helohost, no me),
@@ -26,6 +33,7 @@ public record RemoteControl(String helohost, int timeoutConnect, int timeoutRemo
         int connect = (int) control.integer("timeoutconnect", 60, 0, Integer.MAX_VALUE);
         int remote = (int) control.integer("timeoutremote", 1200, 0, Integer.MAX_VALUE);
         ConstMap routes = ConstMap.ofColonLines(control.list("smtproutes"));
-        return Optional.of(new RemoteControl(helo.get(), connect, remote, routes));
+        TlsDestinations tls = TlsDestinations.parse(control.list("tlsdestinations"), control.dir());
+        return Optional.of(new RemoteControl(helo.get(), connect, remote, routes, tls));
     }
 }

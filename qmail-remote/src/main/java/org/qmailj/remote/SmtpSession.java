@@ -7,9 +7,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +20,12 @@ import java.util.concurrent.TimeUnit;
  * writing recipient and message reports to an {@link Output}. It always ends with the
  * message report ({@link Output.Finished}).
  *
- * <p>Steps: read the greeting (220); EHLO, and HELO if EHLO is refused; MAIL FROM (with
- * {@code BODY=8BITMIME} when offered and the message has 8-bit bytes); one RCPT TO per
- * recipient, each answered by an {@code r}, {@code h} or {@code s} report; DATA; the message
+ * <p>Steps: read the greeting (220); EHLO, and HELO if EHLO is refused; STARTTLS and EHLO
+ * again when offered, as the {@link TlsPolicy} says; MAIL FROM (with {@code BODY=8BITMIME}
+ * when offered and the message has 8-bit bytes, {@code SIZE=n} when SIZE is offered, and a
+ * permanent failure at once when the message is over the server's limit); one RCPT TO per
+ * recipient, each answered by an {@code r}, {@code h} or {@code s} report; DATA (MAIL, the
+ * RCPTs and DATA in one write when PIPELINING is offered, answers read in order); the message
  * with a CR before every LF and a dot doubled at the start of a line; the final dot; QUIT,
  * without waiting for its answer. Reply texts ({@code Remote host said: ...}) keep the
  * server's lines without CR, at most 5000 bytes, NULs shown as {@code ?}.
@@ -40,13 +44,25 @@ final class SmtpSession {
     private final String partner;
     private final long timeoutMillis;
     private final Output out;
-    private final InputStream from;
-    private final OutputStream to;
+    private final Tls tls;
+    private InputStream from;
+    private OutputStream to;
     private final StringBuilder smtptext = new StringBuilder();
     private boolean critical;
+    private TlsClient.Session session;
 
-    SmtpSession(Socket socket, String partner, int timeoutRemote, Output out) throws IOException {
+    /**
+     * The TLS side of a session.
+     *
+     * @param serverName the name the server's certificate must carry (the MX host, the relay,
+     *     or the address for a literal)
+     */
+    record Tls(TlsClient client, TlsPolicy policy, String serverName) {
+    }
+
+    SmtpSession(Socket socket, String partner, int timeoutRemote, Output out, Tls tls) throws IOException {
         this.socket = socket;
+        this.tls = tls;
         this.partner = partner;
         this.timeoutMillis = Math.max(1L, timeoutRemote * 1000L);
         this.out = out;
@@ -67,25 +83,18 @@ final class SmtpSession {
         // Read the greeting.
         if (smtpcode() != 220) throw quit("ZConnected to ", " but greeting failed");
 
-        // Say hello: EHLO, falling back to HELO.
-        List<String> keywords = ehlo(helohost);
-        if (keywords == null) {
-            put("HELO " + helohost + "\r\n");
-            flush();
-            if (smtpcode() != 250) throw quit("ZConnected to ", " but my name was rejected");
-            keywords = List.of();
-        }
+        // Say hello: EHLO, falling back to HELO; then STARTTLS and EHLO again.
+        Map<String, String> keywords = hello(helohost);
+        keywords = starttls(keywords, helohost);
 
-        // The envelope.
-        String body = "";
-        if (keywords.contains("8BITMIME")) {
-            try {
-                if (message.has8bit()) body = " BODY=8BITMIME";
-            } catch (IOException e) {
-                throw Failure.READ.report(out);
-            }
+        // The envelope: pipelined (MAIL, every RCPT, DATA in one write) when offered.
+        String params = mailParameters(keywords, message);
+        boolean pipelining = keywords.containsKey("PIPELINING");
+        put("MAIL FROM:<" + sender + ">" + params + "\r\n");
+        if (pipelining) {
+            for (String recip : recips) put("RCPT TO:<" + recip + ">\r\n");
+            put("DATA\r\n");
         }
-        put("MAIL FROM:<" + sender + ">" + body + "\r\n");
         flush();
         long code = smtpcode();
         if (atLeast(code, 500)) throw quit("DConnected to ", " but sender was rejected");
@@ -93,8 +102,10 @@ final class SmtpSession {
 
         boolean bother = false;
         for (String recip : recips) {
-            put("RCPT TO:<" + recip + ">\r\n");
-            flush();
+            if (!pipelining) {
+                put("RCPT TO:<" + recip + ">\r\n");
+                flush();
+            }
             code = smtpcode();
             if (atLeast(code, 500)) {
                 out.text("h" + partner + " does not like recipient.\n");
@@ -110,10 +121,13 @@ final class SmtpSession {
                 bother = true;
             }
         }
+        // Pipelined, DATA's answer is still unread: QUIT without reading it, as for the others.
         if (!bother) throw quit("DGiving up on ", "");
 
-        put("DATA\r\n");
-        flush();
+        if (!pipelining) {
+            put("DATA\r\n");
+            flush();
+        }
         code = smtpcode();
         if (atLeast(code, 500)) throw quit("D", " failed on DATA command");
         if (atLeast(code, 400)) throw quit("Z", " failed on DATA command");
@@ -126,12 +140,92 @@ final class SmtpSession {
         throw quit("K", " accepted message");
     }
 
-    /** EHLO; the keywords of a 250 reply (upper case), or null when refused. */
-    private List<String> ehlo(String helohost) {
+    /** EHLO, else HELO: the EHLO keywords (none after HELO). */
+    private Map<String, String> hello(String helohost) {
+        Map<String, String> keywords = ehlo(helohost);
+        if (keywords == null) {
+            put("HELO " + helohost + "\r\n");
+            flush();
+            if (smtpcode() != 250) throw quit("ZConnected to ", " but my name was rejected");
+            keywords = Map.of();
+        }
+        return keywords;
+    }
+
+    /**
+     * STARTTLS as the policy says (RFC 3207); the keywords of the EHLO after it, or the
+     * given ones when the session stays in plain text. Plain text bytes the server sent after
+     * its 220 are dropped unread. A failed handshake ends the delivery with a temporary
+     * failure (the TLS patch's "TLS connect failed"): the connection is then unusable.
+     */
+    private Map<String, String> starttls(Map<String, String> keywords, String helohost) {
+        if (tls.policy().mode() == TlsPolicy.Mode.SKIP) return keywords;
+        boolean required = tls.policy().required();
+        if (!keywords.containsKey("STARTTLS")) {
+            if (!required) return keywords;
+            smtptext.setLength(0);
+            throw quit("ZConnected to ", " but it does not offer STARTTLS, which " + tls.policy().source()
+                    + " requires. (#4.7.0)\n", false);
+        }
+        put("STARTTLS\r\n");
+        flush();
+        if (smtpcode() != 220) {
+            if (!required) return keywords;
+            throw quit("ZConnected to ", " but STARTTLS was rejected, and " + tls.policy().source()
+                    + " requires TLS. (#4.7.0)\n", false);
+        }
+        try {
+            session = tls.client().handshake(socket, tls.serverName(), tls.policy(), (int) Math.min(Integer.MAX_VALUE, timeoutMillis));
+            this.from = new BufferedInputStream(session.socket().getInputStream(), 1024);
+            this.to = new BufferedOutputStream(new TimedOutput(session.socket().getOutputStream()), 4096);
+        } catch (TlsClient.Failed e) {
+            out.text("Z" + e.what + " at " + partner + ": " + e.reason + ". (#" + (e.unverified ? "4.7.5" : "4.7.0") + ")\n");
+            throw out.finish();
+        } catch (IOException e) {
+            throw dropped();
+        }
+        Map<String, String> again = ehlo(helohost);
+        if (again == null) throw quit("ZConnected to ", " but my name was rejected");
+        return again;
+    }
+
+    /** BODY=8BITMIME when offered and needed; SIZE=n when offered, refusing a message over the limit. */
+    private String mailParameters(Map<String, String> keywords, MessageSource message) {
+        StringBuilder params = new StringBuilder();
+        if (keywords.containsKey("8BITMIME")) {
+            try {
+                if (message.has8bit()) params.append(" BODY=8BITMIME");
+            } catch (IOException e) {
+                throw Failure.READ.report(out);
+            }
+        }
+        String limit = keywords.get("SIZE");
+        if (limit != null) {
+            long size;
+            try {
+                size = message.size();
+            } catch (IOException e) {
+                throw Failure.READ.report(out);
+            }
+            if (size >= 0) {
+                long max = limit.matches("[0-9]{1,18}") ? Long.parseLong(limit) : 0;
+                if (max > 0 && size > max) {
+                    smtptext.setLength(0);
+                    throw quit("DConnected to ", " but the message (" + size + " bytes) exceeds its SIZE limit of "
+                            + max + " bytes. (#5.3.4)\n", false);
+                }
+                params.append(" SIZE=").append(size);
+            }
+        }
+        return params.toString();
+    }
+
+    /** EHLO; the keywords of a 250 reply (upper case) with their parameters, or null when refused. */
+    private Map<String, String> ehlo(String helohost) {
         put("EHLO " + helohost + "\r\n");
         flush();
         if (smtpcode() != 250) return null;
-        List<String> kw = new ArrayList<>();
+        Map<String, String> kw = new HashMap<>();
         String[] lines = smtptext.toString().split("\n");
         for (int i = 1; i < lines.length; i++) {
             String l = lines[i];
@@ -139,7 +233,7 @@ final class SmtpSession {
             String rest = l.substring(4).trim();
             int sp = 0;
             while (sp < rest.length() && rest.charAt(sp) != ' ' && rest.charAt(sp) != '\t' && rest.charAt(sp) != '=') sp++;
-            kw.add(rest.substring(0, sp).toUpperCase(Locale.ROOT));
+            kw.putIfAbsent(rest.substring(0, sp).toUpperCase(Locale.ROOT), rest.substring(Math.min(rest.length(), sp + 1)).trim());
         }
         return kw;
     }
@@ -186,9 +280,15 @@ final class SmtpSession {
 
     /** qmail's quit(): QUIT without waiting for the answer, then the message report. */
     private Output.Finished quit(String prepend, String append) {
+        return quit(prepend, append + ".\n", true);
+    }
+
+    /** quit() with the whole text after the partner given; a TLS session is named after its first line. */
+    private Output.Finished quit(String prepend, String line, boolean withTls) {
         put("QUIT\r\n");
         flush();
-        out.text(prepend + partner + append + ".\n");
+        out.text(prepend + partner + line);
+        if (withTls && session != null) out.text("TLS: " + session.describe() + ".\n");
         outsmtptext();
         return out.finish();
     }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qmailj.testing.Dnsmasq;
 import org.qmailj.common.address.ConstMap;
 import org.xbill.DNS.SimpleResolver;
 
@@ -82,7 +83,7 @@ class DnsTest {
     }
 
     String deliver(String host, String... recips) throws IOException {
-        return deliver(dnsmasq.dns(), host, recips);
+        return deliver(new DnsjavaDns(dnsmasq.resolver()), host, recips);
     }
 
     String deliver(Dns dns, String host, String... recips) {
@@ -124,7 +125,7 @@ class DnsTest {
     @Test
     void aRouteSkipsCnameLookups() throws IOException {
         three.commands.clear();
-        Output out = Remote.deliver(ctx(dnsmasq.dns(), "plain.test:127.0.0.3:" + smtpPort), "plain.test", "s@x",
+        Output out = Remote.deliver(ctx(new DnsjavaDns(dnsmasq.resolver()), "plain.test:127.0.0.3:" + smtpPort), "plain.test", "s@x",
                 List.of("a@alias.test"), SmtpClientTest.msg("m\n"));
         assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).isEqualTo(accepted("127.0.0.3"));
         assertThat(three.commands).contains("RCPT TO:<a@alias.test>");
@@ -181,20 +182,20 @@ class DnsTest {
         assertThat(deliver("six.test", "r@mx.test")).startsWith("DSorry. Although I'm listed");
         // Through a route the relay's AAAA is used.
         try (ScriptedServer v6 = new ScriptedServer("::1")) {
-            Output out = Remote.deliver(ctx(dnsmasq.dns(), "six.test:v6relay.test:" + v6.port()), "six.test", "s@x",
+            Output out = Remote.deliver(ctx(new DnsjavaDns(dnsmasq.resolver()), "six.test:v6relay.test:" + v6.port()), "six.test", "s@x",
                     List.of("r@six.test"), SmtpClientTest.msg("m\n"));
             assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1))
                     .isEqualTo("r\0K::1 accepted message.\nRemote host said: 250 ok 1234\n\0");
         }
         // A before AAAA.
-        Dns.Addresses both = dnsmasq.dns().ip("both.test");
+        Dns.Addresses both = new DnsjavaDns(dnsmasq.resolver()).ip("both.test");
         assertThat(both).isInstanceOf(Dns.Found.class);
         assertThat(((Dns.Found) both).addresses()).extracting(MxAddress::text).containsExactly("127.0.0.2", "::1");
     }
 
     @Test
     void equalPreferencesInRandomOrder() throws IOException {
-        Dns dns = dnsmasq.dns();
+        Dns dns = new DnsjavaDns(dnsmasq.resolver());
         Set<String> firsts = new HashSet<>();
         for (long seed = 0; seed < 40 && firsts.size() < 2; seed++) {
             Dns.Found f = (Dns.Found) dns.mxip("same.test", seed * 7919 + System.nanoTime());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.address.ConstMap;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.Dnsmasq;
 import org.qmailj.testing.RootOnly;
 
 /**
@@ -104,7 +105,7 @@ class NetnsTest {
 
     String deliver(String host, String recip) throws IOException {
         RemoteControl c = new RemoteControl("me.test", 5, 10, ConstMap.ofColonLines(List.of()));
-        Remote.Context ctx = new Remote.Context(c, dnsmasq.dns(), new Ipme(), new Tcpto(tmp.resolve("none")), () -> 1);
+        Remote.Context ctx = new Remote.Context(c, new DnsjavaDns(dnsmasq.resolver()), new Ipme(), new Tcpto(tmp.resolve("none")), () -> 1);
         Output out = Remote.deliver(ctx, host, "s@me.test", List.of(recip), SmtpClientTest.msg("Subject: netns\n\nm\n"));
         return new String(out.toByteArray(), StandardCharsets.ISO_8859_1);
     }

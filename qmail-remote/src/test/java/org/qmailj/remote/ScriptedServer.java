@@ -9,9 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A scripted SMTP server on a loopback address and an ephemeral port, for qmail-remote's
@@ -19,6 +24,13 @@ import java.util.function.Function;
  * {@link #CLOSE} to drop the connection, or {@link #SILENT} to never answer. After a 354 it
  * reads the message up to CRLF.CRLF and answers {@link #afterData}. It records every command
  * line and the raw bytes of the message.
+ *
+ * <p>With {@link #tls} set it offers STARTTLS in its EHLO reply (until TLS is on), answers
+ * STARTTLS with 220 and does the server side of the handshake, recording
+ * {@code <tls PROTOCOL SNI>} among the commands (or {@code <tls failed ...>}). With
+ * {@link #pipeliningOnly} it answers nothing from MAIL on until it has read DATA, and then
+ * all the answers in one write: a client that waits for each answer before the next
+ * command gets no answer (RFC 2920's client behaviour, made testable).
  */
 public final class ScriptedServer implements AutoCloseable {
     public static final String CLOSE = "<close>";
@@ -31,6 +43,11 @@ public final class ScriptedServer implements AutoCloseable {
     public volatile boolean trickle;
     /** After the 354, stop reading (a server that never takes the message). */
     public volatile boolean stallInData;
+    /** The server's TLS context: STARTTLS is offered and done with it; null: not offered. */
+    public volatile SSLContext tls;
+    /** Answer STARTTLS with 220 and then close the connection (a handshake that fails). */
+    public volatile boolean tlsThenClose;
+    public volatile boolean pipeliningOnly;
     public final List<String> commands = new CopyOnWriteArrayList<>();
     final ByteArrayOutputStream data = new ByteArrayOutputStream();
     private final ServerSocket server;
@@ -73,16 +90,61 @@ public final class ScriptedServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
-        try (s) {
+    private void serve(Socket raw) {
+        Socket s = raw;
+        try (raw) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
+            boolean secure = false;
             if (!send(out, greeting)) return;
             while (true) {
                 String line = readLine(in);
                 if (line == null) return;
                 commands.add(line);
+                String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line;
+                SSLContext ctx = tls;
+                if (!secure && (ctx != null || tlsThenClose) && line.equalsIgnoreCase("STARTTLS")) {
+                    if (!send(out, "220 ready to start TLS\r\n") || tlsThenClose) return;
+                    SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(s, null, s.getPort(), true);
+                    ssl.setUseClientMode(false);
+                    try {
+                        ssl.startHandshake();
+                    } catch (IOException e) {
+                        commands.add("<tls failed " + e.getMessage() + ">");
+                        return;
+                    }
+                    String sni = ((ExtendedSSLSession) ssl.getSession()).getRequestedServerNames().stream()
+                            .map(n -> n instanceof SNIHostName h ? h.getAsciiName() : "?").findFirst().orElse("-");
+                    commands.add("<tls " + ssl.getSession().getProtocol() + " " + sni + ">");
+                    open.add(ssl);
+                    s = ssl;
+                    in = ssl.getInputStream();
+                    out = ssl.getOutputStream();
+                    secure = true;
+                    continue;
+                }
+                if (pipeliningOnly && verb.equals("MAIL")) {
+                    List<String> batch = new ArrayList<>(List.of(line));
+                    while (!line.toUpperCase().startsWith("DATA")) {
+                        line = readLine(in);
+                        if (line == null) return;
+                        commands.add(line);
+                        batch.add(line);
+                    }
+                    StringBuilder all = new StringBuilder();
+                    for (String l : batch) all.append(replies.apply(l));
+                    String reply = all.toString();
+                    if (!send(out, reply)) return;
+                    if (replies.apply(line).startsWith("354")) {
+                        readData(in);
+                        if (!send(out, afterData)) return;
+                    }
+                    continue;
+                }
                 String reply = replies.apply(line);
+                if ((ctx != null || tlsThenClose) && !secure && verb.equals("EHLO") && reply.startsWith("250-")) {
+                    reply = reply.replaceFirst("\r\n", "\r\n250-STARTTLS\r\n");
+                }
                 if (!send(out, reply)) return;
                 if (reply.startsWith("354")) {
                     if (stallInData) {

@@ -129,6 +129,8 @@ class SmtpClientTest {
 
     @Test
     void everyRecipientRejected() throws Exception {
+        // Without PIPELINING (SizePipeliningTest has the pipelined case): DATA is never sent.
+        reply("EHLO", "250-scripted\r\n250 8BITMIME\r\n");
         reply("RCPT", "553 relaying denied\r\n");
         String out = deliver("m\n", "a@example.test");
         assertThat(out).isEqualTo("h127.0.0.1 does not like recipient.\nRemote host said: 553 relaying denied\n\0"

@@ -127,8 +127,7 @@ public final class QmailRspawn {
                         ctx = QmailRemote.context(home);
                         base = ctx.orElse(null);
                     } else {
-                        ctx = RemoteControl.load(home.control()).map(c -> new Remote.Context(c, base.dns(), base.ipme(),
-                                base.tcpto(), base.random()));
+                        ctx = RemoteControl.load(home.control()).map(base::withControl);
                     }
                 } catch (ControlException e) {
                     ctx = Optional.empty();

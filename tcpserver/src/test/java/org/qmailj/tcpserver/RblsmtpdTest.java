@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.Dnsmasq;
 import org.xbill.DNS.SimpleResolver;
 
 /**
@@ -60,7 +61,7 @@ class RblsmtpdTest {
         same(Map.of("RBLSMTPD", ""), "/nonexistent/smtpd");
     }
 
-    private static Rbl.Decision decide(DnsZone z, Map<String, String> env, String... args) throws Exception {
+    private static Rbl.Decision decide(Dnsmasq z, Map<String, String> env, String... args) throws Exception {
         SimpleResolver r = new SimpleResolver(new InetSocketAddress("127.0.0.1", z.port));
         r.setTimeout(Duration.ofSeconds(5));
         List<String> a = new ArrayList<>(List.of(args));
@@ -68,15 +69,15 @@ class RblsmtpdTest {
         return Rbl.parse(a).rbl().orElseThrow().decide(env, RblDns.of(r));
     }
 
-    private DnsZone zone(DnsZone.Servfail sf) throws Exception {
-        return DnsZone.start(dir, "--txt-record=1.0.0.127.rbl.test,Listed at rbl.test: see http://rbl.test/?127.0.0.1",
+    private Dnsmasq zone(Dnsmasq.ServfailUpstream sf) throws Exception {
+        return Dnsmasq.start(dir, "--txt-record=1.0.0.127.rbl.test,Listed at rbl.test: see http://rbl.test/?127.0.0.1",
                 "--txt-record=4.3.2.1.rbl.test,first part ,second part",
                 "--host-record=1.0.0.127.anti.test,127.0.0.2", "--server=/broken.test/127.0.0.1#" + sf.port());
     }
 
     @Test
     void decisionsFromTheZone() throws Exception {
-        try (DnsZone.Servfail sf = new DnsZone.Servfail(); DnsZone z = zone(sf)) {
+        try (Dnsmasq.ServfailUpstream sf = new Dnsmasq.ServfailUpstream(); Dnsmasq z = zone(sf)) {
             Map<String, String> lo = Map.of("TCPREMOTEIP", "127.0.0.1");
             assertThat(decide(z, lo, "-r", "rbl.test")).isEqualTo(
                     new Rbl.Decision(true, "451 Listed at rbl.test: see http://rbl.test/?127.0.0.1", "127.0.0.1"));
@@ -102,7 +103,7 @@ class RblsmtpdTest {
         }
     }
 
-    private ServerProcess server(DnsZone z, QueueStub q, String... args) throws Exception {
+    private ServerProcess server(Dnsmasq z, QueueStub q, String... args) throws Exception {
         List<String> c = ServerProcess.java("org.qmailj.tcpserver.Tcpserver", q.home);
         c.addAll(List.of(args));
         return new ServerProcess(c, Map.of("QMAIL_DNS_SERVER", z.server(), "QMAILQUEUE", q.stub.toString()));
@@ -122,7 +123,7 @@ class RblsmtpdTest {
         Cmd.Result r = Cmd.run(List.of("/usr/bin/tcprules", rules.toString(), dir.resolve("rules.tmp").toString()), Map.of(),
                 null, "127.0.0.1:allow,RBLSMTPD=\"\"\n".getBytes(), 30);
         assertThat(r.exit()).as(r.toString()).isZero();
-        try (DnsZone.Servfail sf = new DnsZone.Servfail(); DnsZone z = zone(sf)) {
+        try (Dnsmasq.ServfailUpstream sf = new Dnsmasq.ServfailUpstream(); Dnsmasq z = zone(sf)) {
             try (ServerProcess srv = server(z, q, "-1", "-v", "-RH", "-l0", "127.0.0.1", "0",
                     "rblsmtpd", "-r", "rbl.test", "qmail-smtpd")) {
                 assertThat(talk(srv, "HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@test.example>\r\nQUIT\r\n")).isEqualTo(
@@ -148,7 +149,7 @@ class RblsmtpdTest {
     @Test
     void timeoutEndsTheConversation() throws Exception {
         QueueStub q = new QueueStub(dir);
-        try (DnsZone.Servfail sf = new DnsZone.Servfail(); DnsZone z = zone(sf);
+        try (Dnsmasq.ServfailUpstream sf = new Dnsmasq.ServfailUpstream(); Dnsmasq z = zone(sf);
                 ServerProcess srv = server(z, q, "-1", "-v", "-RH", "-l0", "127.0.0.1", "0",
                         "rblsmtpd", "-t", "1", "-r", "rbl.test", "qmail-smtpd");
                 Socket s = srv.connect()) {

@@ -1,4 +1,4 @@
-package org.qmailj.remote;
+package org.qmailj.testing;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -13,24 +13,24 @@ import java.util.List;
 import org.xbill.DNS.SimpleResolver;
 
 /**
- * A real DNS server for the tests: dnsmasq (Debian package dnsmasq-base) on 127.0.0.1 and a
+ * A real DNS server for the tests (qmail-remote's and rblsmtpd's): dnsmasq (Debian package dnsmasq-base) on 127.0.0.1 and a
  * free port, with no upstream servers and no /etc/hosts, answering only what the test
- * configures with --host-record, --mx-host, --cname; names under {@code .test} that are not
+ * configures with --host-record, --mx-host, --cname, --txt-record; names under {@code .test} that are not
  * configured get NXDOMAIN (--local). dnsmasq binds the port itself, so the port is found by
  * binding port 0 first; a lost race is retried.
  */
-final class Dnsmasq implements AutoCloseable {
-    static final String PROGRAM = "/usr/sbin/dnsmasq";
+public final class Dnsmasq implements AutoCloseable {
+    public static final String PROGRAM = "/usr/sbin/dnsmasq";
 
     private final Process process;
-    final int port;
+    public final int port;
 
     private Dnsmasq(Process process, int port) {
         this.process = process;
         this.port = port;
     }
 
-    static Dnsmasq start(Path dir, String... options) throws IOException, InterruptedException {
+    public static Dnsmasq start(Path dir, String... options) throws IOException, InterruptedException {
         for (int attempt = 0; attempt < 5; attempt++) {
             int port;
             try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
@@ -40,7 +40,7 @@ final class Dnsmasq implements AutoCloseable {
                     "--no-resolv", "--no-hosts", "--no-poll", "--pid-file=", "--user=root",
                     "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--local=/test/"));
             cmd.addAll(List.of(options));
-            Process p = org.qmailj.testing.DefaultSignals.builder(cmd).redirectErrorStream(true)
+            Process p = DefaultSignals.builder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("dnsmasq-" + port + ".log").toFile()).start();
             for (int i = 0; i < 100; i++) {
                 if (!p.isAlive()) break;
@@ -56,14 +56,16 @@ final class Dnsmasq implements AutoCloseable {
         throw new IOException("dnsmasq did not start; see " + dir);
     }
 
-    String server() {
+    /** The server as QMAIL_DNS_SERVER names it. */
+    public String server() {
         return "127.0.0.1:" + port;
     }
 
-    DnsjavaDns dns() throws IOException {
+    /** A dnsjava resolver asking this server, with a 3 s timeout. */
+    public SimpleResolver resolver() {
         SimpleResolver r = new SimpleResolver(new InetSocketAddress("127.0.0.1", port));
         r.setTimeout(Duration.ofSeconds(3));
-        return new DnsjavaDns(r);
+        return r;
     }
 
     @Override
@@ -76,15 +78,15 @@ final class Dnsmasq implements AutoCloseable {
      * An upstream that answers every question with SERVFAIL (rcode 2), for dnsmasq's
      * {@code --server=/domain/127.0.0.1#port}: dnsmasq relays the SERVFAIL to its client.
      */
-    static final class ServfailUpstream implements AutoCloseable {
+    public static final class ServfailUpstream implements AutoCloseable {
         final DatagramSocket socket;
 
-        ServfailUpstream() throws IOException {
+        public ServfailUpstream() throws IOException {
             socket = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
             Thread.ofPlatform().daemon().start(this::serve);
         }
 
-        int port() {
+        public int port() {
             return socket.getLocalPort();
         }
 
