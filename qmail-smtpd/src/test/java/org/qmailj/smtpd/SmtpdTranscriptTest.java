@@ -28,7 +28,7 @@ class SmtpdTranscriptTest {
             assertThat(c.reply()).isEqualTo("220 test.example ESMTP\r\n");
             assertThat(c.send("HELO x\r\n").reply()).isEqualTo("250 test.example\r\n");
             assertThat(c.send("EHLO x\r\n").reply())
-                    .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+                    .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n250 SMTPUTF8\r\n");
             assertThat(c.send("NOOP\r\n").reply()).isEqualTo("250 ok\r\n");
             assertThat(c.send("VRFY root\r\n").reply()).isEqualTo("252 send some mail, i'll try my best\r\n");
             assertThat(c.send("HELP\r\n").reply()).isEqualTo("214 netqmail home page: http://qmail.org/netqmail\r\n");

@@ -1,0 +1,112 @@
+package org.qmailj.smtpd;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.qmailj.common.control.ControlDir;
+import org.qmailj.common.tls.Pem;
+
+/**
+ * The server side of STARTTLS: control/servercert.pem (the TLS patch's file: private key and
+ * certificate chain in one PEM file) as an SSLContext offering TLS 1.2 and 1.3, with the
+ * TLS 1.2 suites limited by control/tlsserverciphers when that names any the JDK has
+ * ({@link TlsCiphers}).
+ *
+ * <p>Parsing the key and building the context costs milliseconds, so contexts are kept per
+ * file and rebuilt when either file's size or time changes: a new certificate is used by the
+ * next session, as with the patch, which reads the file per connection.
+ */
+final class ServerTls {
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private record Key(long certTime, long certSize, long ciphersTime, long ciphersSize) { }
+
+    private record Cached(Key key, ServerTls tls) { }
+
+    private static final ConcurrentHashMap<Path, Cached> CACHE = new ConcurrentHashMap<>();
+
+    private final SSLContext context;
+    private final String[] suites;
+
+    private ServerTls(SSLContext context, String[] suites) {
+        this.context = context;
+        this.suites = suites;
+    }
+
+    /** The TLS settings of {@code control}, or empty when servercert.pem is missing or unusable. */
+    static Optional<ServerTls> load(ControlDir control) {
+        Path cert = control.file("servercert.pem");
+        Path ciphers = control.file("tlsserverciphers");
+        try {
+            Key key = new Key(time(cert), size(cert), time(ciphers), size(ciphers));
+            if (key.certSize < 0) return Optional.empty();
+            Cached c = CACHE.get(cert);
+            if (c != null && c.key.equals(key)) return Optional.of(c.tls);
+            ServerTls tls = build(cert, ciphers);
+            CACHE.put(cert, new Cached(key, tls));
+            return Optional.of(tls);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long time(Path p) throws IOException {
+        return Files.exists(p) ? Files.readAttributes(p, BasicFileAttributes.class).lastModifiedTime().toMillis() : -1;
+    }
+
+    private static long size(Path p) throws IOException {
+        return Files.exists(p) ? Files.size(p) : -1;
+    }
+
+    private static ServerTls build(Path cert, Path ciphers) throws IOException, GeneralSecurityException {
+        Pem pem = Pem.parse(Files.readString(cert, StandardCharsets.ISO_8859_1));
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] none = new char[0];
+        ks.setKeyEntry("server", pem.key(), none, pem.chain().toArray(new Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, none);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        String[] supported = ctx.getSupportedSSLParameters().getCipherSuites();
+        String[] defaults = ctx.getDefaultSSLParameters().getCipherSuites();
+        Optional<String> list = Files.exists(ciphers)
+                ? Files.readAllLines(ciphers, StandardCharsets.ISO_8859_1).stream().findFirst() : Optional.empty();
+        return new ServerTls(ctx, list.map(l -> TlsCiphers.select(l, Arrays.asList(supported), Arrays.asList(defaults)))
+                .orElse(defaults));
+    }
+
+    /**
+     * {@code socket} with a server-mode TLS socket on top, not yet shaken hands; closing it
+     * closes {@code socket}. Nothing read from the socket before is given to TLS: what the
+     * client pipelined after STARTTLS is discarded by the caller (CVE-2011-0411).
+     */
+    SSLSocket layer(Socket socket) throws IOException {
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+        s.setUseClientMode(false);
+        SSLParameters p = s.getSSLParameters();
+        p.setProtocols(PROTOCOLS);
+        p.setCipherSuites(suites);
+        p.setUseCipherSuitesOrder(true);
+        p.setNeedClientAuth(false);
+        s.setSSLParameters(p);
+        return s;
+    }
+
+    List<String> suites() { return new ArrayList<>(Arrays.asList(suites)); }
+}
