@@ -108,5 +108,17 @@ final class ServerTls {
         return s;
     }
 
+    /** A server-mode engine with the same settings, for TLS over descriptors ({@link EngineTls}). */
+    javax.net.ssl.SSLEngine engine() {
+        javax.net.ssl.SSLEngine e = context.createSSLEngine();
+        e.setUseClientMode(false);
+        SSLParameters p = e.getSSLParameters();
+        p.setProtocols(PROTOCOLS);
+        p.setCipherSuites(suites);
+        p.setUseCipherSuitesOrder(true);
+        e.setSSLParameters(p);
+        return e;
+    }
+
     List<String> suites() { return new ArrayList<>(Arrays.asList(suites)); }
 }

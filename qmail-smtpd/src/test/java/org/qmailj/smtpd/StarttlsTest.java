@@ -251,4 +251,45 @@ class StarttlsTest {
                 .containsExactly("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
         assertThat(TlsCiphers.select("NOPE:!aNULL", supported, supported)).containsExactlyElementsOf(supported);
     }
+
+    /** bin/qmail-smtpd on descriptors 0 and 1 under Debian's tcpserver: STARTTLS through an SSLEngine. */
+    @Test
+    void standaloneOnDescriptors() throws Exception {
+        TestHome h = home();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = org.qmailj.testing.DefaultSignals.builder("/usr/bin/tcpserver", "-1", "-R", "-H", "-l", "mx.example",
+                "127.0.0.1", "0", java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "-Dqmail.home=" + h.root, "org.qmailj.smtpd.QmailSmtpd");
+        pb.environment().put("QMAILQUEUE", h.stub.toString());
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        try {
+            String port = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine().trim();
+            Cmd.Result swaks = Cmd.run(List.of("swaks", "--server", "127.0.0.1", "--port", port,
+                    "--tls", "--from", "fd@example.net", "--to", "f@test.example", "--helo", "fd.example"),
+                    path(), null, new byte[0], 60);
+            assertThat(swaks.exit()).as(swaks.toString()).isZero();
+            assertThat(swaks.out()).contains("<-  250 STARTTLS").contains("=== TLS started with cipher TLSv1.3");
+            try (SmtpClient c = new SmtpClient(new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(port)))) {
+                c.reply();
+                c.send("MAIL FROM:<x@y>\r\n").reply();
+                c.send("STARTTLS\r\nRSET\r\nMAIL FROM:<evil@attacker.example>\r\n");
+                assertThat(c.reply()).isEqualTo("220 ready for tls\r\n");
+                try (SmtpClient t = new SmtpClient(TlsFixture.clientTls(c.socket))) {
+                    assertThat(t.send("RCPT TO:<a@test.example>\r\n").reply()).isEqualTo("503 MAIL first (#5.5.1)\r\n");
+                    assertThat(t.send("EHLO x\r\n").reply()).doesNotContain("STARTTLS");
+                    assertThat(t.send("QUIT\r\n").rest()).isEqualTo("221 test.example\r\n");
+                }
+            }
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+        // Plain text where the ClientHello should be: the handshake fails, the process exits 1.
+        Cmd.Result garbage = StandaloneSmtpdTest.run(h, h.env(), "STARTTLS\r\nQUIT\r\n");
+        assertThat(garbage.exit()).isEqualTo(1);
+        assertThat(garbage.out()).startsWith("220 test.example ESMTP\r\n220 ready for tls\r\n").doesNotContain("221");
+        assertThat(h.queued()).hasSize(1);
+        assertThat(h.queued().get(0).message()).contains("(HELO fd.example)").contains("with ESMTPS (TLSv1.3 cipher TLS_");
+    }
 }
