@@ -5,9 +5,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,16 +27,18 @@ import org.qmailj.common.tls.Pem;
  * TLS 1.2 suites limited by control/tlsserverciphers when that names any the JDK has
  * ({@link TlsCiphers}).
  *
- * <p>Parsing the key and building the context costs milliseconds, so contexts are kept per
- * file and rebuilt when either file's size or time changes: a new certificate is used by the
- * next session, as with the patch, which reads the file per connection.
+ * <p>Parsing the key and building the context costs milliseconds, so a context is kept per
+ * file with the bytes it was built from; each session reads both files (a few KiB) and the
+ * context is rebuilt when they differ: a new certificate is used by the next session, as
+ * with the patch, which reads the file per connection.
  */
 final class ServerTls {
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    private record Key(long certTime, long certSize, long ciphersTime, long ciphersSize) { }
-
-    private record Cached(Key key, ServerTls tls) { }
+    /** The files' bytes the context was built from (a few KiB; compared per session). */
+    private record Cached(byte[] cert, byte[] ciphers, ServerTls tls) {
+        boolean builtFrom(byte[] c, byte[] s) { return Arrays.equals(cert, c) && Arrays.equals(ciphers, s); }
+    }
 
     private static final ConcurrentHashMap<Path, Cached> CACHE = new ConcurrentHashMap<>();
 
@@ -53,28 +55,23 @@ final class ServerTls {
         Path cert = control.file("servercert.pem");
         Path ciphers = control.file("tlsserverciphers");
         try {
-            Key key = new Key(time(cert), size(cert), time(ciphers), size(ciphers));
-            if (key.certSize < 0) return Optional.empty();
+            if (!Files.exists(cert)) return Optional.empty();
+            byte[] certBytes = Files.readAllBytes(cert);
+            byte[] cipherBytes = Files.exists(ciphers) ? Files.readAllBytes(ciphers) : new byte[0];
             Cached c = CACHE.get(cert);
-            if (c != null && c.key.equals(key)) return Optional.of(c.tls);
-            ServerTls tls = build(cert, ciphers);
-            CACHE.put(cert, new Cached(key, tls));
+            if (c != null && c.builtFrom(certBytes, cipherBytes)) return Optional.of(c.tls);
+            ServerTls tls = build(new String(certBytes, StandardCharsets.ISO_8859_1),
+                    new String(cipherBytes, StandardCharsets.ISO_8859_1));
+            CACHE.put(cert, new Cached(certBytes, cipherBytes, tls));
             return Optional.of(tls);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    private static long time(Path p) throws IOException {
-        return Files.exists(p) ? Files.readAttributes(p, BasicFileAttributes.class).lastModifiedTime().toMillis() : -1;
-    }
-
-    private static long size(Path p) throws IOException {
-        return Files.exists(p) ? Files.size(p) : -1;
-    }
-
-    private static ServerTls build(Path cert, Path ciphers) throws IOException, GeneralSecurityException {
-        Pem pem = Pem.parse(Files.readString(cert, StandardCharsets.ISO_8859_1));
+    private static ServerTls build(String certText, String cipherText) throws IOException, GeneralSecurityException {
+        Pem pem = Pem.parse(certText);
+        checkKeyMatches(pem);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         char[] none = new char[0];
@@ -85,10 +82,40 @@ final class ServerTls {
         ctx.init(kmf.getKeyManagers(), null, null);
         String[] supported = ctx.getSupportedSSLParameters().getCipherSuites();
         String[] defaults = ctx.getDefaultSSLParameters().getCipherSuites();
-        Optional<String> list = Files.exists(ciphers)
-                ? Files.readAllLines(ciphers, StandardCharsets.ISO_8859_1).stream().findFirst() : Optional.empty();
-        return new ServerTls(ctx, list.map(l -> TlsCiphers.select(l, Arrays.asList(supported), Arrays.asList(defaults)))
-                .orElse(defaults));
+        String line = cipherText.lines().findFirst().orElse("");
+        return new ServerTls(ctx, line.isBlank() ? defaults
+                : TlsCiphers.select(line, Arrays.asList(supported), Arrays.asList(defaults)));
+    }
+
+    /**
+     * The key must go with the first certificate (OpenSSL's SSL_CTX_check_private_key, which
+     * the TLS patch calls): else every handshake would fail, so STARTTLS is not offered. Checked
+     * by signing a few bytes and verifying them with the certificate's public key.
+     */
+    private static void checkKeyMatches(Pem pem) throws GeneralSecurityException {
+        String alg = switch (pem.key().getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "RSASSA-PSS" -> "RSASSA-PSS";
+            default -> pem.key().getAlgorithm(); // Ed25519, Ed448: the algorithm is the signature
+        };
+        byte[] probe = "qmail-smtpd servercert.pem".getBytes(StandardCharsets.US_ASCII);
+        Signature sign = Signature.getInstance(alg);
+        if (alg.equals("RSASSA-PSS")) {
+            sign.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+        }
+        sign.initSign(pem.key());
+        sign.update(probe);
+        byte[] sig = sign.sign();
+        Signature verify = Signature.getInstance(alg);
+        if (alg.equals("RSASSA-PSS")) {
+            verify.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+        }
+        verify.initVerify(pem.chain().getFirst().getPublicKey());
+        verify.update(probe);
+        if (!verify.verify(sig)) throw new GeneralSecurityException("the private key does not match the certificate");
     }
 
     /**

@@ -53,7 +53,7 @@ public final class SmtpdSession {
     private Optional<String> fakehelo = Optional.empty();
     private final EsmtpOptions esmtp;
     private Optional<TlsInfo> tls = Optional.empty();
-    private Optional<SmtpAuth> auth = Optional.empty();
+    private Optional<SmtpAuth> authenticator = Optional.empty();
     private Optional<String> authUser = Optional.empty();
     private boolean smtputf8;
 
@@ -322,10 +322,10 @@ public final class SmtpdSession {
         if (!authAvailable()) return Replies.AUTH_UNAVAILABLE;
         if (authUser.isPresent()) return Replies.AUTH_ALREADY;
         if (seenmail) return Replies.AUTH_IN_MAIL;
-        if (auth.isEmpty()) {
-            auth = Optional.of(new SmtpAuth(new Checkpassword(esmtp.authProgram().get(), esmtp.env(), control.timeoutSeconds())));
+        if (authenticator.isEmpty()) {
+            authenticator = Optional.of(new SmtpAuth(new Checkpassword(esmtp.authProgram().get(), esmtp.env(), control.timeoutSeconds())));
         }
-        SmtpAuth.Result r = auth.get().auth(arg, prompt -> {
+        SmtpAuth.Result r = authenticator.get().auth(arg, prompt -> {
             reply(new SmtpReply.Positive("334 " + prompt));
             out.flush();
             return in.readLine(MAX_COMMAND_LINE);

@@ -238,6 +238,31 @@ class StarttlsTest {
         }
     }
 
+    /** A key that does not go with the certificate: STARTTLS is not offered (every handshake would fail). */
+    @Test
+    void mismatchedKeyAndCertificate() throws Exception {
+        String rsa = Files.readString(TlsFixture.certificate(dir.resolve("a"), "rsa"));
+        String other = Files.readString(TlsFixture.certificate(dir.resolve("b"), "rsa"));
+        String key = rsa.substring(0, rsa.indexOf("-----BEGIN CERTIFICATE-----"));
+        String cert = other.substring(other.indexOf("-----BEGIN CERTIFICATE-----"));
+        TestHome h = new TestHome(dir);
+        h.control("servercert.pem", key + cert);
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            c.reply();
+            assertThat(c.send("EHLO x\r\n").reply()).doesNotContain("STARTTLS");
+        }
+        h.control("servercert.pem", cert + rsa);
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            c.reply();
+            assertThat(c.send("EHLO x\r\n").reply()).as("the first certificate is the server's").doesNotContain("STARTTLS");
+        }
+        h.control("servercert.pem", rsa);
+        try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env()); SmtpClient c = srv.connect()) {
+            c.reply();
+            assertThat(c.send("EHLO x\r\n").reply()).contains("STARTTLS");
+        }
+    }
+
     @Test
     void opensslCipherNames() {
         assertThat(TlsCiphers.fromOpenssl("ECDHE-RSA-AES256-GCM-SHA384")).isEqualTo("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
