@@ -169,14 +169,19 @@ class SmtpAuthTest {
     void aHangingCheckpasswordIsKilledAtTheTimeout() throws Exception {
         TestHome h = home(false);
         Path hang = dir.resolve("hang");
-        Files.writeString(hang, "#!/bin/sh\nexec sleep 600\n");
+        Path pid = dir.resolve("hang.pid");
+        Files.writeString(hang, "#!/bin/sh\necho $$ > '" + pid + "'\nexec sleep 600\n");
         hang.toFile().setExecutable(true);
         h.control("timeoutsmtpd", "1");
         try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env("AUTH_WITHOUT_TLS", "1", "AUTHPROGRAM", hang.toString()));
                 SmtpClient c = srv.connect()) {
-            c.reply();
-            assertThat(c.send("AUTH PLAIN " + b64("\0alice\0secret") + "\r\n").reply()).isEqualTo("535 authentication failed (#5.7.1)\r\n");
-            assertThat(c.send("NOOP\r\n").reply()).isEqualTo("250 ok\r\n");
+            // All at once, so that no read of the session waits: only the program can time out.
+            c.send("AUTH PLAIN " + b64("\0alice\0secret") + "\r\nNOOP\r\n");
+            assertThat(c.reply()).isEqualTo("220 test.example ESMTP\r\n");
+            assertThat(c.reply()).isEqualTo("535 authentication failed (#5.7.1)\r\n");
+            assertThat(c.reply()).isEqualTo("250 ok\r\n");
         }
+        // Killed and reaped: no such process any more.
+        assertThat(Path.of("/proc", Files.readString(pid).trim())).doesNotExist();
     }
 }
