@@ -34,6 +34,8 @@ import org.qmailj.common.tls.Pem;
  */
 final class ServerTls {
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /** Sessions kept for TLS 1.2 resumption, per certificate file. */
+    static final int SESSION_CACHE = 1000;
 
     /** The files' bytes the context was built from (a few KiB; compared per session). */
     private record Cached(byte[] cert, byte[] ciphers, ServerTls tls) {
@@ -80,6 +82,10 @@ final class ServerTls {
         kmf.init(ks, none);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), null, null);
+        // The JDK keeps up to 20,480 sessions for resumption by default; a shared daemon keeps
+        // fewer (TLS 1.3 resumes through stateless tickets and needs none of them).
+        ctx.getServerSessionContext().setSessionCacheSize(SESSION_CACHE);
+        ctx.getServerSessionContext().setSessionTimeout(3600);
         String[] supported = ctx.getSupportedSSLParameters().getCipherSuites();
         String[] defaults = ctx.getDefaultSSLParameters().getCipherSuites();
         String line = cipherText.lines().findFirst().orElse("");
