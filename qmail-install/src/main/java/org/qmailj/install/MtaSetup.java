@@ -181,10 +181,38 @@ final class MtaSetup {
                 exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -x %2$s/tcp.smtp.cdb -c 40 \\
                   -u "$QMAILDUID" -g "$NOFILESGID" %3$s %4$s %1$s/qmail-smtpd 2>&1
                 """.formatted(bin, ctl, smtp.host(), smtp.port()), "qmail-smtpd", owners);
-        for (String name : List.of("qmail-queued", "qmail-send", "qmail-smtpd")) {
+        submissionService(owners);
+        for (String name : List.of("qmail-queued", "qmail-send", "qmail-smtpd", "qmail-submission")) {
             Path link = svc.resolve(name);
             if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, sup.resolve(name));
         }
+    }
+
+    /**
+     * Mail submission (RFC 6409) on port 587 of the SMTP address: qmail-smtpd with SUBMISSION
+     * set, so MAIL needs a successful AUTH. Created down (a {@code down} file, only when the
+     * service is new, so a later install never takes it down again): it is of use only once
+     * control/servercert.pem and control/authprogram exist.
+     */
+    private void submissionService(Ownership owners) throws IOException {
+        String bin = home.resolve("bin").toString();
+        String ctl = home.resolve("control").toString();
+        Path dir = home.resolve("supervise").resolve("qmail-submission");
+        boolean fresh = !Files.exists(dir.resolve("run"));
+        service(dir, """
+                #!/bin/sh
+                # Mail submission (RFC 6409) on %3$s port 587: MAIL only after AUTH, which is
+                # offered after STARTTLS (%2$s/servercert.pem, readable by qmaild) and checked by
+                # the checkpassword program in %2$s/authprogram (run as qmaild). Down until
+                # those exist: rm down; svc -u this directory.
+                QMAILDUID=`id -u qmaild`
+                NOFILESGID=`id -g qmaild`
+                SUBMISSION=1
+                export SUBMISSION
+                exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -c 40 \\
+                  -u "$QMAILDUID" -g "$NOFILESGID" %3$s 587 %1$s/qmail-smtpd 2>&1
+                """.formatted(bin, ctl, smtp.host()), "qmail-submission", owners);
+        if (fresh) writeIfChanged(dir.resolve("down"), "", 0644);
     }
 
     private void service(Path dir, String run, String logName, Ownership owners) throws IOException {

@@ -19,7 +19,7 @@ public final class FdWire implements Wire {
     private final FileOutputStream fout = new FileOutputStream(FileDescriptor.out);
     private volatile int timeoutMillis = 1_200_000;
 
-    private final InputStream in = new InputStream() {
+    private final InputStream plainIn = new InputStream() {
         @Override
         public int read() throws IOException {
             byte[] b = new byte[1];
@@ -33,7 +33,7 @@ public final class FdWire implements Wire {
         }
     };
 
-    private final OutputStream out = new OutputStream() {
+    private final OutputStream plainOut = new OutputStream() {
         @Override
         public void write(int b) throws IOException {
             write(new byte[] {(byte) b}, 0, 1);
@@ -45,6 +45,42 @@ public final class FdWire implements Wire {
             fout.write(b, off, len);
         }
     };
+
+    /** plainIn/plainOut, or after STARTTLS the TLS streams over them. */
+    private InputStream curIn = plainIn;
+    private OutputStream curOut = plainOut;
+
+    private final InputStream in = new InputStream() {
+        @Override
+        public int read() throws IOException { return curIn.read(); }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException { return curIn.read(b, off, len); }
+    };
+
+    private final OutputStream out = new OutputStream() {
+        @Override
+        public void write(int b) throws IOException { curOut.write(b); }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException { curOut.write(b, off, len); }
+
+        @Override
+        public void flush() throws IOException { curOut.flush(); }
+    };
+
+    @Override
+    public boolean tlsCapable() { return true; }
+
+    /** TLS through an SSLEngine over the descriptors; the handshake as a whole within the timeout. */
+    @Override
+    public TlsInfo startTls(ServerTls tls) throws IOException {
+        EngineTls t = new EngineTls(tls.engine(), plainIn, plainOut);
+        TlsInfo info = t.handshake(timeoutMillis * 1_000_000L);
+        curIn = t.in;
+        curOut = t.out;
+        return info;
+    }
 
     private void await(int fd, short events) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;

@@ -35,6 +35,11 @@ final class LineInput {
         return true;
     }
 
+    /** Drops what is buffered (after STARTTLS: what the client pipelined in plain text). */
+    void discard() {
+        pos = lim;
+    }
+
     /** The next byte; EOFException at end of input. */
     int get() throws IOException {
         if (pos == lim && !fill()) throw new EOFException();

@@ -43,6 +43,39 @@ public final class ReceivedLine {
         return s.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * The with-clause after netqmail's plain "SMTP": RFC 3848's ESMTPS / ESMTPA / ESMTPSA and
+     * RFC 6531's UTF8SMTP family, then, as comments, the TLS protocol and cipher in the TLS
+     * patch's spirit ({@code (TLSv1.3 cipher TLS_AES_256_GCM_SHA384)}) and the authenticated
+     * user ({@code (AUTH: user)}, through the same filter as the other variable parts).
+     */
+    public static String protocol(boolean utf8, Optional<TlsInfo> tls, Optional<String> user) {
+        String suffix = (tls.isPresent() ? "S" : "") + (user.isPresent() ? "A" : "");
+        StringBuilder s = new StringBuilder(utf8 ? "UTF8SMTP" + suffix : suffix.isEmpty() ? "SMTP" : "ESMTP" + suffix);
+        tls.ifPresent(t -> {
+            s.append(" (");
+            token(s, t.protocol());
+            s.append(" cipher ");
+            token(s, t.cipher());
+            s.append(')');
+        });
+        user.ifPresent(u -> {
+            s.append(" (AUTH: ");
+            safe(s, u);
+            s.append(')');
+        });
+        return s.toString();
+    }
+
+    /** JDK names of protocols and suites: letters, digits, '.', '_'; anything else '?'. */
+    private static void token(StringBuilder s, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            boolean ok = ch == '.' || ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+            s.append(ok ? ch : '?');
+        }
+    }
+
     /** qmail's date822fmt: {@code 26 Sep 1995 04:46:54 -0000\n}, always UTC. */
     public static String date822(Instant now) {
         ZonedDateTime t = now.atZone(ZoneOffset.UTC);

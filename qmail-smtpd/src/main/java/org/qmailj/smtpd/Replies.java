@@ -42,6 +42,25 @@ public final class Replies {
     public static final SmtpReply DATABYTES =
             new SmtpReply.Perm("552 sorry, that message size exceeds my databytes limit (#5.3.4)");
 
+    // STARTTLS: the netqmail TLS patch's texts.
+    public static final SmtpReply TLS_GO_AHEAD = new SmtpReply.Positive("220 ready for tls");
+    public static final SmtpReply TLS_UNAVAILABLE = new SmtpReply.Temp("454 TLS not available (#4.3.0)");
+    public static final SmtpReply TLS_SYNTAX = new SmtpReply.Perm("501 Syntax error (no parameters allowed) (#5.5.4)");
+
+    // AUTH: the common qmail auth patch's texts.
+    public static final SmtpReply AUTH_OK = new SmtpReply.Positive("235 ok, go ahead (#2.0.0)");
+    public static final SmtpReply AUTH_FAILED = new SmtpReply.Perm("535 authentication failed (#5.7.1)");
+    public static final SmtpReply AUTH_UNAVAILABLE = new SmtpReply.Perm("503 auth not available (#5.3.3)");
+    public static final SmtpReply AUTH_TYPE = new SmtpReply.Perm("504 auth type unimplemented (#5.5.1)");
+    public static final SmtpReply AUTH_CANCELLED = new SmtpReply.Perm("501 auth exchange cancelled (#5.0.0)");
+    public static final SmtpReply AUTH_MALFORMED = new SmtpReply.Perm("501 malformed auth input (#5.5.4)");
+    public static final SmtpReply AUTH_ALREADY = new SmtpReply.Perm("503 you're already authenticated (#5.5.0)");
+    public static final SmtpReply AUTH_IN_MAIL = new SmtpReply.Perm("503 no auth during mail transaction (#5.5.0)");
+    /** Submission (RFC 6409): MAIL before AUTH. */
+    public static final SmtpReply AUTH_REQUIRED = new SmtpReply.Perm("530 authentication required (#5.7.1)");
+    /** Not the patch's: the connection ends after SmtpAuth.MAX_FAILURES failures. */
+    public static final SmtpReply AUTH_TOO_MANY = new SmtpReply.Temp("421 too many authentication failures (#4.7.0)");
+
     public static SmtpReply greeting(String greeting) {
         return new SmtpReply.Positive("220 " + greeting + " ESMTP");
     }
@@ -50,8 +69,14 @@ public final class Replies {
         return new SmtpReply.Positive("250 " + greeting);
     }
 
-    public static SmtpReply ehlo(String greeting) {
-        return new SmtpReply.Positive("250-" + greeting + "\r\n250-PIPELINING\r\n250 8BITMIME");
+    /** EHLO's reply: the greeting, then one line per ESMTP keyword. */
+    public static SmtpReply ehlo(String greeting, java.util.List<String> keywords) {
+        StringBuilder s = new StringBuilder("250");
+        s.append(keywords.isEmpty() ? ' ' : '-').append(greeting);
+        for (int i = 0; i < keywords.size(); i++) {
+            s.append("\r\n250").append(i == keywords.size() - 1 ? ' ' : '-').append(keywords.get(i));
+        }
+        return new SmtpReply.Positive(s.toString());
     }
 
     public static SmtpReply quit(String greeting) {

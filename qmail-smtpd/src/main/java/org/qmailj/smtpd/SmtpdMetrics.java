@@ -30,6 +30,18 @@ public final class SmtpdMetrics {
         OUT_OF_MEMORY(Replies.DIE_NOMEM, "out_of_memory"),
         CONTROLS(Replies.DIE_CONTROL, "controls"),
         IPME(Replies.DIE_IPME, "ipme"),
+        NO_MAILBOX(RecipientCheck.NO_MAILBOX, "no_mailbox"),
+        TLS_UNAVAILABLE(Replies.TLS_UNAVAILABLE, "tls_unavailable"),
+        TLS_SYNTAX(Replies.TLS_SYNTAX, "syntax"),
+        AUTH_FAILED(Replies.AUTH_FAILED, "auth_failed"),
+        AUTH_TOO_MANY(Replies.AUTH_TOO_MANY, "auth_too_many"),
+        AUTH_REQUIRED(Replies.AUTH_REQUIRED, "auth_required"),
+        AUTH_UNAVAILABLE(Replies.AUTH_UNAVAILABLE, "auth_unavailable"),
+        AUTH_TYPE(Replies.AUTH_TYPE, "auth_type"),
+        AUTH_CANCELLED(Replies.AUTH_CANCELLED, "auth_cancelled"),
+        AUTH_MALFORMED(Replies.AUTH_MALFORMED, "auth_malformed"),
+        AUTH_ALREADY(Replies.AUTH_ALREADY, "auth_already"),
+        AUTH_IN_MAIL(Replies.AUTH_IN_MAIL, "auth_in_mail"),
         QUEUE_TEMP(null, "queue_temporary"),
         QUEUE_PERM(null, "queue_permanent");
 
@@ -56,6 +68,8 @@ public final class SmtpdMetrics {
     private static final LongAdder ENDED = new LongAdder();
     private static final LongAdder ACCEPTED = new LongAdder();
     private static final LongAdder ACCEPTED_BYTES = new LongAdder();
+    private static final LongAdder TLS = new LongAdder();
+    private static final LongAdder AUTHENTICATED = new LongAdder();
     private static final long STARTED_AT = System.currentTimeMillis();
 
     private SmtpdMetrics() { }
@@ -63,6 +77,12 @@ public final class SmtpdMetrics {
     static void sessionStarted() { STARTED.increment(); }
 
     static void sessionEnded() { ENDED.increment(); }
+
+    /** A STARTTLS handshake completed. */
+    static void tlsStarted() { TLS.increment(); }
+
+    /** An AUTH succeeded (235). */
+    static void authenticated() { AUTHENTICATED.increment(); }
 
     static void accepted(long bytes) {
         ACCEPTED.increment();
@@ -92,7 +112,8 @@ public final class SmtpdMetrics {
                 "4xx and 5xx replies by code and reason (queue_*: the queue's own refusal, 451 or 554).");
         for (Reject r : Reject.values()) e.sample("qmail_smtpd_rejects_total", r.count.sum(), "code", Integer.toString(r.code()), "reason", r.word);
         e.single("qmail_smtpd_tls_sessions_total", "counter",
-                "SMTP sessions that began TLS: always 0, qmail-smtpd has no STARTTLS yet.", 0);
+                "SMTP sessions that completed a STARTTLS handshake (the TLS share: this over sessions started).", TLS.sum());
+        e.single("qmail_smtpd_auth_successes_total", "counter", "AUTH exchanges that succeeded (235).", AUTHENTICATED.sum());
         e.jvm("tcpserver", STARTED_AT);
         return e.text();
     }

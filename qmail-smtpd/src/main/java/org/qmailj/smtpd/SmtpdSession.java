@@ -52,9 +52,19 @@ public final class SmtpdSession {
     private final RecipientLimits.Budget budget;
     private Optional<String> fakehelo = Optional.empty();
     private RecipientCheck recipientCheck = RecipientCheck.OFF;
+    private final EsmtpOptions esmtp;
+    private Optional<TlsInfo> tls = Optional.empty();
+    private Optional<SmtpAuth> authenticator = Optional.empty();
+    private Optional<String> authUser = Optional.empty();
+    private boolean smtputf8;
 
     SmtpdSession(SmtpdControl control, QueueClient queue, Predicate<byte[]> ipme, Wire wire) {
+        this(control, EsmtpOptions.NONE, queue, ipme, wire);
+    }
+
+    SmtpdSession(SmtpdControl control, EsmtpOptions esmtp, QueueClient queue, Predicate<byte[]> ipme, Wire wire) {
         this.control = control;
+        this.esmtp = esmtp;
         this.queue = queue;
         this.ipme = ipme;
         this.wire = wire;
@@ -73,9 +83,11 @@ public final class SmtpdSession {
     public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
         SmtpdControl control;
         RecipientCheck recipientCheck;
+        EsmtpOptions esmtp;
         try {
             control = SmtpdControl.load(home.control(), env);
             recipientCheck = RecipientCheck.load(home, env);
+            esmtp = EsmtpOptions.load(home.control(), env);
         } catch (ControlException | RuntimeException e) {
             return dieWith(wire, Replies.DIE_CONTROL);
         }
@@ -86,7 +98,7 @@ public final class SmtpdSession {
             return dieWith(wire, Replies.DIE_IPME);
         }
         wire.timeout(control.timeoutSeconds());
-        return new SmtpdSession(control, QueueClients.standard(home, env), ipme, wire)
+        return new SmtpdSession(control, esmtp, QueueClients.standard(home, env), ipme, wire)
                 .checkingRecipients(recipientCheck).run();
     }
 
@@ -127,7 +139,8 @@ public final class SmtpdSession {
                 int a = sp < 0 ? line.length() : sp;
                 while (a < line.length() && line.charAt(a) == ' ') a++;
                 Verb verb = Verb.of(word);
-                reply(verb.handler.handle(this, line.substring(a)));
+                SmtpReply r = verb.handler.handle(this, line.substring(a));
+                if (r != null) reply(r); // null: the handler answered itself (STARTTLS)
                 if (verb.flush) out.flush();
                 if (verb == Verb.QUIT) return 0;
             }
@@ -139,6 +152,8 @@ public final class SmtpdSession {
             return die(Replies.STRAYNEWLINE);
         } catch (OverLimitException e) {
             return die(Replies.DIE_NOMEM);
+        } catch (SmtpAuth.TooManyFailures e) {
+            return die(Replies.AUTH_TOO_MANY);
         } catch (IOException e) {
             return 1;
         }
@@ -186,7 +201,8 @@ public final class SmtpdSession {
     SmtpReply ehlo(String arg) {
         seenmail = false;
         dohelo(arg);
-        return Replies.ehlo(control.greeting());
+        return Replies.ehlo(control.greeting(),
+                esmtp.keywords(control.databytes(), tls.isEmpty() && wire.tlsCapable(), authAvailable()));
     }
 
     SmtpReply rset(String arg) {
@@ -199,8 +215,13 @@ public final class SmtpdSession {
     }
 
     SmtpReply mail(String arg) {
+        if (esmtp.submission() && authUser.isEmpty()) return Replies.AUTH_REQUIRED;
         Optional<String> addr = AddrParse.parse(arg, control.localiphost(), ipme);
         if (addr.isEmpty()) return Replies.ERR_SYNTAX;
+        MailParams params = MailParams.parse(arg);
+        long databytes = control.databytes();
+        if (databytes > 0 && params.size().orElse(0) > databytes) return Replies.DATABYTES;
+        smtputf8 = params.smtputf8();
         flagbarf = badmailfrom(addr.get());
         seenmail = true;
         rcptto.clear();
@@ -222,8 +243,9 @@ public final class SmtpdSession {
         if (parsed.isEmpty()) return Replies.ERR_SYNTAX;
         if (flagbarf) return Replies.ERR_BMF;
         String addr = parsed.get();
-        if (control.relayclient().isPresent()) {
-            addr = addr + control.relayclient().get();
+        Optional<String> relayclient = control.relayclient().or(() -> authUser.map(u -> ""));
+        if (relayclient.isPresent()) {
+            addr = addr + relayclient.get();
         } else if (!control.rcptHosts().allows(addr)) {
             return Replies.ERR_NOGATEWAY;
         }
@@ -254,7 +276,7 @@ public final class SmtpdSession {
         try (q) {
             reply(Replies.GO_AHEAD);
             OutputStream message = q.message();
-            message.write(ReceivedLine.of("SMTP", control.peer(), fakehelo, Instant.now()));
+            message.write(ReceivedLine.of(ReceivedLine.protocol(smtputf8, tls, authUser), control.peer(), fakehelo, Instant.now()));
             DatabytesLimit limit = new DatabytesLimit(message, control.databytes());
             HopCounter hops = new HopCounter(limit);
             new DataDecoder(in).transferTo(hops);
@@ -268,5 +290,62 @@ public final class SmtpdSession {
             }
             return Replies.queueRefused(r);
         }
+    }
+
+    /**
+     * STARTTLS (RFC 3207): 220, then the handshake on the same connection. Whatever the
+     * client sent after STARTTLS before the handshake is thrown away (a man in the middle
+     * could have put it there: CVE-2011-0411), and so is everything the session knew: HELO,
+     * sender, recipients, authentication. A failed or stalled handshake ends the connection.
+     */
+    SmtpReply starttls(String arg) throws IOException {
+        if (tls.isPresent()) return Replies.ERR_UNIMPL;
+        if (!arg.isEmpty()) return Replies.TLS_SYNTAX;
+        if (esmtp.tls().isEmpty() || !wire.tlsCapable()) return Replies.TLS_UNAVAILABLE;
+        reply(Replies.TLS_GO_AHEAD);
+        out.flush();
+        in.discard();
+        try {
+            tls = Optional.of(wire.startTls(esmtp.tls().get()));
+        } catch (IOException e) {
+            throw new TlsFailedException(e);
+        }
+        SmtpdMetrics.tlsStarted();
+        seenmail = false;
+        rcptto.clear();
+        budget.reset();
+        authUser = Optional.empty();
+        smtputf8 = false;
+        dohelo(control.peer().remotehost());
+        return null;
+    }
+
+    /** A failed handshake: the connection ends without another word (the peer speaks TLS or nothing). */
+    static final class TlsFailedException extends IOException {
+        TlsFailedException(IOException cause) { super("TLS handshake failed", cause); }
+    }
+
+    private boolean authAvailable() {
+        return esmtp.authProgram().isPresent() && (tls.isPresent() || esmtp.authWithoutTls());
+    }
+
+    /** AUTH (RFC 4954): PLAIN or LOGIN, checked by the checkpassword program. */
+    SmtpReply auth(String arg) throws IOException {
+        if (!authAvailable()) return Replies.AUTH_UNAVAILABLE;
+        if (authUser.isPresent()) return Replies.AUTH_ALREADY;
+        if (seenmail) return Replies.AUTH_IN_MAIL;
+        if (authenticator.isEmpty()) {
+            authenticator = Optional.of(new SmtpAuth(new Checkpassword(esmtp.authProgram().get(), esmtp.env(), control.timeoutSeconds())));
+        }
+        SmtpAuth.Result r = authenticator.get().auth(arg, prompt -> {
+            reply(new SmtpReply.Positive("334 " + prompt));
+            out.flush();
+            return in.readLine(MAX_COMMAND_LINE);
+        });
+        r.user().ifPresent(u -> {
+            authUser = Optional.of(u);
+            SmtpdMetrics.authenticated();
+        });
+        return r.reply();
     }
 }

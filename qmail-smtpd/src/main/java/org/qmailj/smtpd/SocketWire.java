@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A TCP connection as a {@link Wire}. Reads time out through SO_TIMEOUT (on a virtual thread
@@ -25,6 +26,9 @@ public final class SocketWire implements Wire {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    /** The socket's streams, or after STARTTLS the TLS socket's. */
+    private volatile InputStream rawIn;
+    private volatile OutputStream rawOut;
     private volatile long timeoutNanos;
     /** How long a session may run before it lets other connections' threads run. */
     static final long SLICE_NANOS = 10_000_000;
@@ -34,7 +38,8 @@ public final class SocketWire implements Wire {
 
     public SocketWire(Socket socket, int timeoutSeconds) throws IOException {
         this.socket = socket;
-        InputStream rawIn = socket.getInputStream();
+        this.rawIn = socket.getInputStream();
+        this.rawOut = socket.getOutputStream();
         this.in = new InputStream() {
             @Override
             public int read() throws IOException {
@@ -48,7 +53,6 @@ public final class SocketWire implements Wire {
                 return rawIn.read(b, off, len);
             }
         };
-        OutputStream raw = socket.getOutputStream();
         this.out = new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -61,7 +65,7 @@ public final class SocketWire implements Wire {
                 writeDeadline = deadline == 0 ? 1 : deadline;
                 shareCarrier();
                 try {
-                    raw.write(b, off, len);
+                    rawOut.write(b, off, len);
                 } finally {
                     writeDeadline = 0;
                 }
@@ -88,6 +92,30 @@ public final class SocketWire implements Wire {
         }
     }
 
+    @Override
+    public boolean tlsCapable() { return true; }
+
+    /**
+     * The handshake's reads wait at most the timeout each (SO_TIMEOUT, which the layered
+     * socket reads through) and the whole handshake is under one write deadline, so the
+     * watchdog closes a connection whose handshake is not done within the timeout, however
+     * slowly the client dribbles its bytes.
+     */
+    @Override
+    public TlsInfo startTls(ServerTls tls) throws IOException {
+        SSLSocket s = tls.layer(socket);
+        long deadline = System.nanoTime() + timeoutNanos;
+        writeDeadline = deadline == 0 ? 1 : deadline;
+        try {
+            s.startHandshake();
+        } finally {
+            writeDeadline = 0;
+        }
+        rawIn = s.getInputStream();
+        rawOut = s.getOutputStream();
+        return new TlsInfo(s.getSession().getProtocol(), s.getSession().getCipherSuite());
+    }
+
     /**
      * Ends the session thread's time slice once it has run {@link #SLICE_NANOS}. Thread.yield
      * is not enough: the scheduler's workers run their local queue (which busy sessions keep
@@ -108,6 +136,7 @@ public final class SocketWire implements Wire {
         return d != 0 && now - d >= 0;
     }
 
+    /** Closes the TCP connection; after STARTTLS without close_notify, which could block. */
     @Override
     public void close() {
         WriteWatchdog.unwatch(this);

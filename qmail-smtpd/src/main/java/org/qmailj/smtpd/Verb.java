@@ -17,6 +17,8 @@ enum Verb {
     HELO("helo", SmtpdSession::helo, true),
     EHLO("ehlo", SmtpdSession::ehlo, true),
     RSET("rset", SmtpdSession::rset, false),
+    STARTTLS("starttls", SmtpdSession::starttls, true),
+    AUTH("auth", SmtpdSession::auth, true),
     HELP("help", (s, arg) -> Replies.HELP, true),
     NOOP("noop", (s, arg) -> Replies.ERR_NOOP, true),
     VRFY("vrfy", (s, arg) -> Replies.ERR_VRFY, true),

@@ -1,5 +1,6 @@
 package org.qmailj.smtpd;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
@@ -17,6 +18,18 @@ public interface Wire extends AutoCloseable {
 
     /** Sets the timeout of every later read and write. */
     void timeout(int seconds);
+
+    /** Whether {@link #startTls} can layer TLS over this connection. */
+    default boolean tlsCapable() { return false; }
+
+    /**
+     * Runs the server side of a TLS handshake (bounded by the timeout) with {@code tls}'s
+     * settings; from then on {@link #in} and {@link #out} read and write through TLS. Bytes
+     * the caller read before are not given to TLS. Any failure ends the connection's use.
+     */
+    default TlsInfo startTls(ServerTls tls) throws IOException {
+        throw new IOException("TLS is not available on this connection");
+    }
 
     @Override
     void close();

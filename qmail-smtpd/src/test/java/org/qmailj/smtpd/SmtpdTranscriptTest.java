@@ -28,7 +28,7 @@ class SmtpdTranscriptTest {
             assertThat(c.reply()).isEqualTo("220 test.example ESMTP\r\n");
             assertThat(c.send("HELO x\r\n").reply()).isEqualTo("250 test.example\r\n");
             assertThat(c.send("EHLO x\r\n").reply())
-                    .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+                    .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n250 SMTPUTF8\r\n");
             assertThat(c.send("NOOP\r\n").reply()).isEqualTo("250 ok\r\n");
             assertThat(c.send("VRFY root\r\n").reply()).isEqualTo("252 send some mail, i'll try my best\r\n");
             assertThat(c.send("HELP\r\n").reply()).isEqualTo("214 netqmail home page: http://qmail.org/netqmail\r\n");
@@ -369,7 +369,7 @@ class SmtpdTranscriptTest {
         TestHome h = home();
         String session = "EHLO a\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@test.example>\r\nRCPT TO:<y@nowhere>\r\nDATA\r\n"
                 + "Subject: s\r\n\r\nbody\r\n.\r\nMAIL FROM:<c@d>\r\nRCPT TO:<z@test.example>\r\nDATA\r\n.\r\nQUIT\r\n";
-        String expect = "(?s)220 test.example ESMTP\r\n250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+        String expect = "(?s)220 test.example ESMTP\r\n250-test.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n250 SMTPUTF8\r\n"
                 + "250 ok\r\n250 ok\r\n553 sorry, that domain isn't in my list of allowed rcpthosts \\(#5.7.1\\)\r\n"
                 + "354 go ahead\r\n250 ok \\d+ qp \\d+\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n250 ok \\d+ qp \\d+\r\n"
                 + "221 test.example\r\n";

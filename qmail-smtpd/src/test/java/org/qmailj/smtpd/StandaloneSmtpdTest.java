@@ -52,7 +52,7 @@ class StandaloneSmtpdTest {
                 assertThat(c.reply()).isEqualTo("220 test.example ESMTP\r\n");
                 c.send("EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@test.example>\r\nDATA\r\n");
                 assertThat(c.reply() + c.reply() + c.reply() + c.reply())
-                        .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n");
+                        .isEqualTo("250-test.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n250 SMTPUTF8\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n");
                 assertThat(c.send("hi\r\n.\r\n").reply()).matches("250 ok \\d+ qp \\d+\r\n");
                 assertThat(c.send("QUIT\r\n").rest()).isEqualTo("221 test.example\r\n");
             }
