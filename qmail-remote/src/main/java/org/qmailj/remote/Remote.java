@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.qmailj.remote.dkim.SignedMessage;
 
 /**
  * qmail-remote: sends one message to one or more recipients at one remote host by SMTP
@@ -147,6 +148,9 @@ public final class Remote {
         final long best = prefme;
         if (ips.stream().noneMatch(a -> a.pref() < best)) throw Failure.AMBIGMX.report(out);
 
+        // DKIM: the signature is made when the message is first sent, and kept for the next address.
+        MessageSource signed = SignedMessage.of(message, ctx.control().dkim());
+
         // Try each address in turn.
         for (MxAddress a : ips) {
             if (a.pref() >= prefme) continue;
@@ -163,7 +167,7 @@ public final class Remote {
             ctx.tcpto().record(a.ip(), false, check);
             try {
                 throw new SmtpSession(s, a.text(), ctx.control().timeoutRemote(), out)
-                        .run(ctx.control().helohost(), envSender, envRecips, message);
+                        .run(ctx.control().helohost(), envSender, envRecips, signed);
             } catch (IOException e) {
                 throw Failure.OSERR.report(out);
             } finally {

@@ -4,6 +4,7 @@ import java.util.Optional;
 import org.qmailj.common.address.ConstMap;
 import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.control.ControlException;
+import org.qmailj.remote.dkim.DkimKeys;
 
 /**
  * The control files qmail-remote reads (qmail-remote(8), CONTROL FILES), loaded once.
@@ -12,8 +13,14 @@ import org.qmailj.common.control.ControlException;
  * @param timeoutConnect seconds to wait for a connection (control/timeoutconnect, default 60)
  * @param timeoutRemote seconds to wait for each response or write (control/timeoutremote, default 1200)
  * @param smtproutes control/smtproutes, domain to relay[:port]
+ * @param dkim the signing keys of control/dkim (see {@link DkimKeys})
  */
-public record RemoteControl(String helohost, int timeoutConnect, int timeoutRemote, ConstMap smtproutes) {
+public record RemoteControl(String helohost, int timeoutConnect, int timeoutRemote, ConstMap smtproutes, DkimKeys dkim) {
+
+    /** Without DKIM keys. */
+    public RemoteControl(String helohost, int timeoutConnect, int timeoutRemote, ConstMap smtproutes) {
+        this(helohost, timeoutConnect, timeoutRemote, smtproutes, DkimKeys.NONE);
+    }
 
     /**
      * Reads the control files; empty when helohost has no value at all (no helohost, no me),
@@ -26,6 +33,7 @@ public record RemoteControl(String helohost, int timeoutConnect, int timeoutRemo
         int connect = (int) control.integer("timeoutconnect", 60, 0, Integer.MAX_VALUE);
         int remote = (int) control.integer("timeoutremote", 1200, 0, Integer.MAX_VALUE);
         ConstMap routes = ConstMap.ofColonLines(control.list("smtproutes"));
-        return Optional.of(new RemoteControl(helo.get(), connect, remote, routes));
+        DkimKeys dkim = DkimKeys.load(control.file("dkim"));
+        return Optional.of(new RemoteControl(helo.get(), connect, remote, routes, dkim));
     }
 }
