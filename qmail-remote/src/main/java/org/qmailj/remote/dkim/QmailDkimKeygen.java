@@ -46,7 +46,7 @@ public final class QmailDkimKeygen {
         Exit.now(run(args, QmailHome.current(), System.out, System.err));
     }
 
-    static int run(String[] args, QmailHome home, PrintStream out, PrintStream err) {
+    public static int run(String[] args, QmailHome home, PrintStream out, PrintStream err) {
         String type = "rsa";
         int bits = 2048;
         boolean print = false;

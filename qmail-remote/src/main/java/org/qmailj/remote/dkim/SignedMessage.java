@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.function.LongSupplier;
 import org.qmailj.remote.MessageSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The message as qmail-remote sends it: the DKIM-Signature fields, then the message. The
@@ -17,10 +15,11 @@ import org.slf4j.LoggerFactory;
  * host that is down costs no pass over the message), in a pass of its own, then kept for
  * further attempts of the same delivery; the message itself is read again to be sent. A
  * message that cannot be read twice (a pipe on descriptor 0), or cannot be signed, goes out
- * as it is, and a line on stderr (the log) says why.
+ * as it is, and a line on stderr (qmail-rspawn's, that is the log) says why; a message from
+ * a domain without a key is not worth a line.
  */
 public final class SignedMessage implements MessageSource {
-    private static final Logger LOG = LoggerFactory.getLogger(SignedMessage.class);
+    private static volatile boolean quiet;
 
     private final MessageSource message;
     private final DkimKeys keys;
@@ -37,6 +36,14 @@ public final class SignedMessage implements MessageSource {
     public static MessageSource of(MessageSource message, DkimKeys keys) {
         if (keys.isEmpty()) return message;
         return new SignedMessage(message, keys, () -> System.currentTimeMillis() / 1000);
+    }
+
+    /**
+     * For bin/qmail-remote: say nothing on descriptor 2, which may be the report pipe (qmail
+     * programs that run qmail-remote read its output and errors together).
+     */
+    public static void quiet() {
+        quiet = true;
     }
 
     @Override
@@ -77,8 +84,8 @@ public final class SignedMessage implements MessageSource {
                 r = new DkimSigner.Result("", "not signed: " + e);
             }
         }
-        if (r.signed()) LOG.debug("DKIM {}", r.summary());
-        else if (!r.summary().startsWith("not signed: no key for")) LOG.warn("DKIM {}", r.summary());
+        if (!r.signed() && !quiet && !r.summary().startsWith("not signed: no key for"))
+            System.err.print("qmail-remote: warning: DKIM " + r.summary() + "\n");
         return r;
     }
 }

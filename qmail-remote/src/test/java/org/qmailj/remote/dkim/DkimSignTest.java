@@ -211,7 +211,31 @@ class DkimSignTest {
         assertThat(verify(sign(emptyBody, ed).fields() + emptyBody)).isEqualTo("pass");
     }
 
-    static String unfold(String field) {
-        return field.replace("\n\t", "").replace("\n", "");
+    @Test
+    void aMessageThatCannotBeReadTwiceGoesOutUnsignedAndAsItIs() throws Exception {
+        byte[] m = "From: a@example.test\n\nbody\n".getBytes(StandardCharsets.ISO_8859_1);
+        ByteArrayInputStream once = new ByteArrayInputStream(m);
+        SignedMessage s = new SignedMessage(new org.qmailj.remote.MessageSource() {
+            public java.io.InputStream open() { return once; }
+            public boolean has8bit() { return false; }
+            public boolean rereadable() { return false; }
+        }, DkimKeys.of(List.of(rsa)), () -> T);
+        assertThat(s.open().readAllBytes()).isEqualTo(m);
+        assertThat(s.result().summary()).isEqualTo("not signed: the message cannot be read twice (a pipe)");
+    }
+
+    @Test
+    void theSignatureIsMadeOnceAndPutBeforeEachReading() throws Exception {
+        byte[] m = "From: a@example.test\n\nbody\n".getBytes(StandardCharsets.ISO_8859_1);
+        int[] opens = {0};
+        SignedMessage s = new SignedMessage(new org.qmailj.remote.MessageSource() {
+            public java.io.InputStream open() { opens[0]++; return new ByteArrayInputStream(m); }
+            public boolean has8bit() { return false; }
+        }, DkimKeys.of(List.of(ed)), () -> T);
+        String first = new String(s.open().readAllBytes(), StandardCharsets.ISO_8859_1);
+        String second = new String(s.open().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertThat(first).isEqualTo(second).startsWith("DKIM-Signature: v=1; a=ed25519-sha256;").endsWith("\nFrom: a@example.test\n\nbody\n");
+        assertThat(opens[0]).isEqualTo(3); // one pass to sign, one per reading
+        assertThat(verify(first)).isEqualTo("pass");
     }
 }

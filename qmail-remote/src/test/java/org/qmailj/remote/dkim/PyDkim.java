@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * A real DKIM verifier: Debian's python3-dkim (dkimpy; Ed25519 through python3-nacl), run by
  * /usr/bin/python3 with a DNS function that answers from the records the test gives.
  */
-final class PyDkim {
+public final class PyDkim {
     static final String PYTHON = "/usr/bin/python3";
 
     private static final String VERIFY = """
@@ -51,7 +51,7 @@ final class PyDkim {
      * @param records selector._domainkey.domain (no final dot) to TXT text
      * @return "pass"/"fail" per signature, separated by spaces; "none" when unsigned
      */
-    static String verify(Path dir, byte[] wire, Map<String, String> records) throws IOException, InterruptedException {
+    public static String verify(Path dir, byte[] wire, Map<String, String> records) throws IOException, InterruptedException {
         Path m = Files.createTempFile(dir, "msg", ".eml");
         Files.write(m, wire);
         StringBuilder json = new StringBuilder("{");
@@ -69,7 +69,7 @@ final class PyDkim {
     }
 
     /** The wire form of a message in queue form: CR before each LF. */
-    static byte[] wire(String queueForm) {
+    public static byte[] wire(String queueForm) {
         return queueForm.replace("\n", "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
