@@ -63,7 +63,8 @@ public final class Relaxed {
         }
 
         public void update(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
+            int end = off + len;
+            for (int i = off; i < end; i++) {
                 byte c = b[i];
                 if (c == '\n') {
                     space = false;
@@ -79,7 +80,10 @@ public final class Relaxed {
                     if (space) put((byte) ' ');
                     space = false;
                     lineContent = true;
-                    put(c);
+                    int j = i + 1; // the rest of the word goes as it is
+                    while (j < end && b[j] != '\n' && b[j] != ' ' && b[j] != '\t') j++;
+                    put(b, i, j - i);
+                    i = j - 1;
                 }
             }
         }
@@ -95,6 +99,19 @@ public final class Relaxed {
 
         private void emit(byte[] b) {
             for (byte x : b) put(x);
+        }
+
+        private void put(byte[] b, int off, int len) {
+            if (len > out.length - n) {
+                digest.update(out, 0, n);
+                n = 0;
+                if (len >= out.length) {
+                    digest.update(b, off, len);
+                    return;
+                }
+            }
+            System.arraycopy(b, off, out, n, len);
+            n += len;
         }
 
         private void put(byte c) {
