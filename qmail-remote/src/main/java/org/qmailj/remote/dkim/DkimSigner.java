@@ -74,9 +74,8 @@ public final class DkimSigner {
         byte[] sig = key.sign(data.getBytes(StandardCharsets.ISO_8859_1));
         String b64 = Base64.getEncoder().encodeToString(sig);
         for (int i = 0; i < b64.length(); ) {
-            int room = Math.max(1, WIDTH - f.column());
-            int end = Math.min(b64.length(), i + room);
             if (i > 0) f.newline();
+            int end = Math.min(b64.length(), i + Math.max(1, WIDTH - f.column()));
             f.piece(b64.substring(i, end));
             i = end;
         }

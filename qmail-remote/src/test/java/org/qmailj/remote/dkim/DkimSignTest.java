@@ -96,6 +96,11 @@ class DkimSignTest {
                 .contains("s=rsa1;", "t=" + T + ";").endsWith("\n");
         for (String line : f.split("\n")) assertThat(line.length()).isLessThanOrEqualTo(DkimSigner.WIDTH);
         for (String line : f.substring(f.indexOf('\n') + 1).split("\n")) assertThat(line).startsWith("\t");
+        // b= fills its lines: 344 characters of RSA-2048 signature make 3 lines of 78 and a rest.
+        String[] b = f.substring(f.indexOf("\tb=")).split("\n");
+        assertThat(b).hasSize(5);
+        for (int i = 0; i < b.length - 1; i++) assertThat(b[i]).hasSize(DkimSigner.WIDTH);
+        assertThat(String.join("", b).replace("\t", "")).matches("b=[A-Za-z0-9+/]{342}==");
         String h = f.replaceAll("(?s).*?[ \t]h=([^;]*);.*", "$1").replace("\n\t", "");
         assertThat(h).isEqualTo("from:from:reply-to:sender:to:to:cc:subject:subject:date:date:message-id:message-id"
                 + ":in-reply-to:references:mime-version:mime-version:content-type:content-type"
