@@ -82,6 +82,8 @@ public final class SignedMessage implements MessageSource {
                 r = DkimSigner.sign(scan, keys, clock.getAsLong());
             } catch (GeneralSecurityException e) {
                 r = new DkimSigner.Result("", "not signed: " + e);
+            } finally {
+                scan.release();
             }
         }
         if (!r.signed() && !quiet && !r.summary().startsWith("not signed: no key for"))

@@ -52,7 +52,11 @@ class DkimSignTest {
 
     static DkimSigner.Result sign(String message, DkimKey... keys) throws Exception {
         MessageScan scan = MessageScan.of(new ByteArrayInputStream(message.getBytes(StandardCharsets.ISO_8859_1)));
-        return DkimSigner.sign(scan, DkimKeys.of(List.of(keys)), T);
+        try {
+            return DkimSigner.sign(scan, DkimKeys.of(List.of(keys)), T);
+        } finally {
+            scan.release();
+        }
     }
 
     static String verify(String queueForm) throws Exception {
@@ -206,6 +210,40 @@ class DkimSignTest {
         // Just under the cap signs.
         String fits = "From: a@example.test\n" + "X-Big: " + "y".repeat(MessageScan.MAX_HEADER - 100) + "\n\nbody\n";
         assertThat(sign(fits, rsa).signed()).isTrue();
+    }
+
+    @Test
+    void onlyTheSignedFieldsAreKeptAndTheirMemoryComesFromOneBudget() throws Exception {
+        long before = MessageScan.available();
+        String big = "From: a@example.test\nTo: " + "x@elsewhere.test, ".repeat(50_000) + "\nX-Big: "
+                + "y".repeat(100_000) + "\n\nbody\n";
+        MessageScan first = MessageScan.of(new ByteArrayInputStream(big.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(first.ok()).isTrue();
+        assertThat(first.fields()).extracting(MessageScan::name).containsExactly("From", "To");
+        assertThat(first.charged()).isBetween(900_000L * MessageScan.COPIES, 910_000L * MessageScan.COPIES);
+        assertThat(MessageScan.available()).isEqualTo(before - first.charged());
+        // A second big one while the first is held: the delivery fails for now (qmail-remote defers it).
+        String second = "From: a@example.test\nCc: " + "c".repeat(200_000) + "\n\nbody\n";
+        SignedMessage m = new SignedMessage(Source.source(second), DkimKeys.of(List.of(rsa)), () -> T);
+        org.assertj.core.api.Assertions.assertThatThrownBy(m::open).isInstanceOf(MessageScan.BudgetExceeded.class);
+        assertThat(MessageScan.available()).isEqualTo(before - first.charged());
+        first.release();
+        assertThat(MessageScan.available()).isEqualTo(before);
+        SignedMessage again = new SignedMessage(Source.source(second), DkimKeys.of(List.of(rsa)), () -> T);
+        String signed = new String(again.open().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertThat(verify(signed)).isEqualTo("pass");
+        assertThat(MessageScan.available()).isEqualTo(before);
+    }
+
+    /** A message source over a string, readable again and again. */
+    static final class Source {
+        static org.qmailj.remote.MessageSource source(String text) {
+            byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+            return new org.qmailj.remote.MessageSource() {
+                public java.io.InputStream open() { return new ByteArrayInputStream(b); }
+                public boolean has8bit() { return false; }
+            };
+        }
     }
 
     @Test
