@@ -6,8 +6,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +48,7 @@ public final class DkimKeys {
     /** Reads the directory; no directory means no keys. */
     public static DkimKeys load(Path dir) throws ControlException {
         List<DkimKey> keys = new ArrayList<>();
+        Map<Path, Parsed> seen = new HashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
@@ -54,26 +58,54 @@ public final class DkimKeys {
                 String selector = name.substring(dot + 1);
                 if (!DOMAIN.matcher(domain).matches() || !SELECTOR.matcher(selector).matches())
                     throw new ControlException(f + ": not DOMAIN.SELECTOR (a selector is letters, digits, - and _)");
-                String pem;
-                try {
-                    pem = Files.readString(f, StandardCharsets.ISO_8859_1);
-                } catch (IOException e) {
-                    throw new ControlException(f + ": unable to read: " + e.getMessage(), e);
-                }
-                try {
-                    keys.add(DkimKey.parse(domain, selector, pem));
-                } catch (GeneralSecurityException e) {
-                    throw new ControlException(f + ": not a usable DKIM key: " + e.getMessage(), e);
-                }
+                keys.add(read(f, domain, selector, seen));
             }
         } catch (NoSuchFileException e) {
+            forgetOthers(dir, seen);
             return NONE;
         } catch (ControlException e) {
             throw e;
         } catch (IOException e) {
             throw new ControlException(dir + ": unable to read: " + e.getMessage(), e);
         }
+        forgetOthers(dir, seen);
         return keys.isEmpty() ? NONE : of(keys);
+    }
+
+    /** A key file as last parsed: qmail-rspawn re-reads the controls every second, keys are parsed again only when changed. */
+    private record Parsed(FileTime modified, long size, Object fileKey, DkimKey key) {
+    }
+
+    private static final Map<Path, Parsed> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Drops what is cached of the keys of dir that are gone. */
+    private static void forgetOthers(Path dir, Map<Path, Parsed> seen) {
+        parsed.keySet().removeIf(p -> dir.equals(p.getParent()) && !seen.containsKey(p));
+    }
+
+    private static DkimKey read(Path f, String domain, String selector, Map<Path, Parsed> seen) throws ControlException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+            Parsed p = parsed.get(f);
+            if (p == null || !p.modified().equals(a.lastModifiedTime()) || p.size() != a.size()
+                    || !java.util.Objects.equals(p.fileKey(), a.fileKey())) {
+                String pem = Files.readString(f, StandardCharsets.ISO_8859_1);
+                try {
+                    p = new Parsed(a.lastModifiedTime(), a.size(), a.fileKey(), DkimKey.parse(domain, selector, pem));
+                } catch (GeneralSecurityException e) {
+                    throw new ControlException(f + ": not a usable DKIM key: " + e.getMessage(), e);
+                }
+            } else if (!Files.isReadable(f)) {
+                throw new ControlException(f + ": unable to read: permission denied");
+            }
+            seen.put(f, p);
+            parsed.put(f, p);
+            return p.key();
+        } catch (ControlException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ControlException(f + ": unable to read: " + e.getMessage(), e);
+        }
     }
 
     public boolean isEmpty() {

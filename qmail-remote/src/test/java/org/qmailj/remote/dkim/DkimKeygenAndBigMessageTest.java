@@ -84,6 +84,24 @@ class DkimKeygenAndBigMessageTest {
     }
 
     @Test
+    void keysAreParsedAgainOnlyWhenTheirFileChanges() throws Exception {
+        assertThat(keygen("-t", "ed25519", "example.test", "k1").exit()).isZero();
+        Path dir = home.resolve("control/dkim");
+        DkimKey first = DkimKeys.load(dir).forDomain("example.test").getFirst();
+        assertThat(DkimKeys.load(dir).forDomain("example.test").getFirst()).isSameAs(first);
+        // Replaced by another key (a new file): the new one is read.
+        Files.delete(dir.resolve("example.test.k1"));
+        assertThat(DkimKeys.load(dir).isEmpty()).isTrue();
+        assertThat(keygen("-t", "ed25519", "example.test", "k1").exit()).isZero();
+        DkimKey second = DkimKeys.load(dir).forDomain("example.test").getFirst();
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.publicKey().get().getEncoded()).isNotEqualTo(first.publicKey().get().getEncoded());
+        // Overwritten in place with something else: noticed too.
+        Files.writeString(dir.resolve("example.test.k1"), "junk\n");
+        assertThatThrownBy(() -> DkimKeys.load(dir)).isInstanceOf(ControlException.class);
+    }
+
+    @Test
     void usageErrors() throws Exception {
         String usage = "qmail-dkimkeygen: usage: qmail-dkimkeygen [ -t rsa|ed25519 ] [ -b bits ] [ -p ] domain selector\n";
         assertThat(keygen("example.test")).isEqualTo(new Run(100, "", usage));
