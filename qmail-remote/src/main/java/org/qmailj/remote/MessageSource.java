@@ -29,6 +29,11 @@ public interface MessageSource {
         return -1;
     }
 
+    /** Whether each {@link #open} reads the whole message again (DKIM signing needs two passes). */
+    default boolean rereadable() {
+        return true;
+    }
+
     /** A regular file, read from its start. */
     static MessageSource file(Path path) {
         return new MessageSource() {
@@ -59,11 +64,15 @@ public interface MessageSource {
      * positional: the channel's own position is not used.
      */
     static MessageSource channel(FileChannel ch) {
+        return channel(ch, 0);
+    }
+
+    private static MessageSource channel(FileChannel ch, long start) {
         return new MessageSource() {
             @Override
             public InputStream open() {
                 return new InputStream() {
-                    private long pos;
+                    private long pos = start;
 
                     @Override
                     public int read() throws IOException {
@@ -82,22 +91,32 @@ public interface MessageSource {
 
             @Override
             public boolean has8bit() throws IOException {
-                return scan(ch, 0);
+                return scan(ch, start);
             }
 
             @Override
             public long size() throws IOException {
-                return wireSize(ch, 0);
+                return wireSize(ch, start);
             }
         };
     }
 
     /**
-     * Descriptor 0 of this process, from where it stands. When it is a regular file it is
-     * scanned for 8-bit bytes without moving its offset; otherwise it is read once.
+     * Descriptor 0 of this process, from where it stands. When it is a regular file (as
+     * qmail-rspawn gives it) it is read with positional reads from that offset, as often as
+     * needed; otherwise (a pipe) it is read once, not scanned for 8-bit bytes, and its size
+     * is unknown.
      */
     static MessageSource stdin() {
         FileInputStream in = new FileInputStream(FileDescriptor.in);
+        if (java.nio.file.Files.isRegularFile(Path.of("/proc/self/fd/0"))) {
+            try {
+                FileChannel ch = in.getChannel();
+                return channel(ch, ch.position());
+            } catch (IOException e) {
+                // read it as a stream, below
+            }
+        }
         return new MessageSource() {
             @Override
             public InputStream open() {
@@ -106,22 +125,12 @@ public interface MessageSource {
 
             @Override
             public boolean has8bit() {
-                try {
-                    FileChannel ch = in.getChannel();
-                    return scan(ch, ch.position());
-                } catch (IOException e) {
-                    return false; // a pipe or socket: not scanned
-                }
+                return false; // a pipe or socket: not scanned
             }
 
             @Override
-            public long size() {
-                try {
-                    FileChannel ch = in.getChannel();
-                    return wireSize(ch, ch.position());
-                } catch (IOException e) {
-                    return -1; // a pipe or socket: unknown
-                }
+            public boolean rereadable() {
+                return false;
             }
         };
     }

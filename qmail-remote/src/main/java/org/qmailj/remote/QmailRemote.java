@@ -25,6 +25,7 @@ public final class QmailRemote {
     }
 
     public static void main(String[] args) {
+        org.qmailj.remote.dkim.SignedMessage.quiet();
         Output out = run(args);
         try (FileOutputStream fd1 = new FileOutputStream(FileDescriptor.out)) {
             fd1.write(out.toByteArray());

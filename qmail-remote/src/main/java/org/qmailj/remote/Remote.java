@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.qmailj.remote.dkim.SignedMessage;
 
 /**
  * qmail-remote: sends one message to one or more recipients at one remote host by SMTP
@@ -175,6 +176,8 @@ public final class Remote {
             }
         }
         TlsPolicy stsTls = TlsPolicy.verifyJdk("the MTA-STS policy of " + host);
+        // DKIM: the signature is made when the message is first sent, and kept for the next address.
+        MessageSource signed = SignedMessage.of(message, ctx.control().dkim());
 
         // Try each address in turn.
         for (MxAddress a : ips) {
@@ -196,7 +199,7 @@ public final class Remote {
             try {
                 throw new SmtpSession(s, a.text(), ctx.control().timeoutRemote(), out,
                         new SmtpSession.Tls(ctx.tls(), tlsPolicy, serverName))
-                        .run(ctx.control().helohost(), envSender, envRecips, message);
+                        .run(ctx.control().helohost(), envSender, envRecips, signed);
             } catch (IOException e) {
                 throw Failure.OSERR.report(out);
             } finally {
