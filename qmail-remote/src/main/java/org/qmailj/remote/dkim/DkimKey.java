@@ -14,6 +14,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
+import org.qmailj.common.tls.Pem;
 
 /**
  * One signing key: the file {@code control/dkim/DOMAIN.SELECTOR}, a PEM "PRIVATE KEY"
@@ -76,19 +77,9 @@ public record DkimKey(String domain, String selector, Algorithm algorithm, Priva
         return new DkimKey(domain, selector, alg, key, publicKey);
     }
 
-    /** The decoded body of the first PEM block of this label. */
+    /** The decoded body of the first PEM block of this label (qmail-common's one PEM reader). */
     static Optional<byte[]> block(String pem, String label) throws GeneralSecurityException {
-        String begin = "-----BEGIN " + label + "-----";
-        String end = "-----END " + label + "-----";
-        int b = pem.indexOf(begin);
-        if (b < 0) return Optional.empty();
-        int e = pem.indexOf(end, b);
-        if (e < 0) throw new GeneralSecurityException("no " + end + " line");
-        try {
-            return Optional.of(Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e).strip()));
-        } catch (IllegalArgumentException x) {
-            throw new GeneralSecurityException("bad base64 in the " + label + " block");
-        }
+        return Pem.blocks(pem).stream().filter(b -> b.label().equals(label)).map(Pem.Block::der).findFirst();
     }
 
     /**
