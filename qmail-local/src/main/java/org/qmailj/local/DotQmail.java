@@ -8,7 +8,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Optional;
+import org.qmailj.common.sys.Errno;
+import org.qmailj.common.sys.SysException;
 import org.qmailj.common.users.DotQmailNames;
+import org.qmailj.common.users.HomeFiles;
 
 /**
  * Finding the .qmail file that controls an address (dot-qmail(5)), in {@link DotQmailNames}'
@@ -21,8 +24,8 @@ public final class DotQmail {
     /** qmail's conf-patrn: stat bits not allowed on the home directory and .qmail files. */
     public static final int PATRN = 0002;
 
-    /** A .qmail file found: its contents, whether it has the x bit, and DEFAULT if any. */
-    public record Found(Path file, byte[] contents, boolean executable, String defaultPart) {
+    /** A .qmail file found: its name (qmail's bytes), contents, whether it has the x bit, and DEFAULT if any. */
+    public record Found(String name, byte[] contents, boolean executable, String defaultPart) {
     }
 
     private DotQmail() {
@@ -35,12 +38,13 @@ public final class DotQmail {
 
     public static Optional<Found> search(Path home, String dash, String ext) throws LocalFailure {
         for (DotQmailNames.Candidate c : DotQmailNames.candidates(dash, ext)) {
-            Optional<Found> found = open(home.resolve(".qmail" + c.suffix()));
+            String name = ".qmail" + c.suffix();
+            Optional<Found> found = HomeFiles.needsBytes(name) ? openBytes(home, name) : open(home.resolve(name));
             if (found.isEmpty()) continue;
             int d = c.defaultStart();
             String def = d >= 0 && d <= ext.length() ? ext.substring(d) : null;
             Found x = found.get();
-            return Optional.of(new Found(x.file(), x.contents(), x.executable(), def));
+            return Optional.of(new Found(x.name(), x.contents(), x.executable(), def));
         }
         return Optional.empty();
     }
@@ -65,11 +69,35 @@ public final class DotQmail {
         if ((mode & PATRN) != 0) {
             throw LocalFailure.temp("Uh-oh: .qmail file is writable. (#4.7.0)");
         }
-        return Optional.of(new Found(f, contents, (mode & 0100) != 0, null));
+        return Optional.of(new Found(f.getFileName().toString(), contents, (mode & 0100) != 0, null));
+    }
+
+    /** {@link #open} for a name with bytes above 127 (a UTF-8 extension), through openat(2). */
+    private static Optional<Found> openBytes(Path home, String name) throws LocalFailure {
+        Optional<HomeFiles.Contents> c;
+        try {
+            c = HomeFiles.readRegular(home, name);
+        } catch (SysException e) {
+            if (e.errno() == Errno.EACCES) throw LocalFailure.temp("Unable to open " + name + ": access denied. (#4.3.0)");
+            throw LocalFailure.temp("Unable to open " + name + ": " + LocalFailure.reason(e) + ". (#4.3.0)");
+        }
+        if (c.isEmpty()) return Optional.empty();
+        if ((c.get().mode() & PATRN) != 0) {
+            throw LocalFailure.temp("Uh-oh: .qmail file is writable. (#4.7.0)");
+        }
+        return Optional.of(new Found(name, c.get().bytes(), (c.get().mode() & 0100) != 0, null));
     }
 
     /** True when .qmail + dash + safeext + suffix exists (qmail's qmeox). */
     public static boolean exists(Path home, String dash, String ext, String suffix) {
+        String name = ".qmail" + dash + safeExt(ext) + suffix;
+        if (HomeFiles.needsBytes(name)) {
+            try {
+                return HomeFiles.stat(home, name, true).isPresent() || HomeFiles.stat(home, name, false).isPresent();
+            } catch (SysException e) {
+                return false; // as Files.exists: cannot tell is "no"
+            }
+        }
         return Files.exists(home.resolve(".qmail" + dash + safeExt(ext) + suffix), LinkOption.NOFOLLOW_LINKS)
                 || Files.exists(home.resolve(".qmail" + dash + safeExt(ext) + suffix));
     }

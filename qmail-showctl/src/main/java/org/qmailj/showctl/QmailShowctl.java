@@ -30,6 +30,7 @@ public final class QmailShowctl {
     private final Path control;
     private final StringBuilder out = new StringBuilder();
     private Optional<String> me = Optional.empty();
+    private TlsControls tls;
 
     QmailShowctl(Path control) {
         this.control = control;
@@ -74,6 +75,7 @@ public final class QmailShowctl {
             out.append("Oops! Trouble reading control/me.");
             return finish(stdout, 111);
         }
+        tls = new TlsControls(home, control, out);
         explain();
         new HealthCheck(home, control, out).run();
         return finish(stdout, 0);
@@ -84,13 +86,16 @@ public final class QmailShowctl {
         return exit;
     }
 
-    private static final Set<String> KNOWN = Set.of("badmailfrom", "bouncefrom", "bouncehost", "concurrencylocal",
-            "concurrencyremote", "databytes", "defaultdomain", "defaulthost", "doublebouncehost", "doublebounceto",
+    private static final Set<String> KNOWN = Set.of("authprogram", "badmailfrom", "bouncefrom", "bouncehost", "concurrencylocal",
+            "concurrencyremote", "databytes", "defaultdomain", "dkim", "defaulthost", "doublebouncehost", "doublebounceto",
             "envnoathost", "helohost", "idhost", "localiphost", "locals", "maxrcpt", "maxrcptbytes", "me", "morercpthosts", "morercpthosts.cdb",
-            "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts", "smtpgreeting", "smtproutes",
-            "statusaddr", "statusaddr-queued", "statusaddr-smtpd", "timeoutconnect", "timeoutremote", "timeoutsmtpd", "virtualdomains");
+            "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts", "servercert.pem", "smtpgreeting", "smtproutes",
+            "statusaddr", "statusaddr-queued", "statusaddr-smtpd", "timeoutconnect", "timeoutremote", "timeoutsmtpd",
+            "tlsdestinations", "tlsserverciphers", "virtualdomains");
 
     private void explain() {
+        // Not netqmail's: qmail-smtpd's AUTH, STARTTLS and qmail-remote's TLS and DKIM files (TlsControls).
+        tls.authprogram();
         list("badmailfrom", "Any MAIL FROM is allowed.", "", " not accepted in MAIL FROM.");
         str("bouncefrom", false, "MAILER-DAEMON", "Bounce user name is ");
         str("bouncehost", true, "bouncehost", "Bounce host name is ");
@@ -99,6 +104,7 @@ public final class QmailShowctl {
         integer("databytes", "0", "SMTP DATA limit is ", " bytes");
         str("defaultdomain", true, "defaultdomain", "Default domain name is ");
         str("defaulthost", true, "defaulthost", "Default host name is ");
+        tls.dkim();
         str("doublebouncehost", true, "doublebouncehost", "2B recipient host: ");
         str("doublebounceto", false, "postmaster", "2B recipient user: ");
         str("envnoathost", true, "envnoathost", "Presumed domain name is ");
@@ -120,6 +126,7 @@ public final class QmailShowctl {
             list("morercpthosts", "No rcpthosts; morercpthosts is irrelevant.", "No rcpthosts; doesn't matter that morercpthosts has ", ".");
         }
         out.append("\nmorercpthosts.cdb: ").append(morercpthostsCdb()).append("\n");
+        tls.servercert();
         str("smtpgreeting", true, "smtpgreeting", "SMTP greeting: 220 ");
         list("smtproutes", "No artificial SMTP routes.", "SMTP route: ", "");
         // Not netqmail's, explained only when present (netqmail's output is unchanged without them).
@@ -129,6 +136,8 @@ public final class QmailShowctl {
         integer("timeoutconnect", "60", "SMTP client connection timeout is ", " seconds");
         integer("timeoutremote", "1200", "SMTP client data timeout is ", " seconds");
         integer("timeoutsmtpd", "1200", "SMTP server data timeout is ", " seconds");
+        tls.tlsdestinations();
+        tls.tlsserverciphers();
         list("virtualdomains", "No virtual domains.", "Virtual domain: ", "");
         for (String name : unknownFiles()) {
             out.append("\n").append(name).append(": I have no idea what this file does.\n");

@@ -7,7 +7,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+import org.qmailj.common.sys.Fd;
 import org.qmailj.common.users.DotQmailNames;
+import org.qmailj.common.users.HomeFiles;
 import org.qmailj.common.users.LocalUsers;
 import org.qmailj.common.users.LookupFailure;
 import org.qmailj.common.users.Nughde;
@@ -58,7 +61,18 @@ final class MailboxProbe {
         }
         if (n.dash().isEmpty()) return Verdict.DELIVERABLE;
         for (DotQmailNames.Candidate c : DotQmailNames.candidates(n.dash(), n.ext())) {
-            Path f = home.resolve(".qmail" + c.suffix());
+            String name = ".qmail" + c.suffix();
+            if (HomeFiles.needsBytes(name)) {
+                // A UTF-8 extension: its file by its exact bytes, as qmail-local opens it.
+                try {
+                    Optional<Fd.Stat> st = HomeFiles.stat(home, name, false);
+                    if (st.isPresent() && st.get().isRegularFile()) return Verdict.DELIVERABLE;
+                    continue;
+                } catch (IOException | RuntimeException e) {
+                    return Verdict.UNKNOWN;
+                }
+            }
+            Path f = home.resolve(name);
             try {
                 // qmail-local follows links and skips what is not a regular file.
                 if (Files.readAttributes(f, BasicFileAttributes.class).isRegularFile()) return Verdict.DELIVERABLE;

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.Signature;
 import java.security.cert.Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,7 +72,7 @@ final class ServerTls {
 
     private static ServerTls build(String certText, String cipherText) throws IOException, GeneralSecurityException {
         Pem pem = Pem.parse(certText);
-        checkKeyMatches(pem);
+        pem.checkKeyMatches();
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         char[] none = new char[0];
@@ -91,37 +90,6 @@ final class ServerTls {
         String line = cipherText.lines().findFirst().orElse("");
         return new ServerTls(ctx, line.isBlank() ? defaults
                 : TlsCiphers.select(line, Arrays.asList(supported), Arrays.asList(defaults)));
-    }
-
-    /**
-     * The key must go with the first certificate (OpenSSL's SSL_CTX_check_private_key, which
-     * the TLS patch calls): else every handshake would fail, so STARTTLS is not offered. Checked
-     * by signing a few bytes and verifying them with the certificate's public key.
-     */
-    private static void checkKeyMatches(Pem pem) throws GeneralSecurityException {
-        String alg = switch (pem.key().getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "RSASSA-PSS" -> "RSASSA-PSS";
-            default -> pem.key().getAlgorithm(); // Ed25519, Ed448: the algorithm is the signature
-        };
-        byte[] probe = "qmail-smtpd servercert.pem".getBytes(StandardCharsets.US_ASCII);
-        Signature sign = Signature.getInstance(alg);
-        if (alg.equals("RSASSA-PSS")) {
-            sign.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-                    java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
-        }
-        sign.initSign(pem.key());
-        sign.update(probe);
-        byte[] sig = sign.sign();
-        Signature verify = Signature.getInstance(alg);
-        if (alg.equals("RSASSA-PSS")) {
-            verify.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-                    java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
-        }
-        verify.initVerify(pem.chain().getFirst().getPublicKey());
-        verify.update(probe);
-        if (!verify.verify(sig)) throw new GeneralSecurityException("the private key does not match the certificate");
     }
 
     /**

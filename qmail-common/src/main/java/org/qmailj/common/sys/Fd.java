@@ -45,6 +45,7 @@ public final class Fd {
     public static final int O_CLOEXEC = 02000000;
     public static final int O_DIRECTORY = 0200000;
     public static final int O_NOFOLLOW = 0400000;
+    public static final int O_PATH = 010000000;
 
     /** statx's AT_EMPTY_PATH: the call applies to the descriptor itself (fstat). */
     private static final int AT_EMPTY_PATH = 0x1000;
@@ -135,6 +136,30 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment p = Native.cString(arena, name);
+            while (true) {
+                int fd = (int) At.OPENAT.invokeExact(st, dirfd, p, flags | O_CLOEXEC, mode);
+                if (fd >= 0) {
+                    return fd;
+                }
+                if (Native.errno(st) != Errno.EINTR) {
+                    throw Native.fail("openat", name, st);
+                }
+            }
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * {@link #openAt(int, String, int, int)} with {@code name} as qmail's bytes: a String of
+     * ISO-8859-1 chars, one per byte (an address extension from the envelope), passed to the
+     * kernel byte for byte. java.nio's paths go through the locale's charset (ASCII under the
+     * empty environment qmail-start gives its daemons), which cannot name such a file.
+     */
+    public static int openAtBytes(int dirfd, String name, int flags, int mode) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment p = Native.cBytes(arena, name);
             while (true) {
                 int fd = (int) At.OPENAT.invokeExact(st, dirfd, p, flags | O_CLOEXEC, mode);
                 if (fd >= 0) {

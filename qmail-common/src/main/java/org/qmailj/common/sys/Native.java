@@ -100,6 +100,22 @@ final class Native {
         return arena.allocateFrom(s, StandardCharsets.UTF_8);
     }
 
+    /**
+     * A file name given as qmail's bytes (a String of ISO-8859-1 chars, one per byte, as
+     * envelope addresses are held), NUL-terminated byte for byte: no charset of the JVM's
+     * locale in between, so a UTF-8 address extension names the file whose bytes it is.
+     */
+    static MemorySegment cBytes(Arena arena, String bytes) {
+        if (bytes.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("NUL byte in C string argument");
+        }
+        byte[] b = bytes.getBytes(StandardCharsets.ISO_8859_1);
+        MemorySegment m = arena.allocate(b.length + 1L);
+        MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, 0, b.length);
+        m.set(ValueLayout.JAVA_BYTE, b.length, (byte) 0);
+        return m;
+    }
+
     static String fromCString(MemorySegment pointer) {
         if (pointer.equals(MemorySegment.NULL)) {
             return null;

@@ -2,9 +2,11 @@ package org.qmailj.common.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -47,6 +49,38 @@ public record Pem(PrivateKey key, List<X509Certificate> chain) {
         if (key == null) throw new GeneralSecurityException("no private key in the PEM file");
         if (chain.isEmpty()) throw new GeneralSecurityException("no certificate in the PEM file");
         return new Pem(key, List.copyOf(chain));
+    }
+
+    /**
+     * The key must go with the first certificate (OpenSSL's SSL_CTX_check_private_key, which
+     * the TLS patch calls): else every handshake would fail (qmail-smtpd then does not offer
+     * STARTTLS; qmail-showctl says so). Checked by signing a few bytes and verifying them with
+     * the certificate's public key.
+     */
+    public void checkKeyMatches() throws GeneralSecurityException {
+        String alg = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "RSASSA-PSS" -> "RSASSA-PSS";
+            default -> key.getAlgorithm(); // Ed25519, Ed448: the algorithm is the signature
+        };
+        byte[] probe = "qmail servercert.pem".getBytes(StandardCharsets.US_ASCII);
+        Signature sign = Signature.getInstance(alg);
+        if (alg.equals("RSASSA-PSS")) {
+            sign.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+        }
+        sign.initSign(key);
+        sign.update(probe);
+        byte[] sig = sign.sign();
+        Signature verify = Signature.getInstance(alg);
+        if (alg.equals("RSASSA-PSS")) {
+            verify.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+        }
+        verify.initVerify(chain.getFirst().getPublicKey());
+        verify.update(probe);
+        if (!verify.verify(sig)) throw new GeneralSecurityException("the private key does not match the certificate");
     }
 
     /** The BEGIN/END blocks of {@code text}; text outside them is ignored, as OpenSSL does. */
