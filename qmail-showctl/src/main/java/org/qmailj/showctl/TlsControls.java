@@ -17,13 +17,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.control.ControlFile;
 import org.qmailj.common.tls.Pem;
+import org.qmailj.remote.dkim.DkimKey;
+import org.qmailj.remote.dkim.DkimKeys;
 
 /**
  * The control files of STARTTLS, AUTH and DKIM (not netqmail's; the TLS patch's names where
@@ -32,8 +33,6 @@ import org.qmailj.common.tls.Pem;
  */
 final class TlsControls {
     /** qmail-remote's DkimKeys rules for a key file name. */
-    private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9_-]{1,63}");
-    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*");
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     private final QmailHome home;
@@ -84,39 +83,28 @@ final class TlsControls {
         out.append("\n");
         int keys = 0;
         for (String name : names) {
-            int dot = name.lastIndexOf('.');
-            if (name.startsWith(".") || dot < 0) {
+            DkimKeys.Name n = DkimKeys.Name.of(name);
+            if (n == DkimKeys.Name.IGNORED) {
                 out.append(printable(name)).append(": ignored (not DOMAIN.SELECTOR).\n");
                 continue;
             }
-            String domain = name.substring(0, dot).toLowerCase(java.util.Locale.ROOT);
-            String selector = name.substring(dot + 1);
             out.append(printable(name)).append(": ");
-            if (!DOMAIN.matcher(domain).matches() || !SELECTOR.matcher(selector).matches()) {
+            if (n == DkimKeys.Name.BAD) {
                 out.append("Oops! Not DOMAIN.SELECTOR (a selector is letters, digits, - and _): every remote delivery defers.\n");
                 continue;
             }
+            String domain = n.domain();
+            String selector = n.selector();
             Optional<String> problem = Optional.empty();
             String what = "";
             try {
-                String pem = Files.readString(dir.resolve(name), StandardCharsets.ISO_8859_1);
-                Optional<PrivateKey> key = dkimKey(pem);
-                if (key.isEmpty()) {
-                    problem = Optional.of(pem.contains("-----BEGIN RSA PRIVATE KEY-----")
-                            ? "a PKCS#1 RSA key: convert it with openssl pkcs8 -topk8 -nocrypt"
-                            : pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") ? "an encrypted key"
-                            : "no -----BEGIN PRIVATE KEY----- block");
-                } else {
-                    what = describe(key.get());
-                    if (key.get() instanceof RSAKey r && r.getModulus().bitLength() < 1024) problem = Optional.of("RSA keys need at least 1024 bits");
-                    else if (!(key.get() instanceof RSAKey) && !describe(key.get()).equals("Ed25519")) {
-                        problem = Optional.of("DKIM keys are RSA or Ed25519");
-                    }
-                }
+                // qmail-remote's own parser: what it refuses, this reports.
+                DkimKey key = DkimKey.parse(domain, selector, Files.readString(dir.resolve(name), StandardCharsets.ISO_8859_1));
+                what = describe(key.key());
             } catch (IOException e) {
                 problem = Optional.of("trouble reading this file");
             } catch (GeneralSecurityException e) {
-                problem = Optional.of("not a usable key (" + e.getMessage() + ")");
+                problem = Optional.of(e.getMessage() == null ? "not a usable key" : e.getMessage());
             }
             if (problem.isPresent()) {
                 out.append("Oops! ").append(what.isEmpty() ? "" : what + ", ").append(printable(problem.get()))
@@ -132,13 +120,6 @@ final class TlsControls {
         }
     }
 
-    /** The PKCS#8 "PRIVATE KEY" block DKIM takes (not PKCS#1 or encrypted ones); empty without one. */
-    private static Optional<PrivateKey> dkimKey(String pem) throws GeneralSecurityException {
-        for (Pem.Block b : Pem.blocks(pem)) {
-            if (b.label().equals("PRIVATE KEY")) return Optional.of(Pem.privateKey(b));
-        }
-        return Optional.empty();
-    }
 
     /** control/servercert.pem: qmail-smtpd's key and certificate chain. */
     void servercert() {

@@ -221,7 +221,7 @@ class TlsControlsTest {
         Files.writeString(dkim.resolve("Bad!Name.sel"), "x\n");
         assertThat(showctl()).contains(
                 "\nBad!Name.sel: Oops! Not DOMAIN.SELECTOR (a selector is letters, digits, - and _): every remote delivery defers.\n",
-                "\nexample.com.small: Oops! RSA 512 bits, RSA keys need at least 1024 bits: every remote delivery defers.\n",
+                "\nexample.com.small: Oops! an RSA key of 512 bits (at least 1024): every remote delivery defers.\n",
                 "\nexample.net.old: Oops! a PKCS#1 RSA key: convert it with openssl pkcs8 -topk8 -nocrypt: every remote delivery defers.\n");
     }
 }

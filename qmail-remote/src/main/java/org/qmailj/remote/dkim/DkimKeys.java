@@ -45,20 +45,36 @@ public final class DkimKeys {
         return new DkimKeys(m);
     }
 
+    /**
+     * What a file name in control/dkim is: DOMAIN.SELECTOR (the selector is what follows the
+     * last dot, the domain is lower-cased), {@link #IGNORED} (a dotfile, or no dot at all) or
+     * {@link #BAD} (a name that makes the controls unreadable). qmail-showctl uses it too.
+     */
+    public record Name(String domain, String selector) {
+        public static final Name IGNORED = new Name("", "");
+        public static final Name BAD = new Name("", "");
+        public static final String BAD_TEXT = "not DOMAIN.SELECTOR (a selector is letters, digits, - and _)";
+
+        public static Name of(String file) {
+            int dot = file.lastIndexOf('.');
+            if (file.startsWith(".") || dot < 0) return IGNORED;
+            String domain = file.substring(0, dot).toLowerCase(Locale.ROOT);
+            String selector = file.substring(dot + 1);
+            if (!DOMAIN.matcher(domain).matches() || !SELECTOR.matcher(selector).matches()) return BAD;
+            return new Name(domain, selector);
+        }
+    }
+
     /** Reads the directory; no directory means no keys. */
     public static DkimKeys load(Path dir) throws ControlException {
         List<DkimKey> keys = new ArrayList<>();
         Map<Path, Parsed> seen = new HashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
-                String name = f.getFileName().toString();
-                int dot = name.lastIndexOf('.');
-                if (name.startsWith(".") || dot < 0) continue;
-                String domain = name.substring(0, dot).toLowerCase(Locale.ROOT);
-                String selector = name.substring(dot + 1);
-                if (!DOMAIN.matcher(domain).matches() || !SELECTOR.matcher(selector).matches())
-                    throw new ControlException(f + ": not DOMAIN.SELECTOR (a selector is letters, digits, - and _)");
-                keys.add(read(f, domain, selector, seen));
+                Name n = Name.of(f.getFileName().toString());
+                if (n == Name.IGNORED) continue;
+                if (n == Name.BAD) throw new ControlException(f + ": " + Name.BAD_TEXT);
+                keys.add(read(f, n.domain(), n.selector(), seen));
             }
         } catch (NoSuchFileException e) {
             forgetOthers(dir, seen);
