@@ -35,29 +35,41 @@ public final class TlsDestinations {
     public static TlsDestinations parse(List<String> lines, Path controlDir) {
         Map<String, TlsPolicy> m = new HashMap<>();
         for (String line : lines) {
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            if (line.startsWith("!")) {
-                String host = lower(line.substring(1).trim());
-                if (!host.isEmpty()) m.putIfAbsent(host, new TlsPolicy(TlsPolicy.Mode.SKIP, null, List.of(), 0, SOURCE));
-                continue;
-            }
-            String[] f = line.split(":", -1);
-            if (f.length < 2 || f[0].isEmpty()) continue;
-            String ca = f[1].trim();
-            List<String> ciphers = f.length > 2
-                    ? Arrays.stream(f[2].split("[,\\s]+")).filter(c -> !c.isEmpty()).toList() : List.of();
-            int depth = 0;
-            if (f.length > 3 && f[3].trim().matches("[0-9]{1,4}")) depth = Integer.parseInt(f[3].trim());
-            TlsPolicy p;
-            if (ca.equals("none")) {
-                p = new TlsPolicy(TlsPolicy.Mode.REQUIRE, null, ciphers, 0, SOURCE);
-            } else {
-                Path cafile = ca.isEmpty() || ca.equals("-") ? null : controlDir.resolve(ca);
-                p = new TlsPolicy(TlsPolicy.Mode.VERIFY, cafile, ciphers, depth, SOURCE);
-            }
-            m.putIfAbsent(lower(f[0].trim()), p);
+            entry(line, controlDir).ifPresent(e -> m.putIfAbsent(e.host(), e.policy()));
         }
         return new TlsDestinations(Map.copyOf(m));
+    }
+
+    /** One line's entry: the host (lower case; {@code .suffix} or {@code *} as written) and its policy. */
+    public record Entry(String host, TlsPolicy policy) {
+    }
+
+    /**
+     * One line as qmail-remote reads it; empty for a comment or a line it ignores. The first
+     * entry for a host wins. qmail-showctl explains the file through this.
+     */
+    public static Optional<Entry> entry(String line, Path controlDir) {
+        if (line.isEmpty() || line.startsWith("#")) return Optional.empty();
+        if (line.startsWith("!")) {
+            String host = lower(line.substring(1).trim());
+            return host.isEmpty() ? Optional.empty()
+                    : Optional.of(new Entry(host, new TlsPolicy(TlsPolicy.Mode.SKIP, null, List.of(), 0, SOURCE)));
+        }
+        String[] f = line.split(":", -1);
+        if (f.length < 2 || f[0].trim().isEmpty()) return Optional.empty();
+        String ca = f[1].trim();
+        List<String> ciphers = f.length > 2
+                ? Arrays.stream(f[2].split("[,\\s]+")).filter(c -> !c.isEmpty()).toList() : List.of();
+        int depth = 0;
+        if (f.length > 3 && f[3].trim().matches("[0-9]{1,4}")) depth = Integer.parseInt(f[3].trim());
+        TlsPolicy p;
+        if (ca.equals("none")) {
+            p = new TlsPolicy(TlsPolicy.Mode.REQUIRE, null, ciphers, 0, SOURCE);
+        } else {
+            Path cafile = ca.isEmpty() || ca.equals("-") ? null : controlDir.resolve(ca);
+            p = new TlsPolicy(TlsPolicy.Mode.VERIFY, cafile, ciphers, depth, SOURCE);
+        }
+        return Optional.of(new Entry(lower(f[0].trim()), p));
     }
 
     /**

@@ -23,6 +23,8 @@ import org.qmailj.common.QmailIds;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.control.ControlFile;
 import org.qmailj.common.tls.Pem;
+import org.qmailj.remote.TlsDestinations;
+import org.qmailj.remote.TlsPolicy;
 import org.qmailj.remote.dkim.DkimKey;
 import org.qmailj.remote.dkim.DkimKeys;
 
@@ -196,26 +198,21 @@ final class TlsControls {
         }
     }
 
+    /** One line as qmail-remote reads it (TlsDestinations.entry), in words. */
     private String destination(String line) {
-        if (line.startsWith("!")) {
-            String host = line.substring(1).trim();
-            return host.isEmpty() ? "Ignored (no host)." : "Never STARTTLS with " + who(host) + ".";
-        }
-        String[] f = line.split(":", -1);
-        if (f.length < 2 || f[0].trim().isEmpty()) return "Ignored (not host:cafile or !host).";
-        String host = who(f[0].trim());
-        String ca = f[1].trim();
+        Optional<TlsDestinations.Entry> e = TlsDestinations.entry(line, control);
+        if (e.isEmpty()) return line.startsWith("!") ? "Ignored (no host)." : "Ignored (not host:cafile or !host).";
+        String host = who(e.get().host());
+        TlsPolicy p = e.get().policy();
+        if (p.mode() == TlsPolicy.Mode.SKIP) return "Never STARTTLS with " + host + ".";
         List<String> extra = new ArrayList<>();
-        if (f.length > 2 && !f[2].isBlank()) extra.add("ciphers " + String.join(",", f[2].trim().split("[,\\s]+")));
-        if (f.length > 3 && f[3].trim().matches("[0-9]{1,4}") && Integer.parseInt(f[3].trim()) > 0 && !ca.equals("none")) {
-            extra.add("at most " + Integer.parseInt(f[3].trim()) + " issuer certificates");
-        }
+        if (!p.ciphers().isEmpty()) extra.add("ciphers " + String.join(",", p.ciphers()));
+        if (p.verifyDepth() > 0) extra.add("at most " + p.verifyDepth() + " issuer certificates");
         String tail = extra.isEmpty() ? "" : "; " + String.join("; ", extra);
-        if (ca.equals("none")) return "TLS required with " + host + ", certificate not checked" + tail + ".";
-        if (ca.isEmpty() || ca.equals("-")) return "TLS required with " + host + ", certificate verified against the JDK trust store" + tail + ".";
-        Path cafile = control.resolve(ca);
-        String state = Files.isReadable(cafile) ? "" : " (Oops! " + cafile + " is not readable: deliveries defer)";
-        return "TLS required with " + host + ", certificate verified against " + cafile + state + tail + ".";
+        if (p.mode() == TlsPolicy.Mode.REQUIRE) return "TLS required with " + host + ", certificate not checked" + tail + ".";
+        if (p.cafile() == null) return "TLS required with " + host + ", certificate verified against the JDK trust store" + tail + ".";
+        String state = Files.isReadable(p.cafile()) ? "" : " (Oops! " + p.cafile() + " is not readable: deliveries defer)";
+        return "TLS required with " + host + ", certificate verified against " + p.cafile() + state + tail + ".";
     }
 
     private static String who(String host) {
