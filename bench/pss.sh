@@ -116,8 +116,10 @@ printf '#!/bin/sh\nsleep %s\nseq 6000 | sed "s/^/log line /"\nexec sleep 100000\
 printf '#!/bin/sh\nexec multilog t s999999 ./main\n' > "$svc_dir/s/log/run"
 chmod +x "$svc_dir/s/run" "$svc_dir/s/log/run"
 PATH=$tree/bin:$PATH "$tree/bin/svscan" "$svc_dir" & scan=$!
-trap 'PATH=$tree/bin:$PATH svc -dx "$svc_dir/s" "$svc_dir/s/log" 2>/dev/null; kill "$scan" 2>/dev/null; sleep 2
-      scripts/sandbox remove "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+# Each step may fail (svscan already gone) and set -e holds inside a trap too: hence || true,
+# or a failing svc would skip the removal and leave the sandbox running.
+trap 'PATH=$tree/bin:$PATH svc -dx "$svc_dir/s" "$svc_dir/s/log" 2>/dev/null || true; kill "$scan" 2>/dev/null || true; sleep 2
+      scripts/sandbox remove "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 tools() { # "PID ROLE" of the tree's svscan, supervise and multilog
   ps -ww -eo pid=,args= | awk -v home="-Dqmail.home=$tree " '
     index($0, home) && match($0, /-Dqmail\.program=(svscan|supervise|multilog) /) {print $1, substr($0, RSTART + 16, RLENGTH - 17)}'

@@ -42,7 +42,7 @@ budget() { # name -> extra flags
     qmail-lspawn) echo "-Xmx48m -Xmn8m $small $worker" ;;
     qmail-rspawn) echo "-Xmx16m -Xmn2m $small" ;;
     qmail-clean) echo "-Xmx16m -Xmn1m $small" ;;
-    qmail-queued) echo "-Xmx48m -Xmn12m" ;;
+    qmail-queued) echo "-Xmx48m -Xmn12m $small" ;;
     tcpserver) echo "-Xmx96m -Xmn16m" ;;
     qmail-smtpd|qmail-qmtpd|qmail-qmqpd) echo "-Xmx64m $small" ;;
     multilog|splogger) echo "-Xmx16m -Xmn1m $small" ;;
