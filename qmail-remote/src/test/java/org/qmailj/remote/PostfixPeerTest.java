@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.qmailj.common.address.ConstMap;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.PrivatePostfix;
 import org.qmailj.testing.RootOnly;
 import org.xbill.DNS.SimpleResolver;
 
@@ -31,7 +32,7 @@ import org.xbill.DNS.SimpleResolver;
 @RootOnly
 class PostfixPeerTest {
     static Path work;
-    static Path etc;
+    static PrivatePostfix postfix;
     static Path maildir;
     static int port;
     static TestPki ca;
@@ -40,58 +41,41 @@ class PostfixPeerTest {
     static void start() throws Exception {
         work = Files.createTempDirectory(Path.of("/var/tmp"), "qmail-remote-postfix");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        etc = Files.createDirectories(work.resolve("etc"));
-        Path queue = Files.createDirectories(work.resolve("queue"));
-        Path data = Files.createDirectories(work.resolve("data"));
         Path mail = Files.createDirectories(work.resolve("mail"));
-        run("chown", "postfix:", data.toString());
-        run("chown", "65534:65534", mail.toString());
-        Files.copy(Path.of("/usr/share/postfix/master.cf.dist"), etc.resolve("master.cf"));
+        Cmd.Result chown = Cmd.run(List.of("chown", "65534:65534", mail.toString()));
+        if (chown.exit() != 0) throw new IOException("chown: " + chown);
         ca = TestPki.create(work, "Postfix test CA");
         TestPki.PemFiles cert = ca.pem("IP:127.0.0.1");
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             port = s.getLocalPort();
         }
-        Files.writeString(etc.resolve("main.cf"), String.join("\n",
-                "compatibility_level = 3.6",
-                "queue_directory = " + queue,
-                "data_directory = " + data,
-                "mail_owner = postfix",
-                "setgid_group = postdrop",
-                "myhostname = pf.localdomain",
-                "mydestination =",
-                "inet_interfaces = 127.0.0.1",
-                "inet_protocols = ipv4",
+        Path vmailbox = work.resolve("vmailbox");
+        Files.writeString(vmailbox, "alice@pf.test alice/Maildir/\n");
+        postfix = PrivatePostfix.configure(work, List.of(
                 "mynetworks = 127.0.0.0/8",
                 "smtpd_relay_restrictions = permit_mynetworks, reject",
-                "alias_maps =",
-                "alias_database =",
                 "local_recipient_maps =",
                 "virtual_mailbox_domains = pf.test",
                 "virtual_mailbox_base = " + mail,
-                "virtual_mailbox_maps = texthash:" + etc.resolve("vmailbox"),
+                "virtual_mailbox_maps = texthash:" + vmailbox,
                 "virtual_uid_maps = static:65534",
                 "virtual_gid_maps = static:65534",
-                "maillog_file = " + work.resolve("maillog"),
                 "message_size_limit = 100000",
                 "smtpd_tls_cert_file = " + cert.chain(),
                 "smtpd_tls_key_file = " + cert.key(),
                 "smtpd_tls_security_level = may",
                 "smtpd_tls_loglevel = 1",
-                "smtpd_tls_received_header = yes",
-                "biff = no", ""));
-        Files.writeString(etc.resolve("vmailbox"), "alice@pf.test alice/Maildir/\n");
-        run("postconf", "-c", etc.toString(), "-F", "*/*/chroot = n");
-        run("postconf", "-c", etc.toString(), "-MX", "smtp/inet");
-        run("postconf", "-c", etc.toString(), "-M", "127.0.0.1:" + port + "/inet=127.0.0.1:" + port + " inet n - n - - smtpd");
+                "smtpd_tls_received_header = yes"));
+        postfix.postconf("-MX", "smtp/inet");
+        postfix.postconf("-M", "127.0.0.1:" + port + "/inet=127.0.0.1:" + port + " inet n - n - - smtpd");
         maildir = mail.resolve("alice/Maildir/new");
-        run("postfix", "-c", etc.toString(), "start");
+        postfix.start();
         for (int i = 0; ; i++) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 break;
             } catch (IOException e) {
-                if (i > 300) throw new IOException("postfix did not listen: " + log());
+                if (i > 300) throw new IOException("postfix did not listen: " + postfix.log());
                 Thread.sleep(50);
             }
         }
@@ -99,23 +83,12 @@ class PostfixPeerTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (etc == null) return;
-        Path pidfile = work.resolve("queue/pid/master.pid");
-        long master = Files.exists(pidfile) ? Long.parseLong(Files.readString(pidfile).trim()) : -1;
-        Cmd.run(List.of("postfix", "-c", etc.toString(), "stop"));
-        // Wait for the master (and with it its children) to be gone before the files go.
-        for (int i = 0; i < 600 && ProcessHandle.of(master).map(ProcessHandle::isAlive).orElse(false); i++) Thread.sleep(50);
-        Cmd.run(List.of("rm", "-rf", work.toString()));
-    }
-
-    static void run(String... cmd) throws IOException {
-        Cmd.Result r = Cmd.run(List.of(cmd), Map.of(), null, new byte[0], 60);
-        if (r.exit() != 0) throw new IOException(String.join(" ", cmd) + ": " + r);
+        if (postfix != null) postfix.close();
+        if (work != null) Cmd.run(List.of("rm", "-rf", work.toString()));
     }
 
     static String log() throws IOException {
-        Path l = work.resolve("maillog");
-        return Files.exists(l) ? Files.readString(l, StandardCharsets.ISO_8859_1) : "";
+        return postfix.log();
     }
 
     String deliver(String body, String... recips) throws IOException {

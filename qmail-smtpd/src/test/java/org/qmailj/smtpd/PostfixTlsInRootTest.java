@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.qmailj.testing.Cmd;
+import org.qmailj.testing.PrivatePostfix;
 import org.qmailj.testing.RootOnly;
 
 /**
@@ -28,29 +29,17 @@ import org.qmailj.testing.RootOnly;
 @RootOnly
 class PostfixTlsInRootTest {
     private Path work;
-    private Path etc;
+    private PrivatePostfix postfix;
 
     @AfterEach
     void stop() throws Exception {
         if (work == null) return;
-        if (etc != null) {
-            Path pidfile = work.resolve("queue/pid/master.pid");
-            long master = Files.exists(pidfile) ? Long.parseLong(Files.readString(pidfile).trim()) : -1;
-            Cmd.run(List.of("postfix", "-c", etc.toString(), "stop"));
-            // Wait for the master (and with it its children) to be gone before the files go.
-            for (int i = 0; i < 600 && ProcessHandle.of(master).map(ProcessHandle::isAlive).orElse(false); i++) Thread.sleep(50);
-        }
+        if (postfix != null) postfix.close();
         Cmd.run(List.of("rm", "-rf", work.toString()));
     }
 
-    private static void run(String... cmd) throws IOException {
-        Cmd.Result r = Cmd.run(List.of(cmd), Map.of("PATH", System.getenv("PATH")), null, new byte[0], 60);
-        if (r.exit() != 0) throw new IOException(String.join(" ", cmd) + ": " + r);
-    }
-
     private String log() throws IOException {
-        Path l = work.resolve("maillog");
-        return Files.exists(l) ? Files.readString(l, StandardCharsets.ISO_8859_1) : "";
+        return postfix == null ? "" : postfix.log();
     }
 
     /** What the queue stub kept; empty while it is between moving the message and the envelope into place. */
@@ -64,35 +53,16 @@ class PostfixTlsInRootTest {
 
     /** A private Postfix relaying everything to 127.0.0.1:port, TLS required, our certificate trusted. */
     private void postfix(int port, Path caFile) throws Exception {
-        etc = Files.createDirectories(work.resolve("etc"));
-        Path queue = Files.createDirectories(work.resolve("queue"));
-        Path data = Files.createDirectories(work.resolve("data"));
-        run("chown", "postfix:", data.toString());
-        Files.copy(Path.of("/usr/share/postfix/master.cf.dist"), etc.resolve("master.cf"));
-        Files.writeString(etc.resolve("main.cf"), String.join("\n",
-                "compatibility_level = 3.6",
-                "queue_directory = " + queue,
-                "data_directory = " + data,
-                "mail_owner = postfix",
-                "setgid_group = postdrop",
-                "myhostname = pf.localdomain",
+        postfix = PrivatePostfix.configure(work, List.of(
                 "mydomain = localdomain",
                 "myorigin = pf.localdomain",
-                "mydestination =",
-                "inet_interfaces = 127.0.0.1",
-                "inet_protocols = ipv4",
-                "alias_maps =",
-                "alias_database =",
                 "relayhost = [127.0.0.1]:" + port,
                 "smtp_tls_security_level = encrypt",
                 "smtp_tls_CAfile = " + caFile,
-                "smtp_tls_loglevel = 1",
-                "maillog_file = " + work.resolve("maillog"),
-                "biff = no", ""));
-        run("postconf", "-c", etc.toString(), "-F", "*/*/chroot = n");
+                "smtp_tls_loglevel = 1"));
         // No listener of its own: mail comes in through sendmail (postdrop, pickup).
-        run("postconf", "-c", etc.toString(), "-MX", "smtp/inet");
-        run("postfix", "-c", etc.toString(), "start");
+        postfix.postconf("-MX", "smtp/inet");
+        postfix.start();
     }
 
     @Test
@@ -109,7 +79,7 @@ class PostfixTlsInRootTest {
         Files.setPosixFilePermissions(caFile, PosixFilePermissions.fromString("rw-r--r--"));
         try (LoopbackServer srv = LoopbackServer.smtpd(h, h.env())) {
             postfix(srv.port(), caFile);
-            Cmd.Result r = Cmd.run(List.of("sendmail", "-C", etc.toString(), "-f", "sender@pf.localdomain", "rcpt@test.example"),
+            Cmd.Result r = Cmd.run(List.of("sendmail", "-C", postfix.etc().toString(), "-f", "sender@pf.localdomain", "rcpt@test.example"),
                     Map.of("PATH", System.getenv("PATH")), null,
                     "From: sender@pf.localdomain\nTo: rcpt@test.example\nSubject: through postfix\n\nhello over TLS\n"
                             .getBytes(StandardCharsets.US_ASCII), 60);

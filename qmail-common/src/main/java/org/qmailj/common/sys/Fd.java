@@ -134,19 +134,7 @@ public final class Fd {
      */
     public static int openAt(int dirfd, String name, int flags, int mode) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = Native.errnoState(arena);
-            MemorySegment p = Native.cString(arena, name);
-            while (true) {
-                int fd = (int) At.OPENAT.invokeExact(st, dirfd, p, flags | O_CLOEXEC, mode);
-                if (fd >= 0) {
-                    return fd;
-                }
-                if (Native.errno(st) != Errno.EINTR) {
-                    throw Native.fail("openat", name, st);
-                }
-            }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            return openAt(arena, dirfd, Native.cString(arena, name), name, flags, mode);
         }
     }
 
@@ -158,10 +146,15 @@ public final class Fd {
      */
     public static int openAtBytes(int dirfd, String name, int flags, int mode) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
+            return openAt(arena, dirfd, Native.cBytes(arena, name), name, flags, mode);
+        }
+    }
+
+    private static int openAt(Arena arena, int dirfd, MemorySegment path, String name, int flags, int mode) throws SysException {
+        try {
             MemorySegment st = Native.errnoState(arena);
-            MemorySegment p = Native.cBytes(arena, name);
             while (true) {
-                int fd = (int) At.OPENAT.invokeExact(st, dirfd, p, flags | O_CLOEXEC, mode);
+                int fd = (int) At.OPENAT.invokeExact(st, dirfd, path, flags | O_CLOEXEC, mode);
                 if (fd >= 0) {
                     return fd;
                 }
