@@ -37,6 +37,8 @@ public interface MessageSource {
     /** A regular file, read from its start. */
     static MessageSource file(Path path) {
         return new MessageSource() {
+            private Scan scan;
+
             @Override
             public InputStream open() throws IOException {
                 return java.nio.file.Files.newInputStream(path);
@@ -44,16 +46,21 @@ public interface MessageSource {
 
             @Override
             public boolean has8bit() throws IOException {
-                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                    return scan(ch, 0);
-                }
+                return scan().eightBit();
             }
 
             @Override
             public long size() throws IOException {
-                try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                    return wireSize(ch, 0);
+                return scan().wireSize();
+            }
+
+            private Scan scan() throws IOException {
+                if (scan == null) {
+                    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                        scan = Scan.of(ch, 0);
+                    }
                 }
+                return scan;
             }
         };
     }
@@ -69,6 +76,8 @@ public interface MessageSource {
 
     private static MessageSource channel(FileChannel ch, long start) {
         return new MessageSource() {
+            private Scan scan;
+
             @Override
             public InputStream open() {
                 return new InputStream() {
@@ -91,12 +100,14 @@ public interface MessageSource {
 
             @Override
             public boolean has8bit() throws IOException {
-                return scan(ch, start);
+                if (scan == null) scan = Scan.of(ch, start);
+                return scan.eightBit();
             }
 
             @Override
             public long size() throws IOException {
-                return wireSize(ch, start);
+                if (scan == null) scan = Scan.of(ch, start);
+                return scan.wireSize();
             }
         };
     }
@@ -135,30 +146,29 @@ public interface MessageSource {
         };
     }
 
-    /** The bytes from {@code from} to the end, plus one CR for every LF. */
-    private static long wireSize(FileChannel ch, long from) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8192);
-        long pos = from;
-        long size = 0;
-        while (true) {
-            b.clear();
-            int n = ch.read(b, pos);
-            if (n <= 0) return size;
-            size += n;
-            for (int i = 0; i < n; i++) if (b.get(i) == '\n') size++;
-            pos += n;
-        }
-    }
-
-    private static boolean scan(FileChannel ch, long from) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8192);
-        long pos = from;
-        while (true) {
-            b.clear();
-            int n = ch.read(b, pos);
-            if (n <= 0) return false;
-            for (int i = 0; i < n; i++) if (b.get(i) < 0) return true;
-            pos += n;
+    /**
+     * One pass over the message for both questions the client asks before MAIL: whether it
+     * has 8-bit bytes (BODY=8BITMIME) and its size with CRLF line ends (SIZE=), which is the
+     * bytes from {@code from} to the end plus one CR for every LF.
+     */
+    record Scan(boolean eightBit, long wireSize) {
+        static Scan of(FileChannel ch, long from) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(8192);
+            long pos = from;
+            long size = 0;
+            boolean eightBit = false;
+            while (true) {
+                b.clear();
+                int n = ch.read(b, pos);
+                if (n <= 0) return new Scan(eightBit, size);
+                size += n;
+                for (int i = 0; i < n; i++) {
+                    byte c = b.get(i);
+                    if (c == '\n') size++;
+                    else if (c < 0) eightBit = true;
+                }
+                pos += n;
+            }
         }
     }
 }
