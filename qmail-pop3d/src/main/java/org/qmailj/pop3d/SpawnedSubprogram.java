@@ -1,7 +1,5 @@
 package org.qmailj.pop3d;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.qmailj.common.sys.Errno;
@@ -34,7 +32,7 @@ final class SpawnedSubprogram implements PopupSession.Subprogram {
         }
         long pid;
         try {
-            pid = Spawn.spawn(findProgram(argv.getFirst(), env.get("PATH")), argv, env, List.of(
+            pid = Spawn.spawn(Spawn.findProgram(argv.getFirst(), env.get("PATH")).orElse(argv.getFirst()), argv, env, List.of(
                     new Spawn.FdAction.Dup2(0, 0), new Spawn.FdAction.Dup2(1, 1),
                     new Spawn.FdAction.Dup2(1, 2), new Spawn.FdAction.Dup2(pipe.read(), 3)));
         } catch (SysException e) {
@@ -68,15 +66,5 @@ final class SpawnedSubprogram implements PopupSession.Subprogram {
             // ECHILD cannot happen for our own child; treat it as a failed login.
             return new Spawn.WaitStatus(pid, 1 << 8);
         }
-    }
-
-    /** execvp's search: a name with a slash as it is, else the first executable in PATH. */
-    static String findProgram(String prog, String pathVar) {
-        if (prog.contains("/")) return prog;
-        for (String dir : (pathVar == null ? "/bin:/usr/bin" : pathVar).split(":", -1)) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, prog);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p.toString();
-        }
-        return prog;
     }
 }

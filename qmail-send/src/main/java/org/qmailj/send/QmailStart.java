@@ -143,11 +143,6 @@ public final class QmailStart {
     }
 
     private static String which(String program, Map<String, String> env) {
-        if (program.contains("/")) return program;
-        for (String dir : env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isExecutable(p)) return p.toString();
-        }
-        return program;
+        return Spawn.findProgram(program, env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin")).orElse(program);
     }
 }

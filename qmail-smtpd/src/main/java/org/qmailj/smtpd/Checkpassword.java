@@ -1,7 +1,6 @@
 package org.qmailj.smtpd;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +56,7 @@ final class Checkpassword {
         }
         long pid;
         try {
-            pid = Spawn.spawn(findProgram(argv.getFirst(), env.get("PATH")), argv, env, List.of(
+            pid = Spawn.spawn(Spawn.findProgram(argv.getFirst(), env.get("PATH")).orElse(argv.getFirst()), argv, env, List.of(
                     new Spawn.FdAction.Open(0, Path.of("/dev/null"), Fd.O_RDONLY, 0),
                     new Spawn.FdAction.Open(1, Path.of("/dev/null"), Fd.O_WRONLY, 0),
                     new Spawn.FdAction.Dup2(2, 2), new Spawn.FdAction.Dup2(pipe.read(), 3)));
@@ -102,15 +101,5 @@ final class Checkpassword {
         } catch (SysException e) {
             return Optional.empty(); // ECHILD: someone else reaped it; not a success
         }
-    }
-
-    /** execvp's search: a name with a slash as it is, else the first executable in PATH. */
-    static String findProgram(String prog, String pathVar) {
-        if (prog.contains("/")) return prog;
-        for (String dir : (pathVar == null ? "/bin:/usr/bin" : pathVar).split(":", -1)) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, prog);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p.toString();
-        }
-        return prog;
     }
 }

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.qmailj.common.sys.Spawn;
 
 /** How tcpserver and tcpclient read their host, port and program arguments. */
 final class Names {
@@ -12,12 +13,7 @@ final class Names {
 
     /** pathexec's PATH search: a name with a slash is used as it is. */
     static String findProgram(String prog, String pathVar) throws IOException {
-        if (prog.contains("/")) return prog;
-        for (String dir : (pathVar == null ? "/bin:/usr/bin" : pathVar).split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, prog);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) return p.toString();
-        }
-        throw new IOException("file does not exist");
+        return Spawn.findProgram(prog, pathVar).orElseThrow(() -> new IOException("file does not exist"));
     }
 
     /** "0" is every local address; else a dotted-decimal address or a name's first IPv4 address. */

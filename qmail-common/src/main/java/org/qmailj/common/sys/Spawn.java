@@ -250,4 +250,18 @@ public final class Spawn {
             throw Native.rethrow(t);
         }
     }
+
+    /**
+     * execvp's search: a name with a slash as it is; else the first executable regular file of
+     * that name in {@code pathVar} (null: "/bin:/usr/bin"; an empty entry is the current
+     * directory); empty when there is none.
+     */
+    public static Optional<String> findProgram(String prog, String pathVar) {
+        if (prog.contains("/")) return Optional.of(prog);
+        for (String dir : (pathVar == null ? "/bin:/usr/bin" : pathVar).split(":", -1)) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, prog);
+            if (java.nio.file.Files.isExecutable(p) && !java.nio.file.Files.isDirectory(p)) return Optional.of(p.toString());
+        }
+        return Optional.empty();
+    }
 }
