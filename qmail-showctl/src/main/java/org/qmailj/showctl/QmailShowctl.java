@@ -220,7 +220,8 @@ public final class QmailShowctl {
         }
     }
 
-    private static String printable(String s) {
+    /** Control bytes and non-ASCII shown as '?', so a file cannot write escape sequences to the terminal. */
+    static String printable(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

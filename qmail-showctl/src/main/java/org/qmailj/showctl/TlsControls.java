@@ -57,10 +57,10 @@ final class TlsControls {
                 return;
             }
             String line = v.get().strip();
-            out.append("SMTP AUTH (inside TLS) checks passwords with ").append(printable(line)).append(".\n");
+            out.append("SMTP AUTH (inside TLS) checks passwords with ").append(QmailShowctl.printable(line)).append(".\n");
             String program = line.split("\\s+")[0];
             if (program.startsWith("/") && !Files.isExecutable(Path.of(program))) {
-                out.append("Oops! ").append(printable(program)).append(" is not an executable file: every AUTH fails.\n");
+                out.append("Oops! ").append(QmailShowctl.printable(program)).append(" is not an executable file: every AUTH fails.\n");
             }
         } catch (ControlException e) {
             out.append("Oops! Trouble reading this file.\n");
@@ -87,10 +87,10 @@ final class TlsControls {
         for (String name : names) {
             DkimKeys.Name n = DkimKeys.Name.of(name);
             if (n == DkimKeys.Name.IGNORED) {
-                out.append(printable(name)).append(": ignored (not DOMAIN.SELECTOR).\n");
+                out.append(QmailShowctl.printable(name)).append(": ignored (not DOMAIN.SELECTOR).\n");
                 continue;
             }
-            out.append(printable(name)).append(": ");
+            out.append(QmailShowctl.printable(name)).append(": ");
             if (n == DkimKeys.Name.BAD) {
                 out.append("Oops! Not DOMAIN.SELECTOR (a selector is letters, digits, - and _): every remote delivery defers.\n");
                 continue;
@@ -109,7 +109,7 @@ final class TlsControls {
                 problem = Optional.of(e.getMessage() == null ? "not a usable key" : e.getMessage());
             }
             if (problem.isPresent()) {
-                out.append("Oops! ").append(what.isEmpty() ? "" : what + ", ").append(printable(problem.get()))
+                out.append("Oops! ").append(what.isEmpty() ? "" : what + ", ").append(QmailShowctl.printable(problem.get()))
                         .append(": every remote delivery defers.\n");
                 continue;
             }
@@ -142,14 +142,14 @@ final class TlsControls {
         try {
             pem = Pem.parse(text);
         } catch (GeneralSecurityException | RuntimeException e) {
-            out.append("Oops! Not usable (").append(printable(String.valueOf(e.getMessage())))
+            out.append("Oops! Not usable (").append(QmailShowctl.printable(String.valueOf(e.getMessage())))
                     .append("): qmail-smtpd does not offer STARTTLS.\n");
             return;
         }
         out.append("\n");
         X509Certificate cert = pem.chain().getFirst();
-        out.append("Certificate subject: ").append(printable(cert.getSubjectX500Principal().getName())).append(".\n");
-        out.append("Certificate issuer: ").append(printable(cert.getIssuerX500Principal().getName())).append(".\n");
+        out.append("Certificate subject: ").append(QmailShowctl.printable(cert.getSubjectX500Principal().getName())).append(".\n");
+        out.append("Certificate issuer: ").append(QmailShowctl.printable(cert.getIssuerX500Principal().getName())).append(".\n");
         out.append("Certificate valid until: ").append(DATE.format(cert.getNotAfter().toInstant()));
         out.append(cert.getNotAfter().getTime() < System.currentTimeMillis() ? " (Oops! expired)" : "").append(".\n");
         if (pem.chain().size() > 1) out.append("Issuer certificates: ").append(pem.chain().size() - 1).append(".\n");
@@ -171,7 +171,7 @@ final class TlsControls {
         try {
             Optional<String> v = ControlFile.readLine(control.resolve("tlsserverciphers"));
             if (v.isEmpty() || v.get().isBlank()) out.append("(Default.) qmail-smtpd uses the JDK's default TLS ciphers.\n");
-            else out.append("qmail-smtpd's TLS 1.2 ciphers (OpenSSL names, keywords ignored): ").append(printable(v.get())).append(".\n");
+            else out.append("qmail-smtpd's TLS 1.2 ciphers (OpenSSL names, keywords ignored): ").append(QmailShowctl.printable(v.get())).append(".\n");
         } catch (ControlException e) {
             out.append("Oops! Trouble reading this file.\n");
         }
@@ -194,7 +194,7 @@ final class TlsControls {
         out.append("\n");
         for (String line : v.get()) {
             if (line.isEmpty() || line.startsWith("#")) continue;
-            out.append(printable(line)).append(": ").append(destination(line)).append("\n");
+            out.append(QmailShowctl.printable(line)).append(": ").append(destination(line)).append("\n");
         }
     }
 
@@ -250,14 +250,5 @@ final class TlsControls {
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
         }
-    }
-
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            b.append(c < 32 || c > 126 ? '?' : c);
-        }
-        return b.toString();
     }
 }
