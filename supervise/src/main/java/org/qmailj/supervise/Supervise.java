@@ -84,6 +84,8 @@ public final class Supervise {
     private final List<String> environment = new ArrayList<>();
 
     private boolean flagExit;
+    /** The last event handled was a child's exit (see {@link #next}). */
+    private boolean afterExit;
     private boolean flagWant = true;
     private boolean flagWantUp = true;
     private boolean flagPaused;
@@ -294,7 +296,13 @@ public final class Supervise {
         }
     }
 
-    /** The next event; a child's exit goes before commands that arrived meanwhile, as in daemontools. */
+    /**
+     * The next event. A child's exit goes before commands that arrived meanwhile, and the
+     * commands pending then go before the next exit: daemontools handles one exit and then
+     * reads the control fifo in the same pass. Without the second rule a ./run that exits at
+     * once (a log's multilog reading EOF) starves svc -x: each restart's exit is already
+     * queued when the 1 s pause after the start ends.
+     */
     private Event next() {
         events.drainTo(pending);
         if (pending.isEmpty()) {
@@ -306,13 +314,22 @@ public final class Supervise {
             }
             events.drainTo(pending);
         }
-        for (Event e : pending) {
-            if (e instanceof Exited) {
-                pending.remove(e);
-                return e;
+        Event next = null;
+        if (!afterExit) {
+            for (Event e : pending) {
+                if (e instanceof Exited) {
+                    next = e;
+                    break;
+                }
             }
         }
-        return pending.poll();
+        if (next != null) {
+            pending.remove(next);
+        } else {
+            next = pending.poll();
+        }
+        afterExit = next instanceof Exited;
+        return next;
     }
 
     private void command(Command c) {

@@ -72,6 +72,22 @@ class SvcCommandsTest {
         }
     }
 
+    /**
+     * svc -x reaches a supervise whose ./run exits at once and is restarted every second (a
+     * log whose input has ended): supervise exits after the run's next exit, as daemontools'
+     * does. Each restart's exit used to be handled before the waiting x, forever.
+     */
+    @Test
+    void exitReachesSuperviseOfRunThatExitsAtOnce() throws Exception {
+        try (Service s = Service.create(tmp.resolve("svc"), "#!/bin/sh\necho $$ >> pids\nexit 0\n", false, true).start()) {
+            await("restarted twice", () -> quiet(() -> s.pids().size() >= 3));
+            s.svc("-x");
+            await("supervise exits", () -> !s.process().isAlive());
+            int runs = s.pids().size();
+            assertThat(runs).as("at most the run started before x was read, and its successor").isLessThanOrEqualTo(6);
+        }
+    }
+
     @Test
     void ourToolsDriveDebianSupervise() throws Exception {
         try (Service s = Service.create(tmp.resolve("svc"), Service.RUN, false, false).start()) {
