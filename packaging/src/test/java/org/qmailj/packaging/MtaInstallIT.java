@@ -124,7 +124,7 @@ class MtaInstallIT {
         assertThat(Files.readSymbolicLink(prefix.resolve("usr/sbin/sendmail"))).isEqualTo(home.toRealPath().resolve("bin/sendmail"));
         assertThat(Files.readSymbolicLink(prefix.resolve("usr/lib/sendmail"))).isEqualTo(home.toRealPath().resolve("bin/sendmail"));
         assertThat(Files.readString(prefix.resolve("usr/sbin/sendmail.pre-qmail"))).contains("previous MTA");
-        assertThat(Files.readString(prefix.resolve("etc/systemd/system/qmail.service"))).contains("ExecStart=" + home.toRealPath() + "/bin/svscan " + home.toRealPath() + "/service");
+        assertThat(Files.readString(prefix.resolve("etc/systemd/system/qmail.service"))).contains("ExecStart=" + home.toRealPath() + "/bin/svscan-inprocess " + home.toRealPath() + "/service");
         assertThat(prefix.resolve("usr/local/share/man/man8/qmail-send.8")).isRegularFile();
 
         // Running it twice changes nothing, here or outside.

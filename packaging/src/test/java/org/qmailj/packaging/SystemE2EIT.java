@@ -138,7 +138,11 @@ class SystemE2EIT {
             sinkProc = DefaultSignals.builder("smtp-sink", "-u", "nobody", "-D", dump.resolve("dump").toString(),
                     "127.0.0.1:" + sink, "10").redirectErrorStream(true).redirectOutput(work.resolve("sink.log").toFile()).start();
 
-            ProcessBuilder scan = DefaultSignals.builder(home.resolve("bin/svscan").toString(), home.resolve("service").toString());
+            // What the unit runs: svscan-inprocess, all supervisors in one JVM.
+            String exec = Files.readString(Path.of("/etc/systemd/system/qmail.service")).lines()
+                    .filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow().substring("ExecStart=".length());
+            assertThat(exec).matches("/\\S+/bin/svscan-inprocess /\\S+/service");
+            ProcessBuilder scan = DefaultSignals.builder(exec.split(" "));
             scan.environment().clear();
             scan.environment().put("PATH", home.resolve("bin") + ":/usr/bin:/bin:/usr/sbin:/sbin");
             scan.redirectErrorStream(true).redirectOutput(work.resolve("svscan.log").toFile());

@@ -260,7 +260,7 @@ final class MtaSetup {
                 After=network.target
 
                 [Service]
-                ExecStart=%1$s/bin/svscan %1$s/service
+                ExecStart=%1$s/bin/svscan-inprocess %1$s/service
                 Restart=always
 
                 [Install]

@@ -117,9 +117,11 @@ final class Uninstall {
                     .flatMap(java.util.Optional::stream).toList();
         }
         for (ProcessHandle h : scanners) h.destroy();
+        // svscan-inprocess takes its services down before it exits (qmail-send finishing its
+        // deliveries): as long as systemd's default stop timeout.
         for (ProcessHandle h : scanners) {
             try {
-                h.onExit().get(10, TimeUnit.SECONDS);
+                h.onExit().get(90, TimeUnit.SECONDS);
             } catch (Exception e) {
                 h.destroyForcibly();
             }

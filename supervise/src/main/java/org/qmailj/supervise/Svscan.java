@@ -15,6 +15,7 @@ import org.qmailj.common.FailFast;
 import org.qmailj.common.sys.Chdir;
 import org.qmailj.common.sys.Errno;
 import org.qmailj.common.sys.Fd;
+import org.qmailj.common.sys.Fifo;
 import org.qmailj.common.sys.Spawn;
 import org.qmailj.common.sys.SysException;
 
@@ -55,6 +56,10 @@ public final class Svscan {
     private final List<Service> services = new ArrayList<>();
     private final List<String> environment = new ArrayList<>();
     private final boolean inProcess;
+    private volatile boolean terminating;
+    /** How long TERM waits for the services' runs (qmail-send finishing its deliveries). */
+    private static final long STOP_SERVICES_MS = 60_000;
+    private static final long STOP_LOGS_MS = 10_000;
 
     private Svscan(boolean inProcess) {
         this.inProcess = inProcess;
@@ -81,13 +86,86 @@ public final class Svscan {
         }
         Path here = args.length > 0 ? Path.of(args[0]).toAbsolutePath() : Path.of("").toAbsolutePath();
         Svscan s = new Svscan(inProcess);
-        while (true) {
+        if (inProcess) {
+            Thread scanner = Thread.currentThread();
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
+                s.terminating = true;
+                scanner.interrupt();
+            });
+        }
+        while (!s.terminating) {
             s.doit(here);
             try {
                 Thread.sleep(5000);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // TERM (in-process only): the loop condition says
             }
+        }
+        Thread.interrupted(); // a TERM that came during a scan left the flag set
+        s.terminate(here);
+        Exit.now(Exit.OK);
+    }
+
+    /**
+     * TERM to svscan-inprocess. Its supervisors die with this JVM, and the ./run processes
+     * would outlive them unsupervised: a restarted scan (systemd's Restart=, or
+     * qmail-install --uninstall's svc -dx after stopping the scanners) would then start a second
+     * qmail-send beside the first. So the services go down with the scan: svc -dx to each
+     * service (TERM and CONT to its run, whose supervisor then exits), then each log is told to
+     * exit once its run has ended, and its pipe's last writer (ours) closes so multilog reads
+     * EOF after the service's final lines. Plain svscan keeps daemontools' behaviour: TERM
+     * ends svscan alone and every supervise runs on.
+     */
+    private void terminate(Path here) {
+        for (Service s : services) {
+            if (s.pid == IN_PROCESS) control(here.resolve(s.name), "dx");
+        }
+        awaitEnded(true, STOP_SERVICES_MS);
+        for (Service s : services) {
+            if (s.pidLog != IN_PROCESS) continue;
+            control(here.resolve(s.name).resolve("log"), "x");
+            if (s.pipe != null) closeQuietly(s.pipe.write());
+        }
+        if (!awaitEnded(false, STOP_LOGS_MS)) {
+            for (Service s : services) {
+                if (s.pidLog == IN_PROCESS) control(here.resolve(s.name).resolve("log"), "dx");
+            }
+            awaitEnded(false, STOP_LOGS_MS);
+        }
+    }
+
+    /** Waits until no in-process supervisor of services (or of logs) runs; false on timeout. */
+    private boolean awaitEnded(boolean mains, long ms) {
+        long deadline = System.nanoTime() + ms * 1_000_000L;
+        while (services.stream().anyMatch(s -> (mains ? s.pid : s.pidLog) == IN_PROCESS)) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                // a second TERM: keep waiting for the deadline
+            }
+        }
+        return true;
+    }
+
+    /** svc's write to a supervisor's control fifo; a supervisor already gone is no error. */
+    private static void control(Path dir, String commands) {
+        int fd;
+        try {
+            fd = Fifo.openWrite(dir.resolve("supervise").resolve("control"));
+        } catch (SysException e) {
+            if (e.errno() != Errno.ENXIO && e.errno() != Errno.ENOENT) {
+                System.err.println(WARNING + "unable to control " + dir + ": " + ErrorStr.of(e));
+            }
+            return;
+        }
+        try {
+            byte[] b = commands.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Fd.write(fd, b, 0, b.length);
+        } catch (SysException e) {
+            System.err.println(WARNING + "unable to control " + dir + ": " + ErrorStr.of(e));
+        } finally {
+            closeQuietly(fd);
         }
     }
 

@@ -68,6 +68,46 @@ class SvscanTest {
         scan("org.qmailj.supervise.SvscanInProcess", "/bin");
     }
 
+    /**
+     * TERM to svscan-inprocess (systemd stopping qmail.service, qmail-install --uninstall)
+     * takes its services down with it: the run gets TERM, the log reads the service's last
+     * line and then EOF, a service marked down stays down, and svscan exits 0 with no process
+     * of the tree left, so a restarted scan cannot start a second copy beside a survivor.
+     */
+    @Test
+    void inProcessTermTakesServicesDown() throws Exception {
+        Path service = Files.createDirectories(tmp.resolve("service"));
+        script(service.resolve("a/run"), "echo $$ >> pids\ntrap 'echo last; echo term >> got; exit 0' TERM\n"
+                + "while :; do echo tick; sleep 0.1; done\n");
+        script(service.resolve("a/log/run"), "echo $$ >> pids\ncat >> captured\necho eof >> captured\n");
+        script(service.resolve("b/run"), "echo $$ >> pids\nexec sleep 1000\n");
+        Files.createFile(service.resolve("b/down"));
+        ProcessBuilder pb = new ProcessBuilder(Tools.java("org.qmailj.supervise.SvscanInProcess", service.toString()))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("svscan.out").toFile());
+        pb.environment().put("PATH", "/bin:/usr/bin");
+        Process svscan = pb.start();
+        Path a = service.resolve("a");
+        try {
+            await("a and a/log up, b supervised", () -> quiet(() -> svok(a) == 0 && svok(a.resolve("log")) == 0
+                    && svok(service.resolve("b")) == 0));
+            await("a's output reaches its log", () -> read(a.resolve("log/captured")).contains("tick\n"));
+            List<ProcessHandle> tree = new ArrayList<>(ProcessTrees.snapshot(svscan.toHandle()));
+            svscan.toHandle().destroy();
+            assertThat(svscan.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("svscan-inprocess exits").isTrue();
+            assertThat(svscan.exitValue()).isZero();
+            assertThat(read(a.resolve("got"))).isEqualTo("term\n");
+            assertThat(read(a.resolve("log/captured"))).matches("(tick\n)+last\neof\n");
+            assertThat(service.resolve("b/pids")).doesNotExist();
+            for (String d : List.of("a", "a/log", "b")) {
+                assertThat(svok(service.resolve(d))).as(d + " unsupervised").isNotZero();
+            }
+            ProcessTrees.awaitGone(tree, 10);
+        } finally {
+            if (svscan.isAlive()) stopAll(svscan, service);
+        }
+        assertThat(read(tmp.resolve("svscan.out"))).isEmpty();
+    }
+
     private void scan(String main, String path) throws Exception {
         Path service = Files.createDirectories(tmp.resolve("service"));
         script(service.resolve("a/run"), "echo $$ >> pids\nwhile :; do echo tick; sleep 0.1; done\n");
