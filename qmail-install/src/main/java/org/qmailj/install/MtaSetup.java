@@ -176,9 +176,11 @@ final class MtaSetup {
                 #!/bin/sh
                 # SMTP on %3$s port %4$s, run as qmaild:nofiles; relaying by control/tcp.smtp
                 # (recompile with: tcprules tcp.smtp.cdb tcp.smtp.tmp < tcp.smtp).
+                # -c 40 sessions at once; -b 512: clients beyond that wait in the kernel's
+                # accept queue instead of having their SYNs dropped (ucspi-tcp's -b 20).
                 QMAILDUID=`id -u qmaild`
                 NOFILESGID=`id -g qmaild`
-                exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -x %2$s/tcp.smtp.cdb -c 40 \\
+                exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -x %2$s/tcp.smtp.cdb -c 40 -b 512 \\
                   -u "$QMAILDUID" -g "$NOFILESGID" %3$s %4$s %1$s/qmail-smtpd 2>&1
                 """.formatted(bin, ctl, smtp.host(), smtp.port()), "qmail-smtpd", owners);
         submissionService(owners);
@@ -209,7 +211,7 @@ final class MtaSetup {
                 NOFILESGID=`id -g qmaild`
                 SUBMISSION=1
                 export SUBMISSION
-                exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -c 40 \\
+                exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -c 40 -b 512 \\
                   -u "$QMAILDUID" -g "$NOFILESGID" %3$s 587 %1$s/qmail-smtpd 2>&1
                 """.formatted(bin, ctl, smtp.host()), "qmail-submission", owners);
         if (fresh) writeIfChanged(dir.resolve("down"), "", 0644);

@@ -40,7 +40,7 @@ class SubmissionServiceTest {
         Path dir = home.resolve("supervise/qmail-submission");
         assertThat(Files.readString(dir.resolve("run")))
                 .contains("SUBMISSION=1\nexport SUBMISSION\n")
-                .contains("exec " + real + "/bin/tcpserver -v -R -l \"`head -1 " + real + "/control/me`\" -c 40")
+                .contains("exec " + real + "/bin/tcpserver -v -R -l \"`head -1 " + real + "/control/me`\" -c 40 -b 512")
                 .contains("127.0.0.1 587 " + real + "/bin/qmail-smtpd 2>&1\n")
                 .doesNotContain("tcp.smtp.cdb");
         assertThat(dir.resolve("down")).isRegularFile();
