@@ -84,6 +84,8 @@ public final class Supervise {
     private final List<String> environment = new ArrayList<>();
 
     private boolean flagExit;
+    /** svc -x from svscan-inprocess itself (another thread): see {@link #exitWhenDown}. */
+    private volatile boolean exitRequested;
     /** The last event handled was a child's exit (see {@link #next}). */
     private boolean afterExit;
     private boolean flagWant = true;
@@ -123,6 +125,20 @@ public final class Supervise {
      */
     static Supervise inProcess(String name, Path absolute, List<Spawn.FdAction> stdio) {
         return new Supervise(name, absolute, true, stdio);
+    }
+
+    /**
+     * x from the svscan-inprocess this supervisor runs in, given before it ends the run's
+     * input: unlike a command through the fifo, the run's next exit sees it whatever order
+     * the two events reach the loop in, so the run is not started once more.
+     */
+    void exitWhenDown() {
+        exitRequested = true;
+        events.add(new Control(Command.EXIT));
+    }
+
+    private boolean exiting() {
+        return flagExit || exitRequested;
     }
 
     /** Runs until told to exit (svc -x and ./run gone); then releases the files. */
@@ -269,7 +285,7 @@ public final class Supervise {
 
     private void loop() {
         while (true) {
-            if (flagExit && pid == 0) {
+            if (exiting() && pid == 0) {
                 return;
             }
             switch (next()) {
@@ -278,7 +294,7 @@ public final class Supervise {
                         pid = 0;
                         pidchange();
                         announce();
-                        if (flagExit) {
+                        if (exiting()) {
                             return;
                         }
                         if (flagWant && flagWantUp) {
@@ -287,7 +303,7 @@ public final class Supervise {
                     }
                 }
                 case Retry() -> {
-                    if (pid == 0 && !flagExit && flagWant && flagWantUp) {
+                    if (pid == 0 && !exiting() && flagWant && flagWantUp) {
                         trystart();
                     }
                 }

@@ -46,6 +46,8 @@ public final class Svscan {
         /** The supervise child's pid, or {@link #IN_PROCESS} while an in-process one runs. */
         volatile long pid;
         volatile long pidLog;
+        /** The in-process supervisor of the log, while one runs. */
+        volatile Supervise logSupervisor;
         Fd.Pipe pipe;
 
         Service(Object key) {
@@ -111,10 +113,10 @@ public final class Svscan {
      * would outlive them unsupervised: a restarted scan (systemd's Restart=, or
      * qmail-install --uninstall's svc -dx after stopping the scanners) would then start a second
      * qmail-send beside the first. So the services go down with the scan: svc -dx to each
-     * service (TERM and CONT to its run, whose supervisor then exits), then each log is told to
-     * exit once its run has ended, and its pipe's last writer (ours) closes so multilog reads
-     * EOF after the service's final lines. Plain svscan keeps daemontools' behaviour: TERM
-     * ends svscan alone and every supervise runs on.
+     * service (TERM and CONT to its run, whose supervisor then exits), then each log's
+     * supervisor is told to exit once its run has ended, and its pipe's last writer (ours)
+     * closes so multilog reads EOF after the service's final lines. Plain svscan keeps
+     * daemontools' behaviour: TERM ends svscan alone and every supervise runs on.
      */
     private void terminate(Path here) {
         for (Service s : services) {
@@ -122,8 +124,9 @@ public final class Svscan {
         }
         awaitEnded(true, STOP_SERVICES_MS);
         for (Service s : services) {
-            if (s.pidLog != IN_PROCESS) continue;
-            control(here.resolve(s.name).resolve("log"), "x");
+            Supervise log = s.logSupervisor;
+            if (s.pidLog != IN_PROCESS || log == null) continue;
+            log.exitWhenDown(); // before the EOF, so that the log's exit is its last
             if (s.pipe != null) closeQuietly(s.pipe.write());
         }
         if (!awaitEnded(false, STOP_LOGS_MS)) {
@@ -255,7 +258,7 @@ public final class Svscan {
             List<Spawn.FdAction> in = List.of(new Spawn.FdAction.Dup2(s.pipe.read(), 0));
             if (inProcess) {
                 s.pidLog = IN_PROCESS;
-                supervise(here, s.name + "/log", in, () -> s.pidLog = 0);
+                s.logSupervisor = supervise(here, s.name + "/log", in, () -> s.pidLog = 0);
             } else {
                 s.pidLog = spawn(s.name + "/log", in);
             }
@@ -263,10 +266,11 @@ public final class Svscan {
     }
 
     /** Runs an in-process supervisor on its own thread; {@code done} when it exits. */
-    private static void supervise(Path here, String name, List<Spawn.FdAction> stdio, Runnable done) {
+    private static Supervise supervise(Path here, String name, List<Spawn.FdAction> stdio, Runnable done) {
+        Supervise supervisor = Supervise.inProcess(name, here.resolve(name), stdio);
         Thread.ofPlatform().name("supervise " + name).start(() -> {
             try {
-                Supervise.inProcess(name, here.resolve(name), stdio).run();
+                supervisor.run();
             } catch (Supervise.Fatal f) {
                 System.err.println("supervise: fatal: " + f.getMessage());
             } catch (RuntimeException e) {
@@ -275,6 +279,7 @@ public final class Svscan {
                 done.run();
             }
         });
+        return supervisor;
     }
 
     /** Runs {@code supervise dir} from PATH; 0 if that failed (tried again next scan). */
