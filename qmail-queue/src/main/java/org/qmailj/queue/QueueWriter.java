@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.EnvelopeFormatException;
@@ -40,6 +41,9 @@ import org.qmailj.common.sys.Fsync;
  *     {@code todo/}, then pull {@code lock/trigger}.
  * </ol>
  *
+ * <p>Directory fsyncs are group commits ({@link DirSync}): messages committing at the same
+ * time share one fsync of {@code todo/} (and of {@code intd/}, {@code mess/S}).
+ *
  * <p>So todo/N never exists before the message, the envelope and both of their directory
  * entries are on disk, as with qmail-queue (which syncs the two files, and whose file
  * systems kept directory updates in order); only todo/ is synced after the commit point.
@@ -61,6 +65,8 @@ public final class QueueWriter {
     private final Clock clock;
     private final long ownPid = ProcessHandle.current().pid();
     private final AtomicLong seq = new AtomicLong();
+    /** One group commit per directory (mess/S, intd/, todo/), shared by every message. */
+    private final ConcurrentHashMap<Path, DirSync> dirSyncs = new ConcurrentHashMap<>();
 
     public QueueWriter(QueueLayout queue, ReceivedLine received, Clock clock) {
         this.queue = queue;
@@ -69,6 +75,11 @@ public final class QueueWriter {
     }
 
     public QueueLayout layout() { return queue; }
+
+    /** fsyncs {@code dir}, sharing the fsync with every other message that asks at the same time. */
+    private void syncDir(Path dir) throws IOException {
+        dirSyncs.computeIfAbsent(dir, d -> new DirSync(() -> Fsync.dir(d))).sync();
+    }
 
     /**
      * Who asked: the uid (from the kernel), the pid and optional role the caller stated, and
@@ -335,7 +346,7 @@ public final class QueueWriter {
                 long t = System.nanoTime();
                 FileChannel m = messChannel;
                 SyncRound.all(() -> ch.force(true), () -> m.force(true),
-                        () -> Fsync.dir(mess.getParent()), () -> Fsync.dir(p.getParent()));
+                        () -> syncDir(mess.getParent()), () -> syncDir(p.getParent()));
                 syncNanos += System.nanoTime() - t;
                 messChannel = null;
                 m.close();
@@ -365,7 +376,7 @@ public final class QueueWriter {
             linked = true;
             try {
                 long t = System.nanoTime();
-                Fsync.dir(queue.todo(number).getParent());
+                syncDir(queue.todo(number).getParent());
                 syncNanos += System.nanoTime() - t;
             } catch (IOException e) {
                 // Queued but maybe not durable: say so; a retry may duplicate, never lose.
