@@ -189,7 +189,8 @@ class CommitOrderTest {
         return out;
     }
 
-    private static final Pattern LINE = Pattern.compile("^(\\d+) (.*)$");
+    /** strace pads the pid to a width: "1732  fsync(...". */
+    private static final Pattern LINE = Pattern.compile("^(\\d+)\\s+(.*)$");
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. (\\w+) resumed>(.*)$");
     /** The arguments, then the result: the last ") = " of the line (strace pads before the "="). */
     private static final Pattern ENDED = Pattern.compile("^(.*)\\)\\s+=\\s+(.*)$");
