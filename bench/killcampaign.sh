@@ -14,6 +14,7 @@
 #   unacked       delivered although the client saw no acknowledgement (a kill between
 #                 the queue's commit and the reply)
 # Usage: bench/killcampaign.sh [N=100] [SESSIONS=2]. `bench/killcampaign.sh 5` is the CI-sized run.
+# ROLES="qmail-queued" bench/killcampaign.sh 10: kill only the roles named (the queue writer).
 # Set KEEP=1 to keep the work directory (logs, Maildir, sink) for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,6 +129,8 @@ PY
 python3 "$work/load.py" "$work" "$port" "$SESSIONS" "$dir/bin/qmail-inject" "$(stat -c %u "$dir/queue")" & loader=$!
 
 roles=(qmail-send qmail-lspawn qmail-local-worker qmail-rspawn qmail-clean qmail-queued tcpserver)
+# ROLES="qmail-queued" (space-separated) kills only those roles: a campaign aimed at one daemon.
+[ -z "${ROLES:-}" ] || read -ra roles <<< "$ROLES"
 declare -A killed
 start=$(date +%s)
 for i in $(seq "$N"); do

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.EnvelopeFormatException;
@@ -31,13 +32,21 @@ import org.qmailj.common.sys.Fsync;
  *
  * <ol>
  * <li>{@link #stage}: create {@code pid/PID.TIME.SEQ} exclusively, take its inode N, link it
- *     to {@code mess/S/N}, unlink the pid name, write the Received line and the message,
- *     fsync the file and the directory {@code mess/S}.
+ *     to {@code mess/S/N}, unlink the pid name, write the Received line and the message.
  * <li>{@link Staged#intd}: create {@code intd/N} exclusively, write {@code u}, {@code p},
- *     {@code F}, {@code T} records, fsync.
+ *     {@code F}, {@code T} records; then fsync {@code mess/S/N}, {@code mess/S},
+ *     {@code intd/N} and {@code intd/} together ({@link SyncRound}): one round trip to the
+ *     disk, not four.
  * <li>{@link Staged#link}: hard-link {@code intd/N} to {@code todo/N} (the commit point), fsync
- *     {@code todo/} and {@code intd/}, then pull {@code lock/trigger}.
+ *     {@code todo/}, then pull {@code lock/trigger}.
  * </ol>
+ *
+ * <p>Directory fsyncs are group commits ({@link DirSync}): messages committing at the same
+ * time share one fsync of {@code todo/} (and of {@code intd/}, {@code mess/S}).
+ *
+ * <p>So todo/N never exists before the message, the envelope and both of their directory
+ * entries are on disk, as with qmail-queue (which syncs the two files, and whose file
+ * systems kept directory updates in order); only todo/ is synced after the commit point.
  *
  * Any failure before the commit point truncates and unlinks what was made and throws a
  * {@link QueueFailure} carrying qmail-queue's exit code. Used by bin/qmail-queue's direct path
@@ -56,6 +65,8 @@ public final class QueueWriter {
     private final Clock clock;
     private final long ownPid = ProcessHandle.current().pid();
     private final AtomicLong seq = new AtomicLong();
+    /** One group commit per directory (mess/S, intd/, todo/), shared by every message. */
+    private final ConcurrentHashMap<Path, DirSync> dirSyncs = new ConcurrentHashMap<>();
 
     public QueueWriter(QueueLayout queue, ReceivedLine received, Clock clock) {
         this.queue = queue;
@@ -64,6 +75,11 @@ public final class QueueWriter {
     }
 
     public QueueLayout layout() { return queue; }
+
+    /** fsyncs {@code dir}, sharing the fsync with every other message that asks at the same time. */
+    private void syncDir(Path dir) throws IOException {
+        dirSyncs.computeIfAbsent(dir, d -> new DirSync(() -> Fsync.dir(d))).sync();
+    }
 
     /**
      * Who asked: the uid (from the kernel), the pid and optional role the caller stated, and
@@ -121,14 +137,10 @@ public final class QueueWriter {
             copy(message, ch);
             try {
                 s.bytes = ch.position();
-                long t = System.nanoTime();
-                ch.force(true);
-                ch.close();
-                Fsync.dir(queue.mess(n).getParent());
-                s.syncNanos += System.nanoTime() - t;
             } catch (IOException e) {
-                throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync the message: " + e.getMessage(), e);
+                throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to write the queue: " + e.getMessage(), e);
             }
+            s.messChannel = ch; // synced with intd/N, closed by intd() or abort()
             return s;
         } catch (QueueFailure | RuntimeException | Error e) {
             // Error too: a thread that runs out of memory still removes what it made.
@@ -261,6 +273,8 @@ public final class QueueWriter {
         private long number;
         private long qp;
         private Path mess;
+        /** mess/S/N, written and not yet synced: {@link #intd} syncs it with intd/N. */
+        private FileChannel messChannel;
         private Path intd;
         private boolean linked;
         private long bytes;
@@ -281,7 +295,7 @@ public final class QueueWriter {
         /** Nanoseconds this message's fsyncs took so far. */
         public long syncNanos() { return syncNanos; }
 
-        /** Writes and fsyncs intd/N from an envelope held in memory. */
+        /** Writes intd/N from an envelope held in memory, and syncs it with mess/S/N. */
         public void intd(Envelope envelope) throws QueueFailure {
             intd(new ByteArrayInputStream(envelope.encode()));
         }
@@ -292,6 +306,7 @@ public final class QueueWriter {
          * at one address and a buffer whatever the number of recipients. A bad envelope is
          * {@link QueueExit#ENVELOPE_FORMAT} or {@link QueueExit#ADDRESS_TOO_LONG}, input that
          * ends early or fails {@link QueueExit#READ_ERROR}; each removes intd/N and mess/S/N.
+         * Then syncs mess/S/N, its directory, intd/N and intd/ in one {@link SyncRound}.
          */
         public void intd(InputStream envelope) throws QueueFailure {
             Path p = queue.intd(number);
@@ -314,14 +329,6 @@ public final class QueueWriter {
                     out.write(0);
                 });
                 out.flush();
-                try {
-                    long t = System.nanoTime();
-                    ch.force(true);
-                    syncNanos += System.nanoTime() - t;
-                    ch.close();
-                } catch (IOException e) {
-                    throw new WriteError(e);
-                }
             } catch (EnvelopeFormatException e) {
                 fail(ch);
                 throw new QueueFailure(e.exit(), e.getMessage(), e);
@@ -331,6 +338,22 @@ public final class QueueWriter {
             } catch (IOException e) {
                 fail(ch);
                 throw new QueueFailure(QueueExit.READ_ERROR, "unable to read the envelope: " + e.getMessage(), e);
+            } catch (RuntimeException | Error e) {
+                fail(ch);
+                throw e;
+            }
+            try {
+                long t = System.nanoTime();
+                FileChannel m = messChannel;
+                SyncRound.all(() -> ch.force(true), () -> m.force(true),
+                        () -> syncDir(mess.getParent()), () -> syncDir(p.getParent()));
+                syncNanos += System.nanoTime() - t;
+                messChannel = null;
+                m.close();
+                ch.close();
+            } catch (IOException e) {
+                fail(ch);
+                throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync the message and intd/" + number + ": " + e.getMessage(), e);
             } catch (RuntimeException | Error e) {
                 fail(ch);
                 throw e;
@@ -353,8 +376,7 @@ public final class QueueWriter {
             linked = true;
             try {
                 long t = System.nanoTime();
-                Fsync.dir(queue.todo(number).getParent());
-                Fsync.dir(intd.getParent());
+                syncDir(queue.todo(number).getParent());
                 syncNanos += System.nanoTime() - t;
             } catch (IOException e) {
                 // Queued but maybe not durable: say so; a retry may duplicate, never lose.
@@ -369,6 +391,8 @@ public final class QueueWriter {
 
         /** Removes what was made, unless the message is already committed. */
         public void abort() {
+            closeQuietly(messChannel);
+            messChannel = null;
             if (linked) return;
             if (intd != null) deleteQuietly(intd, true);
             if (mess != null) deleteQuietly(mess, true);

@@ -16,7 +16,7 @@ import org.qmailj.common.metrics.MetricsServer;
  * included); a scrape sums them on the HTTP threads.
  */
 final class WriterMetrics {
-    /** Seconds of fsync per commit (message, its directory, intd, todo/ and intd/): disks differ by 1000x. */
+    /** Seconds of fsync per commit (message, intd, their directories; then todo/): disks differ by 1000x. */
     static final double[] FSYNC_BOUNDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
     final LongAdder committed = new LongAdder();
