@@ -348,9 +348,13 @@ final class Scheduler {
         if (j.outstanding == 0 && j.hitEof()) closeJob(j, now);
     }
 
+    /**
+     * qmail's markdone: the D is written but not synced (a synced one cost a disk flush per
+     * delivery on this thread); a power cut can only make it a second delivery.
+     */
     private void markDone(Job j, Deliveries.Delivery del) {
         try {
-            RecipientFile.markDone(chanFile(j.id, j.channel), del.entry().offset());
+            RecipientFile.mark(chanFile(j.id, j.channel), del.entry().offset());
         } catch (IOException e) {
             log.line(QmailLog.troubleMarking(Todo.name(j.channel.word, j.id)));
             j.deferred = true;
