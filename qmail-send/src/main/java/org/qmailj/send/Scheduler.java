@@ -92,6 +92,8 @@ final class Scheduler {
         rebuild();
         log.line(status());
         todo.start();
+        // The round's log lines go out in one write, before the wait (SendLog.hold).
+        log.hold();
         while (true) {
             long now = now();
             for (Pass p : passes.values()) p.run(now);
@@ -104,16 +106,21 @@ final class Scheduler {
             if (failq.min() != null) wake = Math.min(wake, failq.min().dt());
             long waitMs = wake == Long.MAX_VALUE ? 3_600_000 : Math.max(0, (wake - now) * 1000 - (System.currentTimeMillis() % 1000) + 5);
             if (wake <= now) waitMs = 0;
+            for (Comm c : comm.values()) c.flush(); // the round's delivery commands, one write each
+            log.release();
             try {
                 Event e = events.poll(waitMs, TimeUnit.MILLISECONDS);
+                log.hold();
                 while (e != null) {
                     handle(e);
                     e = events.poll();
                 }
             } catch (InterruptedException ie) {
+                log.hold();
                 exiting = true;
             }
         }
+        log.release();
         todo.stop();
         finish();
         log.line(QmailLog.statusExiting());

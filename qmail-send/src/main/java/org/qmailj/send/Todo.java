@@ -188,6 +188,15 @@ final class Todo {
     static final int BATCH = 64;
 
     private void batch(List<Long> ids) {
+        log.hold(); // the batch's lines in one write at its end
+        try {
+            batchHeld(ids);
+        } finally {
+            log.release();
+        }
+    }
+
+    private void batchHeld(List<Long> ids) {
         // Several messages at once: their fsyncs overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
         List<Written> written = inWorkers(ids, this::preprocess);
