@@ -6,7 +6,8 @@
 #         queued, then `scripts/sandbox start` starts qmail-start again (JVM starts included)
 #   warm  qmail-send and its children keep running; qmail-send is SIGSTOPped while the messages
 #         are queued and SIGCONTed: the drain with warm JVMs, and the CPU seconds per 1,000
-#         messages of each daemon (utime+stime from /proc/PID/stat, before and after)
+#         messages of each daemon (utime+stime from /proc/PID/stat, before and after) and
+#         its context switches per message (all its threads, /proc/PID/task/*/status)
 # Rounds alternate cold and warm; each line is one round. With STRACE=1 a last warm round runs
 # under `strace -f -c` per daemon and prints the syscalls per message of each.
 # A/B: LIBS="a=DIR1 b=DIR2" runs each round once per variant, interleaved: before each, the
@@ -49,6 +50,8 @@ daemon_pid() { # name
   done
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Context switches of all its threads (hand-offs between threads and processes, waits for I/O).
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s + 0}'; }
 names="send lspawn clean rspawn"
 send 200; wait_for 200 # warm-up of the writer and smtpd
 variant() { # name=DIR: the suite restarted on DIR's jars
@@ -74,7 +77,8 @@ for r in $(seq "$ROUNDS"); do
       for x in $names; do pid[$x]=$(daemon_pid $x); c0[$x]=$(ticks "${pid[$x]}"); done
       kill -STOP "${pid[send]}"
       send "$N"
-      for x in $names; do c0[$x]=$(ticks "${pid[$x]}"); done
+      declare -A s0
+      for x in $names; do c0[$x]=$(ticks "${pid[$x]}"); s0[$x]=$(switches "${pid[$x]}"); done
       t0=$(date +%s%N); kill -CONT "${pid[send]}"
       wait_for $(( before + N )); t1=$(date +%s%N)
       line=$(awk -v n="$N" -v d=$(( t1 - t0 )) -v t="$tag" 'BEGIN {printf "%swarm drain of %d: %.0f msg/s; CPU-s/1000:", t, n, n / (d / 1e9)}')
@@ -83,7 +87,11 @@ for r in $(seq "$ROUNDS"); do
         c=$(( $(ticks "${pid[$x]}") - c0[$x] )); tot=$(( tot + c ))
         line="$line $x $(awk -v c="$c" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}')"
       done
-      echo "$line total $(awk -v c="$tot" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}')" | tee -a "$results"
+      line="$line total $(awk -v c="$tot" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}'); context switches per message:"
+      for x in send lspawn clean; do
+        line="$line ${x}cs $(awk -v a="$(switches "${pid[$x]}")" -v b="${s0[$x]}" -v n="$N" 'BEGIN {printf "%.2f", (a - b) / n}')"
+      done
+      echo "$line" | tee -a "$results"
     fi
   done
  done
