@@ -1,6 +1,5 @@
 package org.qmailj.clean;
 
-import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -9,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import org.qmailj.common.Exit;
@@ -41,7 +39,7 @@ public final class QmailClean {
         FailFast.install("qmail-clean");
         Privileges.become("qmail-clean", Privileges.Role.QMAILQ);
         QueueLayout queue = new QueueLayout(QmailHome.current().queue());
-        InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 4096);
+        InputStream in = new FileInputStream(FileDescriptor.in);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         try {
             new QmailClean(queue).serve(in, out);
@@ -51,24 +49,47 @@ public final class QmailClean {
         Exit.now(Exit.OK);
     }
 
-    /** Answers commands until end of input. */
+    /**
+     * Answers commands until end of input. The input is read in blocks; the replies to the
+     * commands of one block go out in one write once the block is used up, before the next
+     * read can block (qmail-send sends a batch of commands in one write and takes the replies
+     * as they come), so a batch costs a read and a write instead of one of each per command.
+     */
     void serve(InputStream in, OutputStream out) throws IOException {
+        byte[] block = new byte[4096];
         byte[] buf = new byte[CleanRequest.MAX];
+        byte[] replies = new byte[block.length];
+        int nreplies = 0;
+        int len = 0;
+        boolean overlong = false;
+        cleanPidIfDue();
         while (true) {
-            cleanPidIfDue();
-            // Read one command up to its NUL; an overlong one is skipped to its NUL.
-            int len = 0;
-            boolean overlong = false;
-            int c;
-            while ((c = in.read()) > 0) {
-                if (len < buf.length) buf[len++] = (byte) c;
-                else overlong = true;
+            int n = in.read(block);
+            if (n < 0) {
+                if (nreplies > 0) out.write(replies, 0, nreplies);
+                out.flush();
+                return;
             }
-            if (c < 0) return;
-            CleanRequest request = overlong ? null : CleanRequest.parse(buf, len);
-            CleanReply reply = request == null ? CleanReply.BAD : perform(request);
-            out.write(reply.code());
-            out.flush();
+            for (int i = 0; i < n; i++) {
+                byte c = block[i];
+                if (c != 0) {
+                    // An overlong command is skipped to its NUL.
+                    if (len < buf.length) buf[len++] = c;
+                    else overlong = true;
+                    continue;
+                }
+                CleanRequest request = overlong ? null : CleanRequest.parse(buf, len);
+                CleanReply reply = request == null ? CleanReply.BAD : perform(request);
+                replies[nreplies++] = (byte) reply.code();
+                len = 0;
+                overlong = false;
+                cleanPidIfDue();
+            }
+            if (nreplies > 0) {
+                out.write(replies, 0, nreplies);
+                out.flush();
+                nreplies = 0;
+            }
         }
     }
 
@@ -82,11 +103,10 @@ public final class QmailClean {
         return ok ? CleanReply.DONE : CleanReply.FAILED;
     }
 
+    /** True when {@code p} is gone (intd/N usually is already: no exception for that). */
     private static boolean unlink(Path p) {
         try {
-            Files.delete(p);
-            return true;
-        } catch (NoSuchFileException e) {
+            Files.deleteIfExists(p);
             return true;
         } catch (IOException e) {
             return false;

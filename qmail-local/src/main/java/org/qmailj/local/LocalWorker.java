@@ -25,12 +25,19 @@ import org.qmailj.common.sys.UnixSeqpacket;
  * qmail-local and qmail-common is loaded first, see {@link Preload}), is to drop to GID (as the only group: no
  * supplementary groups, as qmail-lspawn) and UID; it refuses UID 0 (exit 102, "Not allowed
  * to perform deliveries as root.") and exits 112 if the drop fails. Then each request runs
- * {@link Delivery} on its own platform thread (deliveries block in waitpid and pipe reads);
+ * {@link Delivery} on a platform thread of its own, from a pool (deliveries block in waitpid and pipe reads);
  * responses are written whole under a lock.
  */
 public final class LocalWorker {
     private LocalWorker() {
     }
+
+    /**
+     * Delivery threads, kept for reuse as in qmail-lspawn: a new platform thread per delivery
+     * cost a clone(2) and a stack's mmap/mprotect/madvise each time.
+     */
+    private static final java.util.concurrent.ExecutorService DELIVERIES = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("delivery-", 0).factory());
 
     public static void main(String[] args) {
         // Drop privileges first.
@@ -78,7 +85,7 @@ public final class LocalWorker {
             }
             MessageFile msg = MessageFile.of(got.fd());
             inFlight.incrementAndGet();
-            Thread.ofPlatform().name("delivery-" + r.id()).start(() -> {
+            DELIVERIES.execute(() -> {
                 Report.Buffer report = new Report.Buffer();
                 int exit;
                 try (msg) {

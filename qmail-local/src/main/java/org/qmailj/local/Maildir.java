@@ -79,18 +79,28 @@ public final class Maildir {
                     StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
                             PosixFilePermissions.fromString("rw-------")))) {
                 created = true;
-                writeAll(ch, ByteBuffer.wrap(head));
+                // The head goes in front of the message's first block: one write for a message
+                // that fits one buffer.
+                byte[] buf = new byte[Math.max(65536, head.length + 65536)];
+                System.arraycopy(head, 0, buf, 0, head.length);
+                int used = head.length;
                 try (InputStream in = msg.open()) {
-                    byte[] buf = new byte[65536];
                     int n;
-                    while ((n = in.read(buf)) > 0) writeAll(ch, ByteBuffer.wrap(buf, 0, n));
+                    while ((n = in.read(buf, used, buf.length - used)) > 0) {
+                        used += n;
+                        if (used == buf.length) {
+                            writeAll(ch, ByteBuffer.wrap(buf, 0, used));
+                            used = 0;
+                        }
+                    }
                 }
+                if (used > 0) writeAll(ch, ByteBuffer.wrap(buf, 0, used));
                 ch.force(true);
             }
             Files.createLink(target, tmp);
             Files.delete(tmp);
             created = false;
-            Fsync.dir(target.getParent());
+            NEW_SYNCS.sync(target.getParent());
             return target;
         } catch (IOException e) {
             if (created) {
@@ -101,6 +111,73 @@ public final class Maildir {
                 }
             }
             throw LocalFailure.temp("Temporary error on maildir delivery. (#4.3.0)");
+        }
+    }
+
+    /** The fsyncs of new/ directories, shared by deliveries in flight at once. */
+    private static final DirSyncs NEW_SYNCS = new DirSyncs();
+
+    /**
+     * Group commit of a directory's fsync: a delivery whose link into new/ was made before an
+     * fsync of new/ started is on disk when that fsync returns, so deliveries into one maildir
+     * at once (a worker delivers a user's messages concurrently) wait for one fsync between
+     * them instead of one each. Each caller still returns only once an fsync that began after
+     * its own link has succeeded; a failed one makes the waiters try again themselves.
+     */
+    static final class DirSyncs {
+        private static final class State {
+            long requested;
+            long synced;
+            boolean running;
+            int users;
+        }
+
+        private final java.util.Map<Path, State> states = new java.util.HashMap<>();
+
+        void sync(Path dir) throws IOException {
+            State st;
+            long mine;
+            synchronized (this) {
+                st = states.computeIfAbsent(dir, k -> new State());
+                st.users++;
+            }
+            try {
+                synchronized (st) {
+                    mine = ++st.requested;
+                }
+                while (true) {
+                    long target;
+                    synchronized (st) {
+                        while (st.running && st.synced < mine) {
+                            try {
+                                st.wait();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IOException("interrupted waiting for the fsync of " + dir);
+                            }
+                        }
+                        if (st.synced >= mine) return;
+                        st.running = true;
+                        target = st.requested;
+                    }
+                    IOException failed = null;
+                    try {
+                        Fsync.dir(dir);
+                    } catch (IOException e) {
+                        failed = e;
+                    }
+                    synchronized (st) {
+                        st.running = false;
+                        if (failed == null) st.synced = Math.max(st.synced, target);
+                        st.notifyAll();
+                    }
+                    if (failed != null) throw failed;
+                }
+            } finally {
+                synchronized (this) {
+                    if (--st.users == 0) states.remove(dir);
+                }
+            }
         }
     }
 

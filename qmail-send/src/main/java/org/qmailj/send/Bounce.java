@@ -39,6 +39,8 @@ final class Bounce {
      * there); false to try again later.
      */
     static boolean handle(long id, QueueLayout queue, SendControl ctl, QueueClient client, SendLog log, long now) {
+        // Almost every finished message has none: ask access(2), not an open that throws.
+        if (!Files.exists(queue.bounce(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;
         byte[] bounce;
         try {
             bounce = Files.readAllBytes(queue.bounce(id));

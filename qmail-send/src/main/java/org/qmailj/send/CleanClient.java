@@ -1,9 +1,12 @@
 package org.qmailj.send;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -53,19 +56,39 @@ final class CleanClient {
 
     /** Sends one command and waits for its reply. Throws when qmail-clean is gone. */
     CleanReply clean(CleanRequest r) throws IOException {
-        CompletableFuture<CleanReply> f = new CompletableFuture<>();
+        return await(send(List.of(r)).getFirst());
+    }
+
+    /**
+     * Sends the commands in one write without waiting (qmail-clean answers them in order);
+     * each future completes with its reply, or exceptionally when qmail-clean is gone. Throws
+     * when it is gone already.
+     */
+    List<CompletableFuture<CleanReply>> send(List<CleanRequest> rs) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(rs.size() * 24);
+        List<CompletableFuture<CleanReply>> fs = new ArrayList<>(rs.size());
+        for (CleanRequest r : rs) {
+            b.writeBytes(r.encode());
+            fs.add(new CompletableFuture<>());
+        }
         synchronized (this) {
             if (dead) throw new IOException("lost qmail-clean");
-            pending.add(f);
+            pending.addAll(fs);
             try {
-                out.write(r.encode());
+                b.writeTo(out);
                 out.flush();
             } catch (IOException e) {
-                pending.remove(f);
+                // None of them reached qmail-clean whole: no reply will come for them.
+                pending.removeAll(fs);
                 dead = true;
                 throw e;
             }
         }
+        return fs;
+    }
+
+    /** The reply a future of {@link #send} completes with; throws when qmail-clean is gone. */
+    static CleanReply await(CompletableFuture<CleanReply> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {

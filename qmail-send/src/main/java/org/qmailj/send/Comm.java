@@ -47,20 +47,41 @@ final class Comm {
         });
     }
 
-    /** Sends one delivery command; false if the spawner is gone. */
+    /**
+     * Queues one delivery command; {@link #flush} sends what is queued (the scheduler does
+     * before it waits, so a round's commands go out in one write). False if the spawner is gone.
+     */
     boolean write(int delnum, String path, String sender, String recipient) {
         if (dead) return false;
+        byte[] c = protocol.command(delnum, path, SpawnProtocol.senderFor(sender, recipient), recipient);
+        if (queued.size() + c.length > FLUSH_AT && !flush()) return false;
+        queued.writeBytes(c);
+        return true;
+    }
+
+    /** Commands queued beyond this many bytes are sent at once. */
+    static final int FLUSH_AT = 8192;
+
+    private final java.io.ByteArrayOutputStream queued = new java.io.ByteArrayOutputStream(FLUSH_AT);
+
+    /** Sends the queued commands; false if the spawner is gone. */
+    boolean flush() {
+        if (dead) return false;
+        if (queued.size() == 0) return true;
         try {
-            out.write(protocol.command(delnum, path, SpawnProtocol.senderFor(sender, recipient), recipient));
+            queued.writeTo(out);
             out.flush();
             return true;
         } catch (IOException e) {
             dead = true;
             return false;
+        } finally {
+            queued.reset();
         }
     }
 
     void close() {
+        flush();
         try {
             out.close();
         } catch (IOException e) {

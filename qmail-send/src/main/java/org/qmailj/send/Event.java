@@ -11,8 +11,11 @@ sealed interface Event {
     /** qmail-clean's pipe ended. */
     record LostClean() implements Event {}
 
-    /** The todo thread preprocessed message {@code id}: info/, local/, remote/ are on disk. */
-    record Preprocessed(long id) implements Event {}
+    /**
+     * The todo thread preprocessed message {@code id}: info/, local/, remote/ are on disk, and
+     * {@code local}/{@code remote} say which of local/N and remote/N it wrote.
+     */
+    record Preprocessed(long id, boolean local, boolean remote) implements Event {}
 
     /** SIGALRM: retry everything now. */
     record Alarm() implements Event {}

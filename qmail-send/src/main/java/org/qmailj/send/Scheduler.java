@@ -92,6 +92,8 @@ final class Scheduler {
         rebuild();
         log.line(status());
         todo.start();
+        // The round's log lines go out in one write, before the wait (SendLog.hold).
+        log.hold();
         while (true) {
             long now = now();
             for (Pass p : passes.values()) p.run(now);
@@ -104,16 +106,21 @@ final class Scheduler {
             if (failq.min() != null) wake = Math.min(wake, failq.min().dt());
             long waitMs = wake == Long.MAX_VALUE ? 3_600_000 : Math.max(0, (wake - now) * 1000 - (System.currentTimeMillis() % 1000) + 5);
             if (wake <= now) waitMs = 0;
+            for (Comm c : comm.values()) c.flush(); // the round's delivery commands, one write each
+            log.release();
             try {
                 Event e = events.poll(waitMs, TimeUnit.MILLISECONDS);
+                log.hold();
                 while (e != null) {
                     handle(e);
                     e = events.poll();
                 }
             } catch (InterruptedException ie) {
+                log.hold();
                 exiting = true;
             }
         }
+        log.release();
         todo.stop();
         finish();
         log.line(QmailLog.statusExiting());
@@ -130,7 +137,7 @@ final class Scheduler {
             case Event.Report r -> deliveryDone(r);
             case Event.Preprocessed p -> {
                 metrics.preprocessed.increment();
-                pqadd(p.id(), now());
+                pqaddNew(p, now());
             }
             case Event.LostSpawn l -> {
                 if (alive.get(l.channel())) {
@@ -216,6 +223,16 @@ final class Scheduler {
             }
         }
         if (!any) doneq.add(now, id);
+    }
+
+    /**
+     * pqadd for a message the todo thread just wrote: it says which channel files it made, so
+     * they need not be looked up; each is due now (its mtime is this second or the last).
+     */
+    private void pqaddNew(Event.Preprocessed p, long now) {
+        if (p.local()) chanq.get(Channel.LOCAL).add(now, p.id());
+        if (p.remote()) chanq.get(Channel.REMOTE).add(now, p.id());
+        if (!p.local() && !p.remote()) doneq.add(now, p.id());
     }
 
     Path chanFile(long id, Channel c) {
@@ -348,9 +365,13 @@ final class Scheduler {
         if (j.outstanding == 0 && j.hitEof()) closeJob(j, now);
     }
 
+    /**
+     * qmail's markdone: the D is written but not synced (a synced one cost a disk flush per
+     * delivery on this thread); a power cut can only make it a second delivery.
+     */
     private void markDone(Job j, Deliveries.Delivery del) {
         try {
-            RecipientFile.markDone(chanFile(j.id, j.channel), del.entry().offset());
+            RecipientFile.mark(chanFile(j.id, j.channel), del.entry().offset());
         } catch (IOException e) {
             log.line(QmailLog.troubleMarking(Todo.name(j.channel.word, j.id)));
             j.deferred = true;
@@ -403,14 +424,30 @@ final class Scheduler {
     // ---- finished messages (qmail's messdone) ----
 
     private void runDone(long now) {
+        java.util.List<CleanRequest> foops = new java.util.ArrayList<>();
         while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) {
             long id = doneq.pop().id();
             todo.gate.writeLock().lock();
             try {
-                messdone(id, now);
+                CleanRequest r = messdone(id, now);
+                if (r != null) foops.add(r);
             } finally {
                 todo.gate.writeLock().unlock();
             }
+        }
+        if (foops.isEmpty()) return;
+        // One write for the round's finished messages, and no wait for the replies: qmail-clean
+        // answers in order, and only a failure is logged when its reply comes.
+        try {
+            var replies = clean.send(foops);
+            for (int i = 0; i < foops.size(); i++) {
+                CleanRequest r = foops.get(i);
+                replies.get(i).thenAccept(reply -> {
+                    if (reply != CleanReply.DONE) log.line(QmailLog.cleanFailed(r.name()));
+                });
+            }
+        } catch (IOException e) {
+            // LostClean follows; the mess/ files left are removed by the 36-hour cleanup
         }
     }
 
@@ -418,13 +455,18 @@ final class Scheduler {
         return exitCode != 0;
     }
 
-    private void messdone(long id, long now) {
-        if (Files.exists(queue.todo(id))) return; // queued again meanwhile: todo handles it
-        if (!Files.exists(queue.info(id))) return; // finished already
-        for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return;
+    /**
+     * qmail's messdone up to the cleanup: the bounce, info/N removed, "end msg" logged (qmail
+     * logs it whatever qmail-clean answers). Returns the qmail-clean command that removes
+     * mess/N, for {@link #runDone} to send, or null if the message is not finished here.
+     */
+    private CleanRequest messdone(long id, long now) {
+        if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
+        if (!Files.exists(queue.info(id))) return null; // finished already
+        for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
         if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {
             doneq.add(now + SLEEP_SYSFAIL, id);
-            return;
+            return null;
         }
         actions.forget(id);
         try {
@@ -432,16 +474,11 @@ final class Scheduler {
         } catch (IOException e) {
             log.line(QmailLog.unableTo("unlink", Todo.name("info", id)));
             doneq.add(now + SLEEP_SYSFAIL, id);
-            return;
-        }
-        CleanRequest req = new CleanRequest(CleanRequest.Kind.FOOP, id);
-        try {
-            if (clean.clean(req) != CleanReply.DONE) log.line(QmailLog.cleanFailed(req.name()));
-        } catch (IOException e) {
-            return; // LostClean follows
+            return null;
         }
         log.line(QmailLog.endMsg(id));
         metrics.ended.increment();
+        return new CleanRequest(CleanRequest.Kind.FOOP, id);
     }
 
     private void runFail(long now) {

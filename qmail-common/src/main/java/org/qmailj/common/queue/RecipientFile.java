@@ -12,7 +12,7 @@ import java.util.List;
  * {@code local/S/N} and {@code remote/S/N}: one record per recipient, {@code T}address{@code \0}
  * while NOT DONE; marking it DONE overwrites the {@code T} in place with {@code D}
  * (INTERNALS.md section 5). In-place marking is what makes the state crash-safe: one byte,
- * one write, then fsync.
+ * one write ({@link #markDone}: then fsync; {@link #mark}: as qmail-send's markdone, no fsync).
  */
 public final class RecipientFile {
 
@@ -41,6 +41,18 @@ public final class RecipientFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {'D'}), offset);
             ch.force(false);
+        }
+    }
+
+    /**
+     * Marks the recipient at {@code offset} DONE without forcing it to disk, as qmail-send's
+     * markdone does: the byte is in the page cache, so a killed process loses nothing; only a
+     * power cut before the kernel writes it back can bring the T back, and then the recipient
+     * is delivered twice (qmail's "message will be delivered twice"), never lost.
+     */
+    public static void mark(Path file, long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {'D'}), offset);
         }
     }
 }
