@@ -12,7 +12,6 @@ import org.qmailj.common.address.ConstMap;
 import org.qmailj.common.cdb.Cdb;
 import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.control.ControlException;
-import org.qmailj.common.control.ControlFile;
 
 /**
  * rcpthosts and morercpthosts.cdb as qmail's rcpthosts.c reads them. Without rcpthosts every
@@ -25,10 +24,13 @@ public record RcptHosts(Optional<ConstMap> rcpthosts, Optional<Cdb> morercpthost
     public static final RcptHosts ALLOW_ALL = new RcptHosts(Optional.empty(), Optional.empty());
 
     public static RcptHosts load(ControlDir control) throws ControlException {
-        Optional<List<String>> rh = ControlFile.readList(control.file("rcpthosts"));
+        Optional<List<String>> rh = control.optionalList("rcpthosts");
         if (rh.isEmpty()) return ALLOW_ALL;
-        return new RcptHosts(rh.map(ConstMap::ofKeys), morercpthosts(control.file("morercpthosts.cdb")));
+        if (!control.exists("morercpthosts.cdb")) return new RcptHosts(rh.map(KEYS::of), Optional.empty());
+        return new RcptHosts(rh.map(KEYS::of), morercpthosts(control.file("morercpthosts.cdb")));
     }
+
+    private static final ControlKeys KEYS = new ControlKeys();
 
     private record Cached(Object key, Cdb cdb) { }
 
