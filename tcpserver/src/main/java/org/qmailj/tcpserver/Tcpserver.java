@@ -163,8 +163,7 @@ public final class Tcpserver {
     }
 
     private void ended(long n, int wstat) {
-        log.end(n, wstat);
-        log.status(children.decrementAndGet(), o.limit());
+        log.lines(log.endLine(n, wstat), log.statusLine(children.decrementAndGet(), o.limit()));
         permits.release();
     }
 
@@ -196,12 +195,9 @@ public final class Tcpserver {
 
     /** "pid N from IP", then "ok ..." or "deny ..." (nothing more when the rules were unreadable). */
     private void logStart(long n, Prepared p) {
-        log.pid(n, p.conn().remoteIp());
-        if (p.failure().isPresent()) {
-            log.warn("dropping connection, " + p.failure().get());
-        } else {
-            log.decision(p.decision().deny(), n, p.conn());
-        }
+        log.lines(log.pidLine(n, p.conn().remoteIp()), p.failure().isPresent()
+                ? log.warnLine("dropping connection, " + p.failure().get())
+                : log.decisionLine(p.decision().deny(), n, p.conn()));
     }
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
