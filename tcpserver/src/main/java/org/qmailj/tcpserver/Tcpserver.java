@@ -69,13 +69,25 @@ public final class Tcpserver {
             Exit.now(100);
             return;
         }
-        Tcpserver server = new Tcpserver(o, System.err, System.getenv());
+        Tcpserver server = new Tcpserver(o, stderr(), System.getenv());
         try {
             server.run();
         } catch (IOException e) {
             server.log.fatal(e.getMessage());
             Exit.now(111);
         }
+    }
+
+    /**
+     * Descriptor 2 written with write(2) through FFM rather than System.err's FileOutputStream:
+     * a connection's virtual thread writes its log lines, and a FileOutputStream write from a
+     * virtual thread first wakes a spare carrier to stand in while it blocks (three futex
+     * calls and a thread wake-up per line). A full log pipe now holds the carrier, as it
+     * holds ucspi-tcp's whole tcpserver. Each print is one write: no buffer in between.
+     */
+    private static PrintStream stderr() {
+        System.err.flush();
+        return new PrintStream(Fd.outputStream(2), false, StandardCharsets.ISO_8859_1);
     }
 
     void run() throws IOException {
@@ -91,11 +103,14 @@ public final class Tcpserver {
                 throw new IOException("unable to bind: " + e.getMessage(), e);
             }
             ready(ss.getLocalPort());
+            // Bound to one address, that is every connection's local address: no getsockname each.
+            InetAddress bound = InetAddress.getByAddress(ip);
+            Optional<InetAddress> local = bound.isAnyLocalAddress() ? Optional.empty() : Optional.of(bound);
             QmailHome home = QmailHome.current();
             if (chain.get().builtin() == Builtin.QMAIL_SMTPD) metrics(home);
             acceptLoop(() -> {
                 Socket s = ss.accept();
-                Thread.ofVirtual().name("conn").start(() -> inProcess(s, chain.get(), home));
+                Thread.ofVirtual().name("conn").start(() -> inProcess(s, local, chain.get(), home));
             });
         } else {
             int fd;
@@ -203,13 +218,13 @@ public final class Tcpserver {
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /** One connection to a built-in program, on its own virtual thread. */
-    private void inProcess(Socket s, Chain chain, QmailHome home) {
+    private void inProcess(Socket s, Optional<InetAddress> local, Chain chain, QmailHome home) {
         long n = SEQUENCE.incrementAndGet();
         int exit = 111;
         try (s; SocketWire wire = new SocketWire(s, 1200)) {
             if (o.noDelay()) s.setTcpNoDelay(true);
             if (o.banner().isPresent()) wire.out().write(o.banner().get().getBytes(StandardCharsets.ISO_8859_1));
-            Prepared p = prepare(endpoint(s.getLocalAddress(), s.getLocalPort()),
+            Prepared p = prepare(endpoint(local.orElseGet(s::getLocalAddress), s.getLocalPort()),
                     endpoint(s.getInetAddress(), s.getPort()));
             logStart(n, p);
             if (p.failure().isPresent()) {
