@@ -19,7 +19,6 @@ import org.qmailj.common.Exit;
 import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
-import org.qmailj.common.cdb.Cdb;
 import org.qmailj.common.metrics.MetricsServer;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Spawn;
@@ -50,6 +49,7 @@ public final class Tcpserver {
     private final Map<String, String> baseEnv;
     private final Semaphore permits;
     private final AtomicInteger children = new AtomicInteger();
+    private final Optional<RulesFile> rules;
 
     Tcpserver(ServerOptions o, PrintStream err, Map<String, String> baseEnv) {
         this.o = o;
@@ -57,6 +57,7 @@ public final class Tcpserver {
         this.err = err;
         this.baseEnv = Map.copyOf(baseEnv);
         this.permits = new Semaphore(o.limit());
+        this.rules = o.rules().map(r -> new RulesFile(Path.of(r)));
     }
 
     public static void main(String[] args) {
@@ -194,9 +195,9 @@ public final class Tcpserver {
                 ? Lookups.ident(localIp, local.port(), remoteIp, remote.port(), o.identTimeout()) : null;
         Conn conn = new Conn(localIp, local.port(), localHost, remoteIp, remote.port(), remoteHost, remoteInfo);
         Rules.Decision d = Rules.Decision.DEFAULT_ALLOW;
-        if (o.rules().isPresent()) {
+        if (rules.isPresent()) {
             try {
-                d = Rules.decide(Cdb.open(Path.of(o.rules().get())), remoteIp, remoteHost, remoteInfo);
+                d = Rules.decide(rules.get().current(), remoteIp, remoteHost, remoteInfo);
             } catch (NoSuchFileException e) {
                 if (!o.allowNoRules()) {
                     return new Prepared(conn, d, Optional.of("unable to read " + o.rules().get() + ": file does not exist"));

@@ -123,4 +123,60 @@ class ControlChangeTest {
             assertThat(r.get(1)).contains("250-SIZE 5000|");
         }
     }
+
+    /** A rules cdb made by Debian's tcprules, written to {@code name} in the test's directory. */
+    private Path rules(String name, String text) throws Exception {
+        Path cdb = dir.resolve(name);
+        org.qmailj.testing.Cmd.Result r = org.qmailj.testing.Cmd.run(List.of("/usr/bin/tcprules", cdb.toString(),
+                dir.resolve(name + ".tmp").toString()), Map.of(), null, text.getBytes(StandardCharsets.ISO_8859_1), 30);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        return cdb;
+    }
+
+    private static String sizeOffered(ServerProcess srv) throws Exception {
+        String ehlo = session(srv, "EHLO c").get(1);
+        return ehlo.replaceAll(".*250-(SIZE[^|]*)\\|.*", "$1");
+    }
+
+    private static boolean closedWithoutGreeting(ServerProcess srv) throws Exception {
+        try (Socket s = srv.connect()) {
+            return s.getInputStream().read() == -1;
+        }
+    }
+
+    @Test
+    void aNewRulesCdbCountsFromTheNextConnection() throws Exception {
+        QueueStub q = new QueueStub(dir);
+        Path cdb = rules("rules.cdb", "127.0.0.1:allow,DATABYTES=\"1000\"\n");
+        List<String> c = ServerProcess.java("org.qmailj.tcpserver.Tcpserver", q.home);
+        c.addAll(List.of("-1", "-RH", "-l0", "-x", cdb.toString(), "127.0.0.1", "0", "qmail-smtpd"));
+        try (ServerProcess srv = new ServerProcess(c, Map.of("QMAILQUEUE", q.stub.toString()))) {
+            awaitOld(cdb);
+            assertThat(sizeOffered(srv)).isEqualTo("SIZE 1000");
+            assertThat(sizeOffered(srv)).isEqualTo("SIZE 1000");
+
+            // Rewritten in place with a cdb of the same size, modification time put back.
+            byte[] same = Files.readAllBytes(rules("other.cdb", "127.0.0.1:allow,DATABYTES=\"2000\"\n"));
+            assertThat(same).hasSize((int) Files.size(cdb));
+            FileTime mtime = Files.getLastModifiedTime(cdb);
+            try (FileChannel ch = FileChannel.open(cdb, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(same), 0);
+            }
+            Files.setLastModifiedTime(cdb, mtime);
+            assertThat(sizeOffered(srv)).isEqualTo("SIZE 2000");
+
+            // tcprules' way: a new file renamed into place.
+            awaitOld(cdb);
+            assertThat(sizeOffered(srv)).isEqualTo("SIZE 2000");
+            rules("rules.cdb", "127.0.0.1:deny\n");
+            assertThat(closedWithoutGreeting(srv)).isTrue();
+
+            // Removed: connections are dropped; made again: they count at once.
+            Files.delete(cdb);
+            assertThat(closedWithoutGreeting(srv)).isTrue();
+            srv.awaitLog("tcpserver: warning: dropping connection, unable to read .*rules.cdb: file does not exist");
+            rules("rules.cdb", "127.0.0.1:allow,DATABYTES=\"3000\"\n");
+            assertThat(sizeOffered(srv)).isEqualTo("SIZE 3000");
+        }
+    }
 }

@@ -3,15 +3,12 @@ package org.qmailj.common.control;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Control files as last read, each checked with one stat before it is used again, so that
@@ -39,22 +36,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe: entries are immutable and replaced whole.
  */
 public final class ControlCache {
-    /** Older than this a file's times tell every later change (2 s: the coarsest file times, FAT's). */
-    static final long TRUST_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final long TRUST_AFTER_NANOS = FileStamp.TRUST_AFTER_NANOS;
     static final long MAX_BYTES = 1 << 20;
 
     static final ControlCache SHARED = new ControlCache();
 
-    /** What one stat says of a file; equal stamps mean the bytes read under the first are current. */
-    private record Stamp(Object dev, Object ino, long size, long mtimeNanos, long ctimeNanos) { }
-
     private sealed interface Known permits Entry, Missing { }
 
     /** A file's lines as {@link ControlFile} splits them, and the list-file lines among them. */
-    private record Entry(Stamp stamp, List<String> lines, List<String> kept) implements Known { }
+    private record Entry(FileStamp stamp, List<String> lines, List<String> kept) implements Known { }
 
     /** No such file while its directory has this stamp. */
-    private record Missing(Stamp dir) implements Known { }
+    private record Missing(FileStamp dir) implements Known { }
 
     /**
      * One connection's look at control directories: each directory is stat'ed at most once,
@@ -63,13 +56,13 @@ public final class ControlCache {
      */
     public static final class View {
         private Path dir;
-        private Stamp stamp;
+        private FileStamp stamp;
         private long takenAt;
 
         View() { }
 
         /** The stamp of {@code dir} as this view first saw it (null: not a directory we can stat). */
-        private Stamp dir(Path dir) throws ControlException {
+        private FileStamp dir(Path dir) throws ControlException {
             if (dir == null) return null;
             if (!dir.equals(this.dir)) {
                 this.takenAt = System.currentTimeMillis();
@@ -113,7 +106,7 @@ public final class ControlCache {
         Known k = entries.get(file);
         if (view != null && k instanceof Missing m && m.dir().equals(view.dir(file.getParent()))) return Optional.empty();
         long now = System.currentTimeMillis();
-        Stamp s = stamp(file);
+        FileStamp s = stamp(file);
         if (s == null) {
             missing(file, view);
             return Optional.empty();
@@ -134,7 +127,7 @@ public final class ControlCache {
      * directory (taken before the check below) when it has no directory entry at all.
      */
     private void missing(Path file, View view) throws ControlException {
-        Stamp dir = view == null ? null : view.dir(file.getParent());
+        FileStamp dir = view == null ? null : view.dir(file.getParent());
         if (dir != null && trusted(dir, view.takenAt) && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             entries.put(file, new Missing(dir));
         } else {
@@ -142,26 +135,17 @@ public final class ControlCache {
         }
     }
 
-    /** Whether a later change would surely give other times than {@code s}, stat'ed after {@code nowMillis}. */
-    private static boolean trusted(Stamp s, long nowMillis) {
-        return nowMillis * 1_000_000L - s.ctimeNanos() >= TRUST_AFTER_NANOS;
+    private static boolean trusted(FileStamp s, long nowMillis) {
+        return s.trusted(nowMillis);
     }
 
     /** The file's stamp, or null when it does not exist. */
-    private static Stamp stamp(Path file) throws ControlException {
+    private static FileStamp stamp(Path file) throws ControlException {
         try {
-            Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
-            return new Stamp(a.get("dev"), a.get("ino"), (Long) a.get("size"),
-                    nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")));
-        } catch (NoSuchFileException e) {
-            return null;
+            return FileStamp.of(file);
         } catch (IOException e) {
             throw new ControlException("unable to read " + file + ": " + ControlFile.reason(e), e);
         }
-    }
-
-    private static long nanos(Object t) {
-        return ((FileTime) t).to(TimeUnit.NANOSECONDS);
     }
 
     private static List<String> kept(List<String> lines) {
