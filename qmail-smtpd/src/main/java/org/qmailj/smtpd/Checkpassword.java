@@ -34,8 +34,8 @@ final class Checkpassword {
     /** The program from $AUTHPROGRAM, else control/authprogram: a command line split at white space. */
     static Optional<List<String>> commandLine(Optional<String> controlLine, Map<String, String> env) {
         String line = env.getOrDefault("AUTHPROGRAM", controlLine.orElse(""));
-        List<String> argv = List.of(line.trim().split("\\s+"));
-        return line.isBlank() ? Optional.empty() : Optional.of(argv);
+        if (line.isBlank()) return Optional.empty(); // the usual case: no regex per session
+        return Optional.of(List.of(line.trim().split("\\s+")));
     }
 
     /** True when the program accepts {@code user} and {@code password}. */

@@ -43,7 +43,7 @@ public final class QmqpdSession {
     public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
         RecipientLimits limits;
         try {
-            limits = RecipientLimits.load(home.control(), env);
+            limits = RecipientLimits.load(home.control().forConnection(), env);
         } catch (ControlException | RuntimeException e) {
             return 111;
         }

@@ -46,7 +46,7 @@ public final class QmtpdSession {
     public static int serve(QmailHome home, Map<String, String> env, Wire wire) {
         SmtpdControl control;
         try {
-            control = SmtpdControl.load(home.control(), env);
+            control = SmtpdControl.load(home.control().forConnection(), env);
         } catch (ControlException | RuntimeException e) {
             return 111;
         }

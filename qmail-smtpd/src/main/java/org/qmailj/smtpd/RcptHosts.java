@@ -1,10 +1,8 @@
 package org.qmailj.smtpd;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 import org.qmailj.common.address.Address;
@@ -12,7 +10,7 @@ import org.qmailj.common.address.ConstMap;
 import org.qmailj.common.cdb.Cdb;
 import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.control.ControlException;
-import org.qmailj.common.control.ControlFile;
+import org.qmailj.common.control.FileStamp;
 
 /**
  * rcpthosts and morercpthosts.cdb as qmail's rcpthosts.c reads them. Without rcpthosts every
@@ -25,27 +23,31 @@ public record RcptHosts(Optional<ConstMap> rcpthosts, Optional<Cdb> morercpthost
     public static final RcptHosts ALLOW_ALL = new RcptHosts(Optional.empty(), Optional.empty());
 
     public static RcptHosts load(ControlDir control) throws ControlException {
-        Optional<List<String>> rh = ControlFile.readList(control.file("rcpthosts"));
+        Optional<List<String>> rh = control.optionalList("rcpthosts");
         if (rh.isEmpty()) return ALLOW_ALL;
-        return new RcptHosts(rh.map(ConstMap::ofKeys), morercpthosts(control.file("morercpthosts.cdb")));
+        if (!control.exists("morercpthosts.cdb")) return new RcptHosts(rh.map(KEYS::of), Optional.empty());
+        return new RcptHosts(rh.map(KEYS::of), morercpthosts(control.file("morercpthosts.cdb")));
     }
 
-    private record Cached(Object key, Cdb cdb) { }
+    private static final ControlKeys KEYS = new ControlKeys();
+
+    private record Cached(Path file, FileStamp stamp, Cdb cdb) { }
 
     private static volatile Cached cached;
 
     /**
-     * The cdb, reread only when its inode, size or time changes: qmail-newmrh renames a new
+     * The cdb, reread only when its {@link FileStamp} changes: qmail-newmrh renames a new
      * file into place, so sessions of one tcpserver share one copy until then.
      */
     private static Optional<Cdb> morercpthosts(Path file) throws ControlException {
         try {
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            Object key = List.of(file, String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
+            long now = System.currentTimeMillis();
+            FileStamp s = FileStamp.of(file);
+            if (s == null) return Optional.empty();
             Cached c = cached;
-            if (c != null && c.key.equals(key)) return Optional.of(c.cdb);
+            if (c != null && c.file().equals(file) && c.stamp().equals(s)) return Optional.of(c.cdb());
             Cdb cdb = Cdb.open(file);
-            cached = new Cached(key, cdb);
+            cached = s.trusted(now) ? new Cached(file, s, cdb) : null;
             return Optional.of(cdb);
         } catch (NoSuchFileException e) {
             return Optional.empty();

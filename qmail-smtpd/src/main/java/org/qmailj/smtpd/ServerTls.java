@@ -56,9 +56,9 @@ final class ServerTls {
         Path cert = control.file("servercert.pem");
         Path ciphers = control.file("tlsserverciphers");
         try {
-            if (!Files.exists(cert)) return Optional.empty();
+            if (!control.exists("servercert.pem")) return Optional.empty();
             byte[] certBytes = Files.readAllBytes(cert);
-            byte[] cipherBytes = Files.exists(ciphers) ? Files.readAllBytes(ciphers) : new byte[0];
+            byte[] cipherBytes = control.exists("tlsserverciphers") ? Files.readAllBytes(ciphers) : new byte[0];
             Cached c = CACHE.get(cert);
             if (c != null && c.builtFrom(certBytes, cipherBytes)) return Optional.of(c.tls);
             ServerTls tls = build(new String(certBytes, StandardCharsets.ISO_8859_1),

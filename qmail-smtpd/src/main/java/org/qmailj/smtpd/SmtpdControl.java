@@ -6,7 +6,6 @@ import java.util.Optional;
 import org.qmailj.common.address.ConstMap;
 import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.control.ControlException;
-import org.qmailj.common.control.ControlFile;
 
 /**
  * qmail-smtpd's configuration, read once per session as qmail-smtpd's setup() does: the
@@ -48,6 +47,8 @@ public record SmtpdControl(
         }
     }
 
+    private static final ControlKeys BADMAILFROM = new ControlKeys();
+
     /** Loads everything; any unreadable control file is a ControlException (421 controls). */
     public static SmtpdControl load(ControlDir control, Map<String, String> env) throws ControlException {
         Optional<String> me = control.me();
@@ -57,9 +58,9 @@ public record SmtpdControl(
         long timeout = control.integer("timeoutsmtpd", 1200);
         if (timeout <= 0) timeout = 1;
         RcptHosts rcptHosts = RcptHosts.load(control);
-        Optional<List<String>> bmf = ControlFile.readList(control.file("badmailfrom"));
+        Optional<List<String>> bmf = control.optionalList("badmailfrom");
         return new SmtpdControl(greeting, liphost, (int) Math.min(timeout, Integer.MAX_VALUE / 1000),
-                rcptHosts, bmf.map(ConstMap::ofKeys), databytes(control, env),
+                rcptHosts, bmf.map(BADMAILFROM::of), databytes(control, env),
                 Optional.ofNullable(env.get("RELAYCLIENT")), RecipientLimits.load(control, env), Peer.of(env));
     }
 

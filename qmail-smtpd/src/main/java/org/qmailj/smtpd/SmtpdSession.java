@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import org.qmailj.common.QmailHome;
+import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.control.ControlException;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.QueueClient;
@@ -85,9 +86,11 @@ public final class SmtpdSession {
         RecipientCheck recipientCheck;
         EsmtpOptions esmtp;
         try {
-            control = SmtpdControl.load(home.control(), env);
+            // One look at control/ for the connection: its missing files cost one stat together.
+            ControlDir controls = home.control().forConnection();
+            control = SmtpdControl.load(controls, env);
             recipientCheck = RecipientCheck.load(home, env);
-            esmtp = EsmtpOptions.load(home.control(), env);
+            esmtp = EsmtpOptions.load(controls, env);
         } catch (ControlException | RuntimeException e) {
             return dieWith(wire, Replies.DIE_CONTROL);
         }

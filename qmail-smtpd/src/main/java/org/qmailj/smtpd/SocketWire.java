@@ -5,15 +5,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLSocket;
 
 /**
- * A TCP connection as a {@link Wire}. Reads time out through SO_TIMEOUT (on a virtual thread
- * a timed park, whose timer the JDK removes when the read returns). A write that blocks
- * longer than the timeout (the client stopped reading) is ended by the {@link WriteWatchdog},
- * which closes the socket, so the write fails: the write itself only sets and clears a
- * deadline field, so a session's timer state is the same after one reply or a million.
+ * A TCP connection as a {@link Wire}. Reads and writes only set and clear a deadline field;
+ * the {@link WriteWatchdog} ends those that block past it: a write (the client stopped
+ * reading) by closing the socket, so the write fails; a read by shutting the socket's input
+ * down, so the read ends and fails with SocketTimeoutException while the output stays open
+ * for qmail's "451 timeout" reply. So a session's timer state is the same after one reply or
+ * a million, and a read that waits costs no timer: SO_TIMEOUT on a virtual thread is a timed
+ * park, whose timer task the JDK schedules and cancels through its delay scheduler thread
+ * (four futex calls and two thread wake-ups per wait, eight waits per one-message session).
+ * After STARTTLS reads time out through SO_TIMEOUT again (the TLS layer must not see its input
+ * shut down under it).
  *
  * <p>A session that has run for {@link #SLICE_NANOS} gives its carrier up at its next read or
  * write (see {@link #shareCarrier}): a pipelining client whose input is always there and
@@ -35,6 +41,12 @@ public final class SocketWire implements Wire {
     private long sliceStart = System.nanoTime();
     /** System.nanoTime() by which the write in progress must end; 0 when none is. */
     private volatile long writeDeadline;
+    /** System.nanoTime() by which the read in progress must end; 0 when none is (or after STARTTLS). */
+    private volatile long readDeadline;
+    /** Set by the watchdog when it ended a read: the read then fails as timed out. */
+    private volatile boolean readExpired;
+    /** False after STARTTLS: reads then time out through SO_TIMEOUT. */
+    private volatile boolean watchReads = true;
 
     public SocketWire(Socket socket, int timeoutSeconds) throws IOException {
         this.socket = socket;
@@ -50,7 +62,21 @@ public final class SocketWire implements Wire {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 shareCarrier();
-                return rawIn.read(b, off, len);
+                if (!watchReads) return rawIn.read(b, off, len);
+                if (readExpired) throw new SocketTimeoutException("Read timed out");
+                long deadline = System.nanoTime() + timeoutNanos;
+                readDeadline = deadline == 0 ? 1 : deadline;
+                int n;
+                try {
+                    n = rawIn.read(b, off, len);
+                } catch (IOException e) {
+                    if (readExpired) throw new SocketTimeoutException("Read timed out");
+                    throw e;
+                } finally {
+                    readDeadline = 0;
+                }
+                if (n < 0 && readExpired) throw new SocketTimeoutException("Read timed out");
+                return n;
             }
         };
         this.out = new OutputStream() {
@@ -85,8 +111,12 @@ public final class SocketWire implements Wire {
     public void timeout(int seconds) {
         long millis = seconds * 1000L;
         timeoutNanos = millis * 1_000_000L;
+        if (!watchReads) soTimeout();
+    }
+
+    private void soTimeout() {
         try {
-            socket.setSoTimeout((int) Math.min(millis, Integer.MAX_VALUE));
+            socket.setSoTimeout((int) Math.min(timeoutNanos / 1_000_000L, Integer.MAX_VALUE));
         } catch (SocketException e) {
             // closed already: the next read says so
         }
@@ -103,6 +133,8 @@ public final class SocketWire implements Wire {
      */
     @Override
     public TlsInfo startTls(ServerTls tls) throws IOException {
+        watchReads = false;
+        soTimeout();
         SSLSocket s = tls.layer(socket);
         long deadline = System.nanoTime() + timeoutNanos;
         writeDeadline = deadline == 0 ? 1 : deadline;
@@ -134,6 +166,25 @@ public final class SocketWire implements Wire {
     boolean writeExpired(long now) {
         long d = writeDeadline;
         return d != 0 && now - d >= 0;
+    }
+
+    /** True when a read is in progress and its deadline has passed. */
+    boolean readExpired(long now) {
+        long d = readDeadline;
+        return d != 0 && now - d >= 0;
+    }
+
+    /**
+     * Ends the read in progress (the watchdog's thread): it and every later read fail as timed
+     * out; the output stays open for the reply that says so.
+     */
+    void expireRead() {
+        readExpired = true;
+        try {
+            socket.shutdownInput();
+        } catch (IOException e) {
+            close(); // cannot end the read otherwise
+        }
     }
 
     /** Closes the TCP connection; after STARTTLS without close_notify, which could block. */

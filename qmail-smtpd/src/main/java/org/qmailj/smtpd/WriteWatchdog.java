@@ -6,9 +6,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Ends writes that block too long (a client that stops reading), for every {@link SocketWire}
- * of the process: one platform daemon thread looks at each watched wire's write deadline a
- * few times a second and closes the wires whose deadline has passed, so their write fails.
+ * Ends writes that block too long (a client that stops reading) and reads that wait too long
+ * (a client that sends nothing), for every {@link SocketWire} of the process: one platform
+ * daemon thread looks at each watched wire's deadlines a few times a second, closes the
+ * wires whose write deadline has passed, so their write fails, and shuts the input of those
+ * whose read deadline has passed down, so the read fails as timed out.
  *
  * <p>A wire is watched from its creation to its close; a write only stores its deadline in a
  * field of the wire. So the cost is one set entry per connection whatever the number of
@@ -45,7 +47,11 @@ final class WriteWatchdog {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
             long now = System.nanoTime();
             for (SocketWire w : WATCHED) {
-                if (w.writeExpired(now)) w.close();
+                if (w.writeExpired(now)) {
+                    w.close();
+                } else if (w.readExpired(now)) {
+                    w.expireRead();
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ import java.io.PrintStream;
  * REMOTEHOST:REMOTEIP:REMOTEINFO:REMOTEPORT}, {@code tcpserver: deny ...},
  * {@code tcpserver: end N status S}. Variable parts pass through safecats (bytes outside
  * 33..126, {@code %} and {@code :} become {@code ?}, at most 100 bytes then "...").
- * Thread-safe: each line is one write.
+ * Thread-safe: each call is one write.
  */
 final class TcpLog {
     private final PrintStream err;
@@ -22,40 +22,61 @@ final class TcpLog {
     boolean verbose() { return verbosity >= 2; }
 
     void status(int children, int limit) {
-        if (verbose()) line("tcpserver: status: " + children + "/" + limit);
+        lines(statusLine(children, limit));
     }
 
-    void pid(long n, String remoteip) {
-        if (verbose()) line("tcpserver: pid " + n + " from " + remoteip);
+    String statusLine(int children, int limit) {
+        return verbose() ? "tcpserver: status: " + children + "/" + limit : null;
     }
 
-    void decision(boolean deny, long n, Conn c) {
-        if (!verbose()) return;
-        line("tcpserver: " + (deny ? "deny" : "ok") + " " + n + " " + safe(c.localHost()) + ":" + safe(c.localIp()) + ":"
+    String pidLine(long n, String remoteip) {
+        return verbose() ? "tcpserver: pid " + n + " from " + remoteip : null;
+    }
+
+    String decisionLine(boolean deny, long n, Conn c) {
+        if (!verbose()) return null;
+        return "tcpserver: " + (deny ? "deny" : "ok") + " " + n + " " + safe(c.localHost()) + ":" + safe(c.localIp()) + ":"
                 + c.localPort() + " " + safe(c.remoteHost()) + ":" + safe(c.remoteIp()) + ":" + safe(c.remoteInfo())
-                + ":" + c.remotePort());
+                + ":" + c.remotePort();
     }
 
-    void end(long n, int wstat) {
-        if (verbose()) line("tcpserver: end " + n + " status " + wstat);
+    String endLine(long n, int wstat) {
+        return verbose() ? "tcpserver: end " + n + " status " + wstat : null;
+    }
+
+    String warnLine(String text) {
+        return verbosity >= 1 ? "tcpserver: warning: " + text : null;
+    }
+
+    /**
+     * The given lines (null: not logged at this verbosity) in one write: a connection's
+     * "pid" and "ok" lines, and its "end" and "status" lines, go out together, so they cannot
+     * be split by another connection's and cost one system call (and, from a virtual thread,
+     * one hand-off to a compensating carrier) instead of two.
+     */
+    void lines(String... lines) {
+        StringBuilder b = null;
+        for (String l : lines) {
+            if (l == null) continue;
+            if (b == null) b = new StringBuilder(160);
+            b.append(l).append('\n');
+        }
+        if (b == null) return;
+        err.print(b);
+        err.flush();
     }
 
     void warn(String text) {
-        if (verbosity >= 1) line("tcpserver: warning: " + text);
+        lines(warnLine(text));
     }
 
     /** Where /metrics listens (the port chosen when the address said 0). */
     void metrics(String address) {
-        if (verbosity >= 1) line("tcpserver: metrics on " + address);
+        if (verbosity >= 1) lines("tcpserver: metrics on " + address);
     }
 
     void fatal(String text) {
-        if (verbosity >= 1) line("tcpserver: fatal: " + text);
-    }
-
-    private void line(String s) {
-        err.print(s + "\n");
-        err.flush();
+        if (verbosity >= 1) lines("tcpserver: fatal: " + text);
     }
 
     static String safe(String s) {

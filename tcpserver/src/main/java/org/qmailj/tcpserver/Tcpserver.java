@@ -19,7 +19,6 @@ import org.qmailj.common.Exit;
 import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
-import org.qmailj.common.cdb.Cdb;
 import org.qmailj.common.metrics.MetricsServer;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Spawn;
@@ -50,6 +49,7 @@ public final class Tcpserver {
     private final Map<String, String> baseEnv;
     private final Semaphore permits;
     private final AtomicInteger children = new AtomicInteger();
+    private final Optional<RulesFile> rules;
 
     Tcpserver(ServerOptions o, PrintStream err, Map<String, String> baseEnv) {
         this.o = o;
@@ -57,6 +57,7 @@ public final class Tcpserver {
         this.err = err;
         this.baseEnv = Map.copyOf(baseEnv);
         this.permits = new Semaphore(o.limit());
+        this.rules = o.rules().map(r -> new RulesFile(Path.of(r)));
     }
 
     public static void main(String[] args) {
@@ -69,13 +70,25 @@ public final class Tcpserver {
             Exit.now(100);
             return;
         }
-        Tcpserver server = new Tcpserver(o, System.err, System.getenv());
+        Tcpserver server = new Tcpserver(o, stderr(), System.getenv());
         try {
             server.run();
         } catch (IOException e) {
             server.log.fatal(e.getMessage());
             Exit.now(111);
         }
+    }
+
+    /**
+     * Descriptor 2 written with write(2) through FFM rather than System.err's FileOutputStream:
+     * a connection's virtual thread writes its log lines, and a FileOutputStream write from a
+     * virtual thread first wakes a spare carrier to stand in while it blocks (three futex
+     * calls and a thread wake-up per line). A full log pipe now holds the carrier, as it
+     * holds ucspi-tcp's whole tcpserver. Each print is one write: no buffer in between.
+     */
+    private static PrintStream stderr() {
+        System.err.flush();
+        return new PrintStream(Fd.outputStream(2), false, StandardCharsets.ISO_8859_1);
     }
 
     void run() throws IOException {
@@ -91,11 +104,14 @@ public final class Tcpserver {
                 throw new IOException("unable to bind: " + e.getMessage(), e);
             }
             ready(ss.getLocalPort());
+            // Bound to one address, that is every connection's local address: no getsockname each.
+            InetAddress bound = InetAddress.getByAddress(ip);
+            Optional<InetAddress> local = bound.isAnyLocalAddress() ? Optional.empty() : Optional.of(bound);
             QmailHome home = QmailHome.current();
             if (chain.get().builtin() == Builtin.QMAIL_SMTPD) metrics(home);
             acceptLoop(() -> {
                 Socket s = ss.accept();
-                Thread.ofVirtual().name("conn").start(() -> inProcess(s, chain.get(), home));
+                Thread.ofVirtual().name("conn").start(() -> inProcess(s, local, chain.get(), home));
             });
         } else {
             int fd;
@@ -163,8 +179,7 @@ public final class Tcpserver {
     }
 
     private void ended(long n, int wstat) {
-        log.end(n, wstat);
-        log.status(children.decrementAndGet(), o.limit());
+        log.lines(log.endLine(n, wstat), log.statusLine(children.decrementAndGet(), o.limit()));
         permits.release();
     }
 
@@ -180,9 +195,9 @@ public final class Tcpserver {
                 ? Lookups.ident(localIp, local.port(), remoteIp, remote.port(), o.identTimeout()) : null;
         Conn conn = new Conn(localIp, local.port(), localHost, remoteIp, remote.port(), remoteHost, remoteInfo);
         Rules.Decision d = Rules.Decision.DEFAULT_ALLOW;
-        if (o.rules().isPresent()) {
+        if (rules.isPresent()) {
             try {
-                d = Rules.decide(Cdb.open(Path.of(o.rules().get())), remoteIp, remoteHost, remoteInfo);
+                d = Rules.decide(rules.get().current(), remoteIp, remoteHost, remoteInfo);
             } catch (NoSuchFileException e) {
                 if (!o.allowNoRules()) {
                     return new Prepared(conn, d, Optional.of("unable to read " + o.rules().get() + ": file does not exist"));
@@ -196,24 +211,21 @@ public final class Tcpserver {
 
     /** "pid N from IP", then "ok ..." or "deny ..." (nothing more when the rules were unreadable). */
     private void logStart(long n, Prepared p) {
-        log.pid(n, p.conn().remoteIp());
-        if (p.failure().isPresent()) {
-            log.warn("dropping connection, " + p.failure().get());
-        } else {
-            log.decision(p.decision().deny(), n, p.conn());
-        }
+        log.lines(log.pidLine(n, p.conn().remoteIp()), p.failure().isPresent()
+                ? log.warnLine("dropping connection, " + p.failure().get())
+                : log.decisionLine(p.decision().deny(), n, p.conn()));
     }
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     /** One connection to a built-in program, on its own virtual thread. */
-    private void inProcess(Socket s, Chain chain, QmailHome home) {
+    private void inProcess(Socket s, Optional<InetAddress> local, Chain chain, QmailHome home) {
         long n = SEQUENCE.incrementAndGet();
         int exit = 111;
         try (s; SocketWire wire = new SocketWire(s, 1200)) {
             if (o.noDelay()) s.setTcpNoDelay(true);
             if (o.banner().isPresent()) wire.out().write(o.banner().get().getBytes(StandardCharsets.ISO_8859_1));
-            Prepared p = prepare(endpoint(s.getLocalAddress(), s.getLocalPort()),
+            Prepared p = prepare(endpoint(local.orElseGet(s::getLocalAddress), s.getLocalPort()),
                     endpoint(s.getInetAddress(), s.getPort()));
             logStart(n, p);
             if (p.failure().isPresent()) {

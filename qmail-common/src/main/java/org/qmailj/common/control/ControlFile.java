@@ -22,25 +22,32 @@ import java.util.Optional;
  * </ul>
  * A missing file is not an error: the caller applies the documented default. Any other
  * failure to read is a {@link ControlException}. Bytes are decoded as ISO-8859-1 so every byte
- * survives (addresses and host names are bytes in qmail). Stateless; any thread may call it.
+ * survives (addresses and host names are bytes in qmail). Any thread may call it.
+ *
+ * <p>Every call sees the file as it is now (qmail rereads its control files per connection,
+ * so a change counts from the next one), but not every call reads it: {@link ControlCache}
+ * keeps what was read and checks it with one stat. An unchanged file then gives the same
+ * list instance, which callers may use to keep what they built from it.
  */
 public final class ControlFile {
     private ControlFile() {}
 
     /** The first line of {@code file}, or empty if the file does not exist. */
     public static Optional<String> readLine(Path file) throws ControlException {
-        return read(file).map(lines -> lines.isEmpty() ? "" : lines.getFirst());
+        return readLine(file, null);
+    }
+
+    static Optional<String> readLine(Path file, ControlCache.View view) throws ControlException {
+        return ControlCache.SHARED.lines(file, view).map(lines -> lines.isEmpty() ? "" : lines.getFirst());
     }
 
     /** Every non-blank, non-comment line of {@code file}, or empty if the file does not exist. */
     public static Optional<List<String>> readList(Path file) throws ControlException {
-        return read(file).map(lines -> {
-            List<String> kept = new ArrayList<>(lines.size());
-            for (String line : lines) {
-                if (!line.isEmpty() && line.charAt(0) != '#') kept.add(line);
-            }
-            return List.copyOf(kept);
-        });
+        return readList(file, null);
+    }
+
+    static Optional<List<String>> readList(Path file, ControlCache.View view) throws ControlException {
+        return ControlCache.SHARED.list(file, view);
     }
 
     /**
@@ -48,7 +55,11 @@ public final class ControlFile {
      * An empty file, a sign, a space inside the number or any other character is an error.
      */
     public static Optional<Long> readInt(Path file) throws ControlException {
-        Optional<String> line = readLine(file);
+        return readInt(file, null);
+    }
+
+    static Optional<Long> readInt(Path file, ControlCache.View view) throws ControlException {
+        Optional<String> line = readLine(file, view);
         if (line.isEmpty()) return Optional.empty();
         String s = line.get();
         if (s.isEmpty()) throw new ControlException(file + ": line 1: empty, expected a number");
@@ -66,8 +77,11 @@ public final class ControlFile {
         return Optional.of(value);
     }
 
-    /** All lines with trailing spaces and tabs removed; a last line without newline counts. */
-    private static Optional<List<String>> read(Path file) throws ControlException {
+    /**
+     * Reads and splits {@code file} now (all lines, trailing spaces and tabs removed; a last
+     * line without newline counts); empty when it does not exist.
+     */
+    static Optional<List<String>> readNow(Path file) throws ControlException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -76,6 +90,10 @@ public final class ControlFile {
         } catch (IOException e) {
             throw new ControlException("unable to read " + file + ": " + reason(e), e);
         }
+        return Optional.of(split(bytes));
+    }
+
+    private static List<String> split(byte[] bytes) {
         List<String> lines = new ArrayList<>();
         int start = 0;
         while (start < bytes.length) {
@@ -86,10 +104,10 @@ public final class ControlFile {
             lines.add(new String(bytes, start, end - start, StandardCharsets.ISO_8859_1));
             start = nl + 1;
         }
-        return Optional.of(lines);
+        return List.copyOf(lines);
     }
 
-    private static String reason(IOException e) {
+    static String reason(IOException e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : " " + m);
     }
