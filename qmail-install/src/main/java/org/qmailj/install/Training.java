@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -30,10 +31,13 @@ public final class Training {
 
     /**
      * qmail-inject and sendmail are what scripts call in loops: their whole path, header
-     * rewriting, date and Message-ID included, into a queue that keeps nothing; then the
-     * writer's socket client, against a socket that is not there.
+     * rewriting, date and Message-ID included, into a queue that keeps nothing; then sendmail
+     * once more through the writer's socket client against {@link TrainingWriter}, a stand-in
+     * that speaks the writer protocol and keeps nothing, so the client's connect, chunked
+     * message, prepare/commit answers and close are in the cache as well; and the socket client
+     * against a socket that is not there (the fallback to bin/qmail-queue).
      */
-    private static void inject(QmailHome home, PrintStream out) {
+    private static void inject(QmailHome home, PrintStream out) throws IOException, InterruptedException {
         QueueClient memory = () -> new QueueClient.Session() {
             private final ByteArrayOutputStream message = new ByteArrayOutputStream();
 
@@ -48,20 +52,41 @@ public final class Training {
         };
         byte[] msg = ("From: Someone <someone@b.example>\nTo: c@d.example, \"E F\" <e@f>\nCc: g\n"
                 + "Subject: training\n\nbody\n").getBytes(StandardCharsets.ISO_8859_1);
+        PrintStream err = new PrintStream(OutputStream.nullOutputStream());
+        Map<String, String> env = Map.of("USER", "training", "QMAILHOST", "b.example");
         for (String[] args : List.<String[]>of(new String[] {}, new String[] {"-fsender@b.example", "x@y.example"})) {
-            org.qmailj.queue.QmailInject.run(args, home, Map.of("USER", "training", "QMAILHOST", "b.example"),
-                    new ByteArrayInputStream(msg), out, new PrintStream(OutputStream.nullOutputStream()),
-                    memory, Clock.systemUTC());
+            org.qmailj.queue.QmailInject.run(args, home, env, new ByteArrayInputStream(msg), out, err, memory, Clock.systemUTC());
         }
+        org.qmailj.queue.QmailInject.run(new String[] {"-n"}, home, env, new ByteArrayInputStream(msg), out, err,
+                memory, Clock.systemUTC());
         org.qmailj.common.queue.QueueClients.standard(home, System.getenv());
-        SocketQueueClient socket = new SocketQueueClient(
-                Path.of(System.getProperty("java.io.tmpdir"), "qmail-aot-training-" + ProcessHandle.current().pid() + ".sock"));
-        socket.answers();
-        try (QueueClient.Session s = socket.open()) {
-            s.message().write(msg);
-        } catch (IOException | RuntimeException e) {
-            // expected: nothing listens there
+        new java.util.HashMap<>(System.getenv()); // sendmail copies the environment
+        Path dir = Files.createTempDirectory("qmail-aot-training");
+        try {
+            try (TrainingWriter writer = TrainingWriter.start(dir.resolve("qmail-queue.sock"), 2)) {
+                SocketQueueClient client = new SocketQueueClient(writer.socket(), null, 30_000);
+                for (String[] args : List.<String[]>of(new String[] {"-t"}, new String[] {"-fsender@b.example", "x@y.example"})) {
+                    int exit = org.qmailj.queue.Sendmail.run(args, home, env, new ByteArrayInputStream(msg), out, err,
+                            client, Clock.systemUTC());
+                    if (exit != 0) throw new IOException("training: sendmail through the socket exited " + exit);
+                }
+                writer.await();
+            }
+            SocketQueueClient absent = new SocketQueueClient(dir.resolve("absent.sock"));
+            absent.answers();
+            try (QueueClient.Session s = absent.open()) {
+                s.message().write(msg);
+            } catch (IOException | RuntimeException e) {
+                // expected: nothing listens there
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
         }
+        // Loaded, not run: it halts the JVM.
+        out.print(org.qmailj.common.Exit.class.getName());
     }
 
     public static void main(String[] args) throws Exception {
