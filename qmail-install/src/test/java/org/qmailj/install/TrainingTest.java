@@ -2,65 +2,23 @@ package org.qmailj.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qmailj.common.queue.Envelope;
-import org.qmailj.common.queue.QueueClient;
-import org.qmailj.common.queue.QueueResult;
-import org.qmailj.common.queue.SocketQueueClient;
 
-/** The AOT training run and its stand-in queue writer. */
+/** The AOT training run of lib/qmail.aot. */
 class TrainingTest {
     @Test
-    void standInWriterAnswersTheSocketClientAsTheWriterDoes(@TempDir Path tmp) throws Exception {
-        try (TrainingWriter w = TrainingWriter.start(tmp.resolve("w.sock"), 2)) {
-            SocketQueueClient client = new SocketQueueClient(w.socket(), null, 1_000);
-            for (int i = 1; i <= 2; i++) {
-                try (QueueClient.Session s = client.open()) {
-                    s.message().write("Subject: x\n\nbody\n".repeat(2_000).getBytes(StandardCharsets.ISO_8859_1));
-                    QueueResult r = s.commit(new Envelope("a@b.example", List.of("c@d.example")));
-                    assertThat(r.ok()).as(r.toString()).isTrue();
-                    assertThat(r.qp()).as("the writer's message number is the qp").isEqualTo(i);
-                }
-            }
-            w.await();
-        }
-    }
-
-    @Test
-    void standInWriterReportsABrokenSession(@TempDir Path tmp) throws Exception {
-        try (TrainingWriter w = TrainingWriter.start(tmp.resolve("w.sock"), 1)) {
-            try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(w.socket()))) {
-                ch.write(java.nio.ByteBuffer.wrap(new byte[] {'Z'}));
-            }
-            org.assertj.core.api.Assertions.assertThatThrownBy(w::await).isInstanceOf(IOException.class);
-        }
-    }
-
-    @Test
-    void trainingRunsTheInjectPathsAndLeavesNothingBehind(@TempDir Path tmp) throws Exception {
+    void trainingRunsAndWritesNothingIntoTheHome(@TempDir Path tmp) throws Exception {
         Path home = tmp.resolve("qmail");
         Files.createDirectories(home.resolve("control"));
         Files.writeString(home.resolve("control/me"), "training.example\n");
-        Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
-        List<Path> before = trainingDirs(tmpdir);
         Training.main(new String[] {home.toString()});
-        assertThat(trainingDirs(tmpdir)).as("the stand-in writer's socket directory is removed").isEqualTo(before);
         try (Stream<Path> s = Files.walk(home)) {
             assertThat(s.filter(Files::isRegularFile).toList()).as("nothing written into the home")
                     .containsExactly(home.resolve("control/me"));
-        }
-    }
-
-    private static List<Path> trainingDirs(Path tmpdir) throws IOException {
-        try (Stream<Path> s = Files.list(tmpdir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("qmail-aot-training")).sorted().toList();
         }
     }
 }

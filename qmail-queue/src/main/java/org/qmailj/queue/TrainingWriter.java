@@ -1,4 +1,4 @@
-package org.qmailj.install;
+package org.qmailj.queue;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -14,7 +14,7 @@ import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.WriterProtocol;
 
 /**
- * A stand-in for the queue writer during the AOT training run ({@link Training}): answers
+ * A stand-in for the queue writer during the AOT training runs ({@link InjectTraining}): answers
  * {@code sessions} injections on a Unix-domain socket as the writer does ({@link WriterProtocol}:
  * prepared, then exit 0 after the commit) and keeps nothing. It exists so the client side of a
  * real injection (connect, chunks, answers, close) is trained without a queue on disk.
