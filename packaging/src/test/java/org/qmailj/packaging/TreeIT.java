@@ -157,6 +157,38 @@ class TreeIT {
                 .contains("\nconcurrencyremote: (Default.) Remote concurrency is 20.\n");
     }
 
+    /**
+     * The launcher finds QMAIL_HOME from $0 without readlink when $0 is absolute and not a
+     * link, with readlink when it is a link (/usr/sbin/sendmail style) or relative.
+     */
+    @Test
+    void launcherFindsItsHomeByEveryKindOfPath(@TempDir Path tmp) throws IOException {
+        Path home = tmp.resolve("real/qm");
+        Files.createDirectories(home.getParent());
+        Process cp = new ProcessBuilder("cp", "-a", tree.toString(), home.toString()).inheritIO().start();
+        try {
+            assertThat(cp.waitFor()).isZero();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        Files.createDirectories(home.resolve("control"));
+        Files.writeString(home.resolve("control/me"), "paths.example\n");
+        Path linkedDir = Files.createSymbolicLink(tmp.resolve("linked"), home);
+        Path linkedLauncher = Files.createSymbolicLink(tmp.resolve("showctl"), home.resolve("bin/qmail-showctl"));
+        record Way(List<String> command, Path dir, Path shownHome) {}
+        for (Way w : List.of(
+                new Way(List.of(home.resolve("bin/qmail-showctl").toString()), null, home),
+                new Way(List.of(linkedDir.resolve("bin/qmail-showctl").toString()), null, linkedDir),
+                new Way(List.of(linkedLauncher.toString()), null, home.toRealPath()),
+                new Way(List.of("bin/qmail-showctl"), home, home.toRealPath()),
+                new Way(List.of("./qmail-showctl"), home.resolve("bin"), home.toRealPath()))) {
+            Cmd.Result show = Cmd.run(w.command(), Map.of(), w.dir(), new byte[0], 60);
+            assertThat(show.exit()).as(w + ": " + show).isZero();
+            assertThat(show.out()).as(w.toString()).startsWith("qmail home directory: " + w.shownHome() + ".\n")
+                    .contains("\nme: My name is paths.example.\n");
+        }
+    }
+
     /** Started with HUP ignored (nohup), a daemon still gets HUP: the launcher resets it. */
     @Test
     void daemonsCatchHangupEvenWhenStartedWithItIgnored(@TempDir Path tmp) throws Exception {
