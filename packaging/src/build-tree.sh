@@ -67,7 +67,11 @@ launcher() { # name kind class file
     daemon) flags=$daemon_flags; run='/usr/bin/env --default-signal=HUP,TERM,ALRM MALLOC_ARENA_MAX=2 ' ;;
     *) echo "build-tree.sh: $1: unknown kind $2" >&2; exit 1 ;;
   esac
-  case $1 in qmail-inject|sendmail|qmail-queue|aot-train-inject) classpath=$inject_cp; cache=inject.aot ;; esac
+  # Their one reflective call (the JDK's SecureRandom for Unix sockets, at the first connect)
+  # would spin method handles and load the class-file API; native accessors do not.
+  case $1 in qmail-inject|sendmail|qmail-queue|aot-train-inject)
+    classpath=$inject_cp; cache=inject.aot; flags="$flags -Djdk.reflect.useNativeAccessorOnly=true" ;;
+  esac
   flags="$flags $(budget "$1")"
   # QMAIL_HOME: readlink -f (a fork and an exec) only when \$0 is a symbolic link
   # (/usr/sbin/sendmail -> QMAIL_HOME/bin/sendmail) or relative; an absolute \$0 names it as is.
