@@ -36,7 +36,12 @@ public final class Training {
         out.print(QmailLog.delivery(1, QmailLog.Outcome.SUCCESS, "did 1+0+0\n"));
         // The injection tools have a cache of their own (lib/inject.aot); the daemons inject
         // in-process (qmail-smtpd, qmail-local's forwards), so their path is here too.
-        org.qmailj.queue.InjectTraining.train(home, out);
+        try {
+            org.qmailj.queue.InjectTraining.train(home, out);
+        } catch (java.io.IOException failed) {
+            // Not worth losing the whole cache over: said in lib/aot-train.log only.
+            System.err.println("aot-train: injection paths not trained: " + failed);
+        }
 
         out.flush();
         // Not trained on purpose: logback and picocli. The JDK 25 cache loads and links every

@@ -48,7 +48,7 @@ class InjectTrainingTest {
         Path home = tmp.resolve("qmail");
         Files.createDirectories(home.resolve("control"));
         Files.writeString(home.resolve("control/me"), "training.example\n");
-        Path scratch = Files.createDirectory(tmp.resolve("scratch"));
+        Path scratch = Files.createDirectory(tmp.resolve("s")); // a socket path has at most 107 bytes
         InjectTraining.train(new org.qmailj.common.QmailHome(home),
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), scratch);
         try (Stream<Path> s = Files.list(scratch)) {
