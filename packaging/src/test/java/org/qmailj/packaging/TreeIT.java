@@ -101,6 +101,20 @@ class TreeIT {
                 .contains("\nbouncehost: (Default.) Bounce host name is mail.test.example.\n")
                 .contains("\nlocals: \nMessages for localhost are delivered locally.\nMessages for mail.test.example are delivered locally.\n")
                 .contains("subdirectory split: 23.\n");
+
+        // The injection tools have a cache of their own, which holds every class a call loads:
+        // nothing is read from a jar (issue 14: one call must start about as fast as a bare JVM).
+        assertThat(home.resolve("lib/inject.aot")).isRegularFile();
+        for (String tool : List.of("qmail-inject", "sendmail")) {
+            Path log = tmp.resolve(tool + "-classes.log");
+            Cmd.Result r2 = Cmd.run(List.of(home.resolve("bin/" + tool).toString(), tool.equals("sendmail") ? "-bp" : "-n"),
+                    Map.of("QMAIL_JAVA_OPTS", "-Xlog:class+load:file=" + log), null,
+                    "To: a\nSubject: s\n\nbody\n".getBytes(StandardCharsets.ISO_8859_1), 60);
+            assertThat(r2.exit()).as(r2.toString()).isZero();
+            assertThat(r2.err()).as("no JVM warnings on stderr").isEmpty();
+            List<String> fromJars = Files.readAllLines(log).stream().filter(l -> l.contains("source: file:")).toList();
+            assertThat(fromJars).as(tool + ": classes loaded from jars rather than the cache").isEmpty();
+        }
     }
 
     @Test
@@ -141,6 +155,38 @@ class TreeIT {
                 .contains("\nme: My name is copy.example.\n")
                 .contains("\nconcurrencylocal: Oops! Trouble reading this file.\n")
                 .contains("\nconcurrencyremote: (Default.) Remote concurrency is 20.\n");
+    }
+
+    /**
+     * The launcher finds QMAIL_HOME from $0 without readlink when $0 is absolute and not a
+     * link, with readlink when it is a link (/usr/sbin/sendmail style) or relative.
+     */
+    @Test
+    void launcherFindsItsHomeByEveryKindOfPath(@TempDir Path tmp) throws IOException {
+        Path home = tmp.resolve("real/qm");
+        Files.createDirectories(home.getParent());
+        Process cp = new ProcessBuilder("cp", "-a", tree.toString(), home.toString()).inheritIO().start();
+        try {
+            assertThat(cp.waitFor()).isZero();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        Files.createDirectories(home.resolve("control"));
+        Files.writeString(home.resolve("control/me"), "paths.example\n");
+        Path linkedDir = Files.createSymbolicLink(tmp.resolve("linked"), home);
+        Path linkedLauncher = Files.createSymbolicLink(tmp.resolve("showctl"), home.resolve("bin/qmail-showctl"));
+        record Way(List<String> command, Path dir, Path shownHome) {}
+        for (Way w : List.of(
+                new Way(List.of(home.resolve("bin/qmail-showctl").toString()), null, home),
+                new Way(List.of(linkedDir.resolve("bin/qmail-showctl").toString()), null, linkedDir),
+                new Way(List.of(linkedLauncher.toString()), null, home.toRealPath()),
+                new Way(List.of("bin/qmail-showctl"), home, home.toRealPath()),
+                new Way(List.of("./qmail-showctl"), home.resolve("bin"), home.toRealPath()))) {
+            Cmd.Result show = Cmd.run(w.command(), Map.of(), w.dir(), new byte[0], 60);
+            assertThat(show.exit()).as(w + ": " + show).isZero();
+            assertThat(show.out()).as(w.toString()).startsWith("qmail home directory: " + w.shownHome() + ".\n")
+                    .contains("\nme: My name is paths.example.\n");
+        }
     }
 
     /** Started with HUP ignored (nohup), a daemon still gets HUP: the launcher resets it. */

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,10 +39,7 @@ import org.qmailj.common.queue.QueueResult;
  * thread.
  */
 public final class QmailInject {
-    static final DateTimeFormatter DATE =
-            DateTimeFormatter.ofPattern("d MMM yyyy HH:mm:ss", Locale.US).withZone(ZoneOffset.UTC);
-    static final DateTimeFormatter ID_DATE =
-            DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.US).withZone(ZoneOffset.UTC);
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
     private static final Set<String> SENDER_FIELDS = Set.of("sender", "from", "reply-to", "return-path",
             "return-receipt-to", "errors-to", "resent-sender", "resent-from", "resent-reply-to");
@@ -178,7 +175,8 @@ public final class QmailInject {
             if (k.equals("content-length") || k.equals("bcc") || k.equals("resent-bcc")) continue;
             saved.append(text);
         }
-        boolean resent = seen.stream().anyMatch(RESENT_FIELDS::contains);
+        boolean resent = false;
+        for (String k : seen) resent |= RESENT_FIELDS.contains(k);
 
         // Recipients.
         List<String> argRecipients = new ArrayList<>();
@@ -215,9 +213,9 @@ public final class QmailInject {
         // The header: new fields (stamps, From, Cc, Mail-Followup-To) first, then the caller's.
         StringBuilder head = new StringBuilder();
         String p = resent ? "Resent-" : "";
-        if (!seen.contains(p.toLowerCase(Locale.ROOT) + "date")) head.append(p).append("Date: ").append(DATE.format(start)).append(" -0000\n");
+        if (!seen.contains(p.toLowerCase(Locale.ROOT) + "date")) head.append(p).append("Date: ").append(date(start)).append(" -0000\n");
         if (!seen.contains(p.toLowerCase(Locale.ROOT) + "message-id")) {
-            head.append(p).append("Message-ID: <").append(ID_DATE.format(start)).append('.').append(pid)
+            head.append(p).append("Message-ID: <").append(idDate(start)).append('.').append(pid)
                     .append(".qmail@").append(cfg.idHost()).append(">\n");
         }
         if (!seen.contains(p.toLowerCase(Locale.ROOT) + "from")) head.append(p).append("From: ").append(defaultFrom(cfg)).append('\n');
@@ -230,7 +228,9 @@ public final class QmailInject {
                 for (String l : Files.readAllLines(Path.of(cfg.mftFile()), StandardCharsets.ISO_8859_1)) {
                     if (!l.isBlank()) lists.add(l.trim().toLowerCase(Locale.ROOT));
                 }
-                if (toCc.stream().anyMatch(a -> lists.contains(a.toLowerCase(Locale.ROOT)))) {
+                boolean listed = false;
+                for (String a : toCc) listed |= lists.contains(a.toLowerCase(Locale.ROOT));
+                if (listed) {
                     head.append("Mail-Followup-To: ").append(String.join(",\n  ", toCc)).append('\n');
                 }
             } catch (IOException e) {
@@ -274,13 +274,47 @@ public final class QmailInject {
         }
     }
 
+    /**
+     * qmail's date: "3 Dec 2026 18:35:04" in UTC. Formatted by hand: DateTimeFormatter's
+     * month names come from the CLDR locale data, whose loading was a good part of a call.
+     */
+    static String date(Instant t) {
+        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
+        StringBuilder b = new StringBuilder(24).append(d.getDayOfMonth()).append(' ')
+                .append(MONTHS[d.getMonthValue() - 1]).append(' ');
+        year(b, d.getYear()).append(' ');
+        return two(two(two(b, d.getHour()).append(':'), d.getMinute()).append(':'), d.getSecond()).toString();
+    }
+
+    /** The Message-ID's stamp: yyyyMMddHHmmss in UTC. */
+    static String idDate(Instant t) {
+        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
+        StringBuilder b = year(new StringBuilder(14), d.getYear());
+        return two(two(two(two(two(b, d.getMonthValue()), d.getDayOfMonth()), d.getHour()), d.getMinute()), d.getSecond())
+                .toString();
+    }
+
+    /** yyyy: at least four digits. */
+    private static StringBuilder year(StringBuilder b, int y) {
+        if (y >= 0 && y < 1000) b.append(y < 10 ? "000" : y < 100 ? "00" : "0");
+        return b.append(y);
+    }
+
+    private static StringBuilder two(StringBuilder b, int n) {
+        return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10));
+    }
+
     /** From: user@host, Name <user@host>, or user@host (Name) with QMAILINJECT=c. */
     static String defaultFrom(InjectConfig cfg) {
         String addr = cfg.user() + "@" + cfg.qualify(cfg.host());
         String name = cfg.name();
         if (name == null || name.isEmpty()) return addr;
         if (cfg.flag('c')) return addr + " (" + name.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")";
-        boolean special = name.chars().anyMatch(c -> "()<>@,;:\\\".[]".indexOf(c) >= 0 || c < 32);
+        boolean special = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            special |= "()<>@,;:\\\".[]".indexOf(c) >= 0 || c < 32;
+        }
         String phrase = special ? "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : name;
         return phrase + " <" + addr + ">";
     }

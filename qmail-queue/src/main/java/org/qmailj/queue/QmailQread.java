@@ -90,7 +90,7 @@ public final class QmailQread {
             out.append("warning: trouble with #").append(id).append('\n');
             return;
         }
-        out.append(QmailInject.DATE.format(java.time.Instant.ofEpochSecond(qtime))).append(" GMT  #").append(id)
+        out.append(QmailInject.date(java.time.Instant.ofEpochSecond(qtime))).append(" GMT  #").append(id)
                 .append("  ").append(size).append("  <").append(sender).append("> ");
         if (Files.exists(q.bounce(id))) out.append(" bouncing");
         out.append('\n');

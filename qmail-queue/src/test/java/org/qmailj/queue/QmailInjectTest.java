@@ -258,4 +258,20 @@ class QmailInjectTest {
         // Not severe: a lone '<', groups, routes, quoted pairs, and a Subject qmail never parses.
         assertThat(print("To: <a@b, g: c@d;, \"q\\\"x\"@e, A <@r:f@g>\nSubject: (\n\n")).contains("Subject: (\n");
     }
+
+    @Test
+    void datesAreFormattedAsDateTimeFormatterDoesInUtc() {
+        var date = java.time.format.DateTimeFormatter.ofPattern("d MMM yyyy HH:mm:ss", java.util.Locale.US).withZone(ZoneOffset.UTC);
+        var id = java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss", java.util.Locale.US).withZone(ZoneOffset.UTC);
+        List<Instant> times = new java.util.ArrayList<>(List.of(Instant.EPOCH, Instant.parse("2026-11-29T10:45:07Z"),
+                Instant.parse("2000-02-29T23:59:59Z"), Instant.parse("1999-12-31T00:00:00.999Z"),
+                Instant.parse("0999-01-01T01:02:03Z"), Instant.parse("9999-12-31T23:59:59Z")));
+        for (int m = 0; m < 12; m++) times.add(Instant.parse("2027-%02d-0%dT0%d:0%d:0%dZ".formatted(m + 1, m % 9 + 1, m % 10, m % 7, m % 6)));
+        java.util.Random r = new java.util.Random(14);
+        for (int i = 0; i < 500; i++) times.add(Instant.ofEpochSecond(r.nextLong(0, 253402300799L)));
+        for (Instant t : times) {
+            assertThat(QmailInject.date(t)).as(t.toString()).isEqualTo(date.format(t));
+            assertThat(QmailInject.idDate(t)).as(t.toString()).isEqualTo(id.format(t));
+        }
+    }
 }

@@ -61,9 +61,25 @@ public final class SocketQueueClient implements QueueClient {
         }
     }
 
+    /**
+     * Closes a channel in non-blocking mode. Closing a connected blocking SocketChannel asks
+     * sun.nio.ch.Net whether TCP output is to be shut down first, and initialising Net (jdk.net's
+     * socket options with their native library, a lambda spun at run time) was a few
+     * milliseconds of every one-message client such as sendmail; a Unix socket needs none of it.
+     */
+    static void close(SocketChannel ch) throws IOException {
+        try {
+            ch.configureBlocking(false);
+        } catch (IOException e) {
+            // closed already; close() below is then a no-op
+        }
+        ch.close();
+    }
+
     /** True if a writer accepts connections on the socket now. */
     public boolean answers() {
-        try (SocketChannel ch = connect()) {
+        try {
+            close(connect());
             return true;
         } catch (IOException e) {
             return false;
@@ -129,7 +145,7 @@ public final class SocketQueueClient implements QueueClient {
         @Override
         public QueueResult commit(Envelope envelope) throws IOException {
             done = true;
-            try (ch) {
+            try {
                 if (!failed) {
                     try {
                         chunks.close();
@@ -160,6 +176,8 @@ public final class SocketQueueClient implements QueueClient {
                     QueueResult r = resolve(n);
                     return r.ok() ? r.withQp(qp) : r;
                 }
+            } finally {
+                SocketQueueClient.close(ch);
             }
         }
 
@@ -168,7 +186,7 @@ public final class SocketQueueClient implements QueueClient {
             if (done) return;
             done = true;
             try {
-                ch.close();
+                SocketQueueClient.close(ch);
             } catch (IOException e) {
                 // abandoned: the writer sees end of input and removes what it made
             }
@@ -179,12 +197,17 @@ public final class SocketQueueClient implements QueueClient {
     private QueueResult resolve(long n) {
         long deadline = System.nanoTime() + resolveMillis * 1_000_000L;
         while (true) {
-            try (SocketChannel ch = connect()) {
-                OutputStream out = Channels.newOutputStream(ch);
-                WriterProtocol.writeNumber(out, WriterProtocol.RESOLVE, n);
-                out.flush();
-                if (WriterProtocol.readAnswer(Channels.newInputStream(ch)) instanceof WriterProtocol.Final(int exit)) {
-                    return QueueResult.ofExit(exit);
+            try {
+                SocketChannel ch = connect();
+                try {
+                    OutputStream out = Channels.newOutputStream(ch);
+                    WriterProtocol.writeNumber(out, WriterProtocol.RESOLVE, n);
+                    out.flush();
+                    if (WriterProtocol.readAnswer(Channels.newInputStream(ch)) instanceof WriterProtocol.Final(int exit)) {
+                        return QueueResult.ofExit(exit);
+                    }
+                } finally {
+                    close(ch);
                 }
             } catch (IOException e) {
                 // not back yet
