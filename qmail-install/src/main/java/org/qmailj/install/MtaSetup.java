@@ -224,8 +224,14 @@ final class MtaSetup {
         Path logDir = sys.logDir().resolve(logName);
         createDirectories(logDir);
         if (!owners.sandbox()) {
-            Files.setAttribute(logDir, "unix:uid", owners.uid("qmaill"), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(logDir, "unix:gid", owners.ids().userGid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+            // The directory and what an earlier install's multilog left in it (uninstall keeps
+            // logs): qmaill may have another uid now, and multilog must open lock and current.
+            try (Stream<Path> files = Stream.concat(Stream.of(logDir), Files.list(logDir))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.setAttribute(f, "unix:uid", owners.uid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(f, "unix:gid", owners.ids().userGid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+                }
+            }
         }
         Files.setAttribute(logDir, "unix:mode", 0750);
         writeIfChanged(dir.resolve("log").resolve("run"), """
