@@ -68,3 +68,9 @@ done
 sleep 5
 echo "after $M messages to each of $U users:"; roles | table
 roles | awk '$1 == "qmail-local-worker" {printf "  worker PSS %.1f MiB\n", $2/1024}'
+echo "processes (pid uid role):"
+for p in $(pgrep -f "$home" || true); do
+  c=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || continue
+  printf '  %s %s %s\n' "$p" "$(awk '/^Uid:/ {print $2}' /proc/$p/status 2>/dev/null)" "$(cut -c1-150 <<< "$c" | sed "s|$home|H|g")"
+done
+[ ! -s "$work/svscan.log" ] || { echo "svscan-inprocess's output:"; tail -20 "$work/svscan.log"; }
