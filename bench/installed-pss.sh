@@ -8,7 +8,7 @@
 #
 # It changes the machine while it runs, as the system install does: the qmail users,
 # /usr/sbin/sendmail, /etc/systemd/system/qmail.service (never started through systemd),
-# /var/log/qmail; U users qbenchN. Hence the flag, and it refuses to run where qmail's users
+# /var/log/qmail (removed again); U users qbenchN. Hence the flag, and it refuses to run where qmail's users
 # or unit exist already. Everything is undone at the end (qmail-install --uninstall, userdel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ for u in qmaild qmaill qmailq qmailr qmails alias; do
   ! getent passwd $u >/dev/null || { echo "bench/installed-pss.sh: user $u exists: not on a machine with qmail" >&2; exit 100; }
 done
 [ ! -e /etc/systemd/system/qmail.service ] || { echo "bench/installed-pss.sh: qmail.service exists" >&2; exit 100; }
+[ ! -e /var/log/qmail ] || { echo "bench/installed-pss.sh: /var/log/qmail exists" >&2; exit 100; }
 tree=$PWD/packaging/target/qmail
 [ -x "$tree/bin/qmail-install" ] || scripts/build >/dev/null
 work=$(mktemp -d /var/tmp/qmail-ipss.XXXXXX); chmod 755 "$work"; home=$work/qmail
@@ -29,7 +30,7 @@ cleanup() {
   "$tree/bin/qmail-install" --uninstall "$home" >/dev/null 2>&1 || true
   [ -z "$scan" ] || { kill "$scan" 2>/dev/null || true; wait "$scan" 2>/dev/null || true; }
   for i in $(seq "$U"); do userdel -r "qbench$i" 2>/dev/null || true; done
-  rm -rf "$work" || true
+  rm -rf "$work" /var/log/qmail || true # uninstall keeps logs; there were none before
 }
 trap cleanup EXIT
 "$tree/bin/qmail-install" --mta "$home" --me=bench.example --smtp=127.0.0.1:$port >/dev/null
