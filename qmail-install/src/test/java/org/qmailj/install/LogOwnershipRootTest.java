@@ -23,11 +23,7 @@ class LogOwnershipRootTest {
 
     @Test
     void filesLeftInALogDirectoryBecomeTheNewQmaills() throws Exception {
-        Path from = tmp.resolve("tree");
-        for (String p : List.of("qmail-send", "qmail-start", "qmail-queued", "qmail-smtpd", "sendmail", "tcpserver")) {
-            UpgradeTest.write(from.resolve("bin").resolve(p), "#!/bin/sh\n# qmail in Java " + p + "\n", 0755);
-        }
-        UpgradeTest.write(from.resolve("lib/qmail-common.jar"), "jar", 0644);
+        Path from = SubmissionServiceTest.standInTree(tmp);
         Path prefix = tmp.resolve("root");
         StringBuilder passwd = new StringBuilder();
         for (String u : List.of("alias", "qmaild", "qmailp", "qmailq", "qmailr", "qmails")) {

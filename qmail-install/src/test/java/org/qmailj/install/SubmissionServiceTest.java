@@ -16,13 +16,19 @@ import org.qmailj.common.sys.Proc;
 class SubmissionServiceTest {
     @TempDir Path tmp;
 
-    @Test
-    void createdDownOnceAndLeftUpAfterwards() throws Exception {
+    /** A tree with the programs --mta names and one jar: enough for the install to lay out. */
+    static Path standInTree(Path tmp) throws java.io.IOException {
         Path from = tmp.resolve("tree");
         for (String p : List.of("qmail-send", "qmail-start", "qmail-queued", "qmail-smtpd", "sendmail", "tcpserver")) {
             UpgradeTest.write(from.resolve("bin").resolve(p), "#!/bin/sh\n# qmail in Java " + p + "\n", 0755);
         }
         UpgradeTest.write(from.resolve("lib/qmail-common.jar"), "jar", 0644);
+        return from;
+    }
+
+    @Test
+    void createdDownOnceAndLeftUpAfterwards() throws Exception {
+        Path from = standInTree(tmp);
         Path prefix = tmp.resolve("root");
         StringBuilder passwd = new StringBuilder();
         for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
