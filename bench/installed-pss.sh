@@ -75,3 +75,5 @@ for p in $(pgrep -f "$home" || true); do
   printf '  %s %s %s\n' "$p" "$(awk '/^Uid:/ {print $2}' /proc/$p/status 2>/dev/null)" "$(cut -c1-150 <<< "$c" | sed "s|$home|H|g")"
 done
 [ ! -s "$work/svscan.log" ] || { echo "svscan-inprocess's output:"; tail -20 "$work/svscan.log"; }
+# HOLD=SECONDS keeps the system running that long before it is undone (to look at it).
+[ -z "${HOLD:-}" ] || sleep "$HOLD"
