@@ -3,7 +3,6 @@ package org.qmailj.local;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -65,13 +64,25 @@ public record EnvelopeLines(String recipient, String dtline, String rpline, Stri
         return i < 0 ? s : s.substring(0, i);
     }
 
-    /** qmail's myctime: asctime format in UTC, with its newline. */
+    /**
+     * qmail's myctime: asctime format in UTC, with its newline. Built by hand: String.format
+     * loads java.util.Formatter and the CLDR locale data in every worker at its first delivery.
+     */
     static String myctime(long epochSecond) {
         ZonedDateTime t = ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(epochSecond),
                 ZoneOffset.UTC);
-        return String.format(Locale.ROOT, "%s %s %2d %02d:%02d:%02d %d\n",
-                DAYS[t.getDayOfWeek().getValue() - 1], MONTHS[t.getMonthValue() - 1],
-                t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), t.getYear());
+        StringBuilder b = new StringBuilder(25);
+        b.append(DAYS[t.getDayOfWeek().getValue() - 1]).append(' ').append(MONTHS[t.getMonthValue() - 1]).append(' ');
+        if (t.getDayOfMonth() < 10) b.append(' ');
+        b.append(t.getDayOfMonth()).append(' ');
+        twoDigits(b, t.getHour()).append(':');
+        twoDigits(b, t.getMinute()).append(':');
+        twoDigits(b, t.getSecond()).append(' ');
+        return b.append(t.getYear()).append('\n').toString();
+    }
+
+    private static StringBuilder twoDigits(StringBuilder b, int n) {
+        return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10));
     }
 
     /** qmail's quote2: the local part in RFC 822 quotes when it needs them, then @domain. */
