@@ -20,21 +20,8 @@ public final class HomeFiles {
 
     /** What a name refers to: nothing (ENOENT, ENOTDIR) is empty. Links followed unless {@code nofollow}. */
     public static Optional<Fd.Stat> stat(Path home, String name, boolean nofollow) throws SysException {
-        int dir = Fd.open(home, Fd.O_PATH | Fd.O_DIRECTORY, 0);
-        try {
-            int fd = Fd.openAtBytes(dir, name, Fd.O_PATH | (nofollow ? Fd.O_NOFOLLOW : 0), 0);
-            try {
-                return Optional.of(Fd.stat(fd));
-            } finally {
-                Fd.close(fd);
-            }
-        } catch (SysException e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) return Optional.empty();
-            // O_PATH|O_NOFOLLOW opens the link itself; ELOOP would only come from a loop.
-            throw e;
-        } finally {
-            Fd.close(dir);
-        }
+        // O_PATH|O_NOFOLLOW opens the link itself; ELOOP would only come from a loop.
+        return inHome(home, name, Fd.O_PATH | (nofollow ? Fd.O_NOFOLLOW : 0), fd -> Optional.of(Fd.stat(fd)));
     }
 
     /** A regular file's mode and contents (links followed); empty when missing or not a regular file. */
@@ -42,17 +29,32 @@ public final class HomeFiles {
     }
 
     public static Optional<Contents> readRegular(Path home, String name) throws SysException {
+        // O_NONBLOCK: a fifo named like a .qmail file must not hang the delivery.
+        return inHome(home, name, Fd.O_RDONLY | Fd.O_NONBLOCK, fd -> {
+            Fd.Stat st = Fd.stat(fd);
+            if (!st.isRegularFile()) return Optional.empty();
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(st.size(), 1 << 16));
+            byte[] buf = new byte[8192];
+            for (int n; (n = Fd.read(fd, buf, 0, buf.length)) > 0; ) out.write(buf, 0, n);
+            return Optional.of(new Contents(st.mode(), out.toByteArray()));
+        });
+    }
+
+    /** What is done with a descriptor {@link #inHome} opened. */
+    private interface WithFd<T> {
+        Optional<T> apply(int fd) throws SysException;
+    }
+
+    /**
+     * Opens {@code name} in {@code home} by its bytes with {@code flags}, gives the descriptor to
+     * {@code use} and closes it; a name that is not there (ENOENT, ENOTDIR) is empty.
+     */
+    private static <T> Optional<T> inHome(Path home, String name, int flags, WithFd<T> use) throws SysException {
         int dir = Fd.open(home, Fd.O_PATH | Fd.O_DIRECTORY, 0);
         try {
-            // O_NONBLOCK: a fifo named like a .qmail file must not hang the delivery.
-            int fd = Fd.openAtBytes(dir, name, Fd.O_RDONLY | Fd.O_NONBLOCK, 0);
+            int fd = Fd.openAtBytes(dir, name, flags, 0);
             try {
-                Fd.Stat st = Fd.stat(fd);
-                if (!st.isRegularFile()) return Optional.empty();
-                ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(st.size(), 1 << 16));
-                byte[] buf = new byte[8192];
-                for (int n; (n = Fd.read(fd, buf, 0, buf.length)) > 0; ) out.write(buf, 0, n);
-                return Optional.of(new Contents(st.mode(), out.toByteArray()));
+                return use.apply(fd);
             } finally {
                 Fd.close(fd);
             }
