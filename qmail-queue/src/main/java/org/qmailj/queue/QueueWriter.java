@@ -24,7 +24,6 @@ import org.qmailj.common.queue.QueueExit;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fifo;
-import org.qmailj.common.sys.Fsync;
 
 /**
  * Writes one message into the queue exactly as qmail-queue does (qmail-queue(8), INTERNALS.md,
@@ -78,7 +77,7 @@ public final class QueueWriter {
 
     /** fsyncs {@code dir}, sharing the fsync with every other message that asks at the same time. */
     private void syncDir(Path dir) throws IOException {
-        dirSyncs.computeIfAbsent(dir, d -> new DirSync(() -> Fsync.dir(d))).sync();
+        dirSyncs.computeIfAbsent(dir, d -> new DirSync(new HeldDir(d))).sync();
     }
 
     /**
@@ -127,19 +126,10 @@ public final class QueueWriter {
             } catch (IOException e) {
                 throw new QueueFailure(QueueExit.MESS_DIR, "unable to link " + queue.mess(n) + ": " + e.getMessage(), e);
             }
-            try {
-                Files.delete(pidFile);
-                pidFile = null;
-            } catch (IOException e) {
-                throw new QueueFailure(QueueExit.PID_DIR, "unable to unlink the pid file", e);
-            }
-            write(ch, ByteBuffer.wrap(received.line(origin.pid(), origin.uid(), origin.role(), clock.instant())));
-            copy(message, ch);
-            try {
-                s.bytes = ch.position();
-            } catch (IOException e) {
-                throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to write the queue: " + e.getMessage(), e);
-            }
+            // java.io.File's delete is unlink(2) alone; Files.delete stats the name first.
+            if (!pidFile.toFile().delete()) throw new QueueFailure(QueueExit.PID_DIR, "unable to unlink the pid file");
+            pidFile = null;
+            s.bytes = copy(received.line(origin.pid(), origin.uid(), origin.role(), clock.instant()), message, ch);
             s.messChannel = ch; // synced with intd/N, closed by intd() or abort()
             return s;
         } catch (QueueFailure | RuntimeException | Error e) {
@@ -151,19 +141,32 @@ public final class QueueWriter {
         }
     }
 
-    private static void copy(InputStream in, FileChannel ch) throws QueueFailure {
-        byte[] buf = new byte[COPY_BUFFER];
+    /**
+     * Writes {@code head} then {@code in} to its end; returns the bytes written. The buffer is
+     * written when full or at the end, so a small message is one write(2), the Received line
+     * included.
+     */
+    private static long copy(byte[] head, InputStream in, FileChannel ch) throws QueueFailure {
+        byte[] buf = new byte[Math.max(COPY_BUFFER, head.length)];
+        System.arraycopy(head, 0, buf, 0, head.length);
+        int fill = head.length;
+        long total = 0;
         ByteBuffer bb = ByteBuffer.wrap(buf);
         while (true) {
             int r;
             try {
-                r = in.read(buf);
+                r = fill == buf.length ? 0 : in.read(buf, fill, buf.length - fill);
             } catch (IOException e) {
                 throw new QueueFailure(QueueExit.READ_ERROR, "unable to read the message: " + e.getMessage(), e);
             }
-            if (r < 0) return;
-            bb.clear().limit(r);
-            write(ch, bb);
+            if (r > 0) fill += r;
+            if (r < 0 || fill == buf.length) {
+                bb.clear().limit(fill);
+                write(ch, bb);
+                total += fill;
+                fill = 0;
+                if (r < 0) return total;
+            }
         }
     }
 
