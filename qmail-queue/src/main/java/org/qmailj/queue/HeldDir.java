@@ -29,12 +29,12 @@ final class HeldDir implements SyncRound.Sync, AutoCloseable {
     /** fsync(2) of the directory the path names now. */
     @Override
     public void run() throws IOException {
-        Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-        if (channel == null || !now.equals(key)) reopen(now);
         try {
+            Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            if (channel == null || !now.equals(key)) reopen(now);
             channel.force(true);
-        } catch (IOException e) {
-            close(); // the next round starts afresh
+        } catch (IOException | RuntimeException e) {
+            close(); // a directory gone is let go; the next round starts afresh
             throw e;
         }
     }

@@ -41,7 +41,9 @@ import org.qmailj.common.sys.Fifo;
  * </ol>
  *
  * <p>Directory fsyncs are group commits ({@link DirSync}): messages committing at the same
- * time share one fsync of {@code todo/} (and of {@code intd/}, {@code mess/S}).
+ * time share one fsync of {@code todo/} (and of {@code intd/}, {@code mess/S}), and one pull
+ * of the trigger after it (qmail-send then scans todo/, where every link before the fsync
+ * is). The directories stay open for their fsyncs ({@link HeldDir}).
  *
  * <p>So todo/N never exists before the message, the envelope and both of their directory
  * entries are on disk, as with qmail-queue (which syncs the two files, and whose file
@@ -66,11 +68,22 @@ public final class QueueWriter {
     private final AtomicLong seq = new AtomicLong();
     /** One group commit per directory (mess/S, intd/, todo/), shared by every message. */
     private final ConcurrentHashMap<Path, DirSync> dirSyncs = new ConcurrentHashMap<>();
+    /** todo/'s group commit: its fsync, then the trigger, once for every message of the round. */
+    private final DirSync todoSync;
 
     public QueueWriter(QueueLayout queue, ReceivedLine received, Clock clock) {
         this.queue = queue;
         this.received = received;
         this.clock = clock;
+        HeldDir todo = new HeldDir(queue.dir("todo"));
+        this.todoSync = new DirSync(() -> {
+            todo.run();
+            try {
+                Fifo.pull(queue.trigger());
+            } catch (IOException e) {
+                // qmail-send finds the messages on its next scan
+            }
+        });
     }
 
     public QueueLayout layout() { return queue; }
@@ -368,7 +381,7 @@ public final class QueueWriter {
             abort();
         }
 
-        /** Links intd/N to todo/N, makes the directories durable and pulls the trigger. */
+        /** Links intd/N to todo/N, makes todo/ durable and pulls the trigger (shared with the messages of the same round). */
         public void link() throws QueueFailure {
             try {
                 Files.createLink(queue.todo(number), intd);
@@ -379,16 +392,11 @@ public final class QueueWriter {
             linked = true;
             try {
                 long t = System.nanoTime();
-                syncDir(queue.todo(number).getParent());
+                todoSync.sync(); // and the trigger
                 syncNanos += System.nanoTime() - t;
             } catch (IOException e) {
                 // Queued but maybe not durable: say so; a retry may duplicate, never lose.
                 throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync todo/: " + e.getMessage(), e);
-            }
-            try {
-                Fifo.pull(queue.trigger());
-            } catch (IOException e) {
-                // qmail-send finds the message on its next scan
             }
         }
 

@@ -49,6 +49,60 @@ class QueueWriterTest {
         assertThat(t.files("pid")).isEmpty();
     }
 
+    /** Reads what is pending on a fifo opened with {@link org.qmailj.common.sys.Fifo#openRead}. */
+    private static int pending(int fd) throws IOException {
+        byte[] b = new byte[64];
+        int total = 0;
+        for (int r; (r = org.qmailj.common.sys.Fd.read(fd, b, 0, b.length)) > 0; ) total += r;
+        return total;
+    }
+
+    @Test
+    void everyCommitPullsTheTriggerAfterTodoIsSynced() throws Exception {
+        TestHome t = TestHome.system(dir);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), Clock.systemUTC());
+        int fifo = org.qmailj.common.sys.Fifo.openRead(t.queue.trigger());
+        try {
+            for (int i = 1; i <= 3; i++) {
+                QueueWriter.Staged s = w.stage(new QueueWriter.Origin(500, 1, null), new ByteArrayInputStream(bytes("m\n")));
+                s.intd(new Envelope("me@here", java.util.List.of("a@b")));
+                assertThat(pending(fifo)).as("before the commit %d", i).isZero();
+                s.link();
+                assertThat(pending(fifo)).as("commit %d: one pull", i).isEqualTo(1);
+            }
+        } finally {
+            org.qmailj.common.sys.Fd.close(fifo);
+        }
+    }
+
+    /** A message larger than the copy buffer, read in odd pieces, lands whole after the Received line. */
+    @Test
+    void aLargeMessageReadInPiecesIsCopiedWhole() throws Exception {
+        TestHome t = TestHome.system(dir);
+        Clock clock = Clock.fixed(Instant.parse("1995-09-26T04:46:54Z"), ZoneOffset.UTC);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), clock);
+        byte[] head = bytes("Received: (qmail 4242 invoked by uid 500); 26 Sep 1995 04:46:54 -0000\n");
+        for (int size : new int[] {0, 1, QueueWriter.COPY_BUFFER - head.length, QueueWriter.COPY_BUFFER - head.length + 1,
+                3 * QueueWriter.COPY_BUFFER + 17}) {
+            byte[] body = new byte[size];
+            for (int i = 0; i < size; i++) body[i] = (byte) (i * 31 + 7);
+            InputStream pieces = new ByteArrayInputStream(body) {
+                @Override
+                public synchronized int read(byte[] b, int off, int len) {
+                    return super.read(b, off, Math.min(len, 1000 + (pos % 7)));
+                }
+            };
+            QueueWriter.Staged s = w.stage(new QueueWriter.Origin(500, 4242, null), pieces);
+            long n = s.number();
+            byte[] expected = Arrays.copyOf(head, head.length + size);
+            System.arraycopy(body, 0, expected, head.length, size);
+            assertThat(s.bytes()).as("size %d", size).isEqualTo(expected.length);
+            s.intd(new Envelope("me@here", java.util.List.of("a@b")));
+            s.link();
+            assertThat(Files.readAllBytes(t.queue.mess(n))).as("size %d", size).isEqualTo(expected);
+        }
+    }
+
     @Test
     void receivedLineNamesTheRoles() {
         ReceivedLine r = new ReceivedLine(7790, 7791, 7796);
