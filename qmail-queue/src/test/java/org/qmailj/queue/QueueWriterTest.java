@@ -75,6 +75,43 @@ class QueueWriterTest {
         }
     }
 
+    /**
+     * The writer holds the queue directories open for their fsyncs; a todo/ replaced while it
+     * runs (it should not be) is let go: the next message is linked into the new todo/ and
+     * that one is synced (the descriptor the process holds names it, per /proc/self/fd).
+     */
+    @Test
+    void aTodoDirectoryReplacedWhileTheWriterRunsIsTheOneSynced() throws Exception {
+        TestHome t = TestHome.system(dir);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), Clock.systemUTC());
+        Path todo = t.queue.dir("todo").toRealPath();
+        Path old = todo.resolveSibling("todo.old");
+        long[] n = new long[2];
+        for (int i = 0; i < 2; i++) {
+            if (i == 1) {
+                Files.move(todo, old);
+                Files.createDirectory(todo, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            QueueWriter.Staged s = w.stage(new QueueWriter.Origin(500, 1, null), new ByteArrayInputStream(bytes("m\n")));
+            s.intd(new Envelope("me@here", java.util.List.of("a@b")));
+            s.link();
+            n[i] = s.number();
+        }
+        assertThat(t.todo()).containsExactly(n[1]);
+        assertThat(old.resolve(Long.toString(n[0]))).exists();
+        java.util.List<String> held = new java.util.ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    held.add(Files.readSymbolicLink(fd).toString());
+                } catch (IOException e) {
+                    // the listing's own descriptor
+                }
+            }
+        }
+        assertThat(held).contains(todo.toString()).doesNotContain(old.toString());
+    }
+
     /** A message larger than the copy buffer, read in odd pieces, lands whole after the Received line. */
     @Test
     void aLargeMessageReadInPiecesIsCopiedWhole() throws Exception {
