@@ -332,9 +332,6 @@ final class Scheduler {
             kind = 'D';
             text = "D" + text.substring(1) + "I'm not going to try again; this message has been in the queue too long.\n";
         }
-        // Anything but a success: the message is made durable the qmail way first (a no-op
-        // unless it is on its first attempt), before bounce/N or a retry depends on its files.
-        boolean durable = kind == 'K' || todo.materialize(j.id);
         switch (kind) {
             case 'K' -> {
                 log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.SUCCESS, text.substring(1)));
@@ -342,7 +339,7 @@ final class Scheduler {
             }
             case 'D' -> {
                 log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.FAILURE, text.substring(1)));
-                if (durable && addBounce(j.id, del.entry().address(), text.substring(1))) markDone(j, del);
+                if (addBounce(j.id, del.entry().address(), text.substring(1))) markDone(j, del);
                 else j.deferred = true;
             }
             case 'Z' -> {
@@ -422,11 +419,6 @@ final class Scheduler {
         return any;
     }
 
-    /** Makes message {@code id} durable the qmail way if it is on its first attempt (see {@link Todo}). */
-    boolean materialize(long id) {
-        return todo.materialize(id);
-    }
-
     long queuelifetime() { return controls.get().queuelifetime(); }
 
     // ---- finished messages (qmail's messdone) ----
@@ -437,7 +429,8 @@ final class Scheduler {
             long id = doneq.pop().id();
             todo.gate.writeLock().lock();
             try {
-                messdone(id, now, foops);
+                CleanRequest r = messdone(id, now);
+                if (r != null) foops.add(r);
             } finally {
                 todo.gate.writeLock().unlock();
             }
@@ -451,9 +444,6 @@ final class Scheduler {
                 CleanRequest r = foops.get(i);
                 replies.get(i).thenAccept(reply -> {
                     if (reply != CleanReply.DONE) log.line(QmailLog.cleanFailed(r.name()));
-                    // todo/N is gone: the todo thread may see the number again. After a failure
-                    // it stays taken, so that todo/N is not preprocessed without its mess/N.
-                    else if (r.kind() == CleanRequest.Kind.TODO) todo.finished(r.id());
                 });
             }
         } catch (IOException e) {
@@ -467,35 +457,16 @@ final class Scheduler {
 
     /**
      * qmail's messdone up to the cleanup: the bounce, info/N removed, "end msg" logged (qmail
-     * logs it whatever qmail-clean answers). Adds the qmail-clean commands that remove mess/N
-     * (and first todo/N, for a message finished at its first attempt) to {@code foops}, for
-     * {@link #runDone} to send; adds nothing if the message is not finished here.
+     * logs it whatever qmail-clean answers). Returns the qmail-clean command that removes
+     * mess/N, for {@link #runDone} to send, or null if the message is not finished here.
      */
-    private void messdone(long id, long now, java.util.List<CleanRequest> foops) {
-        Todo.Claim first = todo.claim(id);
-        if (first == Todo.Claim.BUSY) { // being made durable: finished right after that
-            doneq.add(now + 1, id);
-            return;
-        }
-        if (first == Todo.Claim.NONE && Files.exists(queue.todo(id))) return; // queued again meanwhile: todo handles it
-        if (!finishable(id, now)) {
-            if (first == Todo.Claim.TAKEN) todo.unclaim(id);
-            return;
-        }
-        log.line(QmailLog.endMsg(id));
-        metrics.ended.increment();
-        // todo/N first: without it, a crash leaves at most mess/N for the 36-hour cleanup.
-        if (first == Todo.Claim.TAKEN) foops.add(new CleanRequest(CleanRequest.Kind.TODO, id));
-        foops.add(new CleanRequest(CleanRequest.Kind.FOOP, id));
-    }
-
-    /** messdone's checks, the bounce and info/N's removal; false if the message is not finished here. */
-    private boolean finishable(long id, long now) {
-        if (!Files.exists(queue.info(id))) return false; // finished already
-        for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return false;
+    private CleanRequest messdone(long id, long now) {
+        if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
+        if (!Files.exists(queue.info(id))) return null; // finished already
+        for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
         if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {
             doneq.add(now + SLEEP_SYSFAIL, id);
-            return false;
+            return null;
         }
         actions.forget(id);
         try {
@@ -503,9 +474,11 @@ final class Scheduler {
         } catch (IOException e) {
             log.line(QmailLog.unableTo("unlink", Todo.name("info", id)));
             doneq.add(now + SLEEP_SYSFAIL, id);
-            return false;
+            return null;
         }
-        return true;
+        log.line(QmailLog.endMsg(id));
+        metrics.ended.increment();
+        return new CleanRequest(CleanRequest.Kind.FOOP, id);
     }
 
     private void runFail(long now) {
@@ -514,8 +487,6 @@ final class Scheduler {
 
     /** qmail's pqfinish: record each queued message's next attempt as its file's mtime. */
     private void finish() {
-        // Nothing left on its first attempt: the queue at rest is qmail's, todo/ holds only the new.
-        todo.materializeAll();
         for (Channel c : Channel.values()) {
             for (Prioq.Entry e : chanq.get(c).entries()) {
                 try {

@@ -28,24 +28,14 @@ import org.qmailj.common.sys.SysException;
 /**
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
  * removes stale {@code info/N}, {@code local/N}, {@code remote/N}, writes them anew from the
- * envelope with the recipients rewritten ({@link RecipientRewriter}) and posts
- * {@link Event.Preprocessed} to the scheduler.
- *
- * <p>First attempt without syncs: the new files are not synced and todo/N stays, so the
- * message is still queued by todo/N, intd/N and mess/N, which qmail-queue made durable. Most
- * messages are delivered at the first attempt; for them the scheduler then has qmail-clean
- * remove todo/N before mess/N ({@link #claim}), and info/, local/, remote/ were never
- * synced. A message whose first attempt does not simply succeed is made durable the qmail way
- * ({@link #materialize}: the files fdatasync'd, their directories fsync'd, then qmail-clean
- * removes intd/N and todo/N): by the scheduler before it records a failure or a deferral, by
- * this thread when the first attempt takes longer than {@link #FIRST_ATTEMPT} seconds, and by
- * the scheduler before it exits. A crash meanwhile leaves todo/N, which is preprocessed again
- * at the next start (stale files removed first, as qmail-send does): deliveries done in
- * between may be repeated, never lost. Without the directory fsync a crash after todo/N's
- * removal could lose info/N's name and with it the message.
+ * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
+ * the directories that got the new names (once per batch of {@link #BATCH} messages), has
+ * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
+ * {@link Event.Preprocessed} to the scheduler. Without the directory fsync a crash after
+ * todo/N's removal could lose info/N's name and with it the message.
  *
  * <p>Runs on its own platform thread (which hands each message to one of {@link #WORKERS}
- * preprocessing threads, so their writes overlap), so a burst of injections never holds up the
+ * preprocessing threads, so their fsyncs overlap), so a burst of injections never holds up the
  * deliveries of messages already preprocessed. It wakes on lock/trigger (opened for reading
  * non-blocking and reopened before each scan, as qmail-send does; a write descriptor is kept
  * so the fifo never reports hang-up), and rescans every {@link #SLEEP_TODO} seconds anyway.
@@ -127,7 +117,6 @@ final class Todo {
             scan();
             long next = now() + SLEEP_TODO;
             while (!stopped && !wake && now() < next) {
-                materializeOlderThan(now() - FIRST_ATTEMPT);
                 if (rfd >= 0) {
                     try {
                         if (Fd.poll(rfd, Fd.POLLIN, 1000) != 0) break;
@@ -179,8 +168,7 @@ final class Todo {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.dir("todo"))) {
             for (Path p : ds) {
                 try {
-                    long id = Long.parseLong(p.getFileName().toString());
-                    if (!isProvisional(id)) ids.add(id); // still named by todo/N on purpose
+                    ids.add(Long.parseLong(p.getFileName().toString()));
                 } catch (NumberFormatException e) {
                     // not a message: qmail ignores it as well
                 }
@@ -209,17 +197,23 @@ final class Todo {
     }
 
     private void batchHeld(List<Long> ids) {
-        // Several messages at once: their writes overlap. Each message's own lines stay in
+        // Several messages at once: their fsyncs overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
         List<Written> written = inWorkers(ids, this::preprocess);
-        if (stopped) return; // todo/N stays: preprocessed again at the next start
-        long now = now();
-        for (Written w : written) {
-            synchronized (provisional) {
-                provisional.put(w.id(), new Provisional(w, now));
+        // The new names in info/, local/ and remote/ must be on disk before todo/N goes: one
+        // fsync per directory touched, for the whole batch.
+        java.util.Set<Path> failed = new java.util.HashSet<>();
+        written.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
+            try {
+                Fsync.dir(d);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
+                failed.add(d);
             }
-            events.add(new Event.Preprocessed(w.id(), w.local(), w.remote()));
-        }
+        });
+        // Those in a directory that did not sync stay in todo/ and are redone at the next scan.
+        List<Written> durable = written.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).toList();
+        if (!stopped) done(durable);
     }
 
     /**
@@ -256,146 +250,34 @@ final class Todo {
         return List.copyOf(results);
     }
 
-    /** Seconds a message may stay on its first attempt before it is made durable anyway. */
-    static final long FIRST_ATTEMPT = 10;
-
-    /** Where a message preprocessed without syncs stands. */
-    private enum Stage { FIRST, SYNCING, FINISHING }
-
-    /** A message on its first attempt: its files, when it was preprocessed, its stage. */
-    private static final class Provisional {
-        final Written w;
-        final long since;
-        Stage stage = Stage.FIRST;
-
-        Provisional(Written w, long since) {
-            this.w = w;
-            this.since = since;
-        }
-    }
-
-    /** The messages still named by todo/N on purpose; guarded by itself. */
-    private final java.util.Map<Long, Provisional> provisional = new java.util.HashMap<>();
-
-    /** True while todo/N of message {@code id} is kept on purpose (the scan leaves it alone). */
-    boolean isProvisional(long id) {
-        synchronized (provisional) {
-            return provisional.containsKey(id);
-        }
-    }
-
-    /** What {@link #claim} found. */
-    enum Claim { NONE, TAKEN, BUSY }
-
     /**
-     * For the scheduler finishing message {@code id} (under {@link #gate}'s write lock): TAKEN
-     * if it is still on its first attempt, and from now on finishing (qmail-clean must remove
-     * todo/N before mess/N, and {@link #finished} or {@link #unclaim} follows); BUSY while
-     * {@link #materialize} has it (try again shortly); NONE if it is not on its first attempt.
+     * Has qmail-clean remove intd/N and todo/N of each message, then tells the scheduler: S5
+     * reached. The batch's commands go out in one write and the replies are taken as they come
+     * (qmail-clean answers in order), instead of a round trip per message.
      */
-    Claim claim(long id) {
-        synchronized (provisional) {
-            Provisional p = provisional.get(id);
-            if (p == null) return Claim.NONE;
-            if (p.stage != Stage.FIRST) return Claim.BUSY;
-            p.stage = Stage.FINISHING;
-            return Claim.TAKEN;
-        }
-    }
-
-    /** Gives back a {@link Claim#TAKEN} message that is not finished after all. */
-    void unclaim(long id) {
-        synchronized (provisional) {
-            Provisional p = provisional.get(id);
-            if (p != null) p.stage = Stage.FIRST;
-        }
-    }
-
-    /** qmail-clean has removed todo/N of a message {@link #claim} took. */
-    void finished(long id) {
-        synchronized (provisional) {
-            provisional.remove(id);
-        }
-    }
-
-    /**
-     * Makes message {@code id} durable the qmail way if it is on its first attempt: its
-     * info/, local/ and remote/ files synced, their directories synced, then qmail-clean removes
-     * intd/N and todo/N. Waits for all that; false if it failed (the message keeps todo/N, and
-     * a later call tries again).
-     */
-    boolean materialize(long id) {
-        Written w;
-        synchronized (provisional) {
-            Provisional p = provisional.get(id);
-            if (p == null || p.stage != Stage.FIRST) return true;
-            p.stage = Stage.SYNCING;
-            w = p.w;
-        }
-        boolean ok = false;
-        gate.readLock().lock();
+    private void done(List<Written> ws) {
+        if (ws.isEmpty()) return;
+        List<java.util.concurrent.CompletableFuture<CleanReply>> replies;
         try {
-            ok = syncAndClean(w);
-        } finally {
-            gate.readLock().unlock();
-            synchronized (provisional) {
-                if (ok) provisional.remove(id);
-                else provisional.get(id).stage = Stage.FIRST;
-            }
-        }
-        return ok;
-    }
-
-    /** {@link #materialize} for each message on its first attempt since before {@code t}. */
-    void materializeOlderThan(long t) {
-        List<Long> old = new ArrayList<>();
-        synchronized (provisional) {
-            for (Provisional p : provisional.values()) if (p.stage == Stage.FIRST && p.since <= t) old.add(p.w.id());
-        }
-        old.sort(null);
-        for (long id : old) {
-            if (!materialize(id)) return; // a failing disk or a lost qmail-clean: not now
-        }
-    }
-
-    /** Before qmail-send exits: every message on its first attempt made durable. */
-    void materializeAll() {
-        materializeOlderThan(Long.MAX_VALUE);
-    }
-
-    private boolean syncAndClean(Written w) {
-        long id = w.id();
-        for (String dir : new String[] {"info", "local", "remote"}) {
-            // A channel file may be gone already: that channel is finished.
-            try (FileChannel ch = FileChannel.open(split(dir, id), StandardOpenOption.WRITE)) {
-                ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
-            } catch (NoSuchFileException e) {
-                // nothing to sync
-            } catch (IOException e) {
-                log.line(QmailLog.trouble("fsyncing", name(dir, id)));
-                return false;
-            }
-        }
-        // The names in info/, local/ and remote/ must be on disk before todo/N goes.
-        for (Path d : w.dirs()) {
-            try {
-                Fsync.dir(d);
-            } catch (IOException e) {
-                log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
-                return false;
-            }
-        }
-        CleanReply reply;
-        try {
-            reply = clean.clean(new CleanRequest(CleanRequest.Kind.TODO, id));
+            replies = clean.send(ws.stream().map(w -> new CleanRequest(CleanRequest.Kind.TODO, w.id())).toList());
         } catch (IOException e) {
-            return false; // the scheduler hears of the lost qmail-clean and exits
+            return; // the scheduler hears of the lost qmail-clean and exits
         }
-        if (reply != CleanReply.DONE) {
-            log.line(QmailLog.cleanFailed("todo/" + id));
-            return false;
+        for (int i = 0; i < ws.size(); i++) {
+            Written w = ws.get(i);
+            long id = w.id();
+            CleanReply reply;
+            try {
+                reply = CleanClient.await(replies.get(i));
+            } catch (IOException e) {
+                return;
+            }
+            if (reply != CleanReply.DONE) {
+                log.line(QmailLog.cleanFailed("todo/" + id));
+                continue;
+            }
+            events.add(new Event.Preprocessed(id, w.local(), w.remote()));
         }
-        return true;
     }
 
     /**
@@ -409,7 +291,7 @@ final class Todo {
     private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
             Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
-    /** todo_do up to the files: info/N, local/N, remote/N written (not synced: see the class comment); null if not. */
+    /** todo_do up to the files: info/N, local/N, remote/N written and synced; null if not. */
     Written preprocess(long id) {
         gate.readLock().lock();
         try {
@@ -492,9 +374,15 @@ final class Todo {
         }
         try (ch) {
             ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) ch.write(b);
+            try {
+                while (b.hasRemaining()) ch.write(b);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("writing to", name(dir, id)));
+                return false;
+            }
+            ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
         } catch (IOException e) {
-            log.line(QmailLog.trouble("writing to", name(dir, id)));
+            log.line(QmailLog.trouble("fsyncing", name(dir, id)));
             return false;
         }
         return true;
