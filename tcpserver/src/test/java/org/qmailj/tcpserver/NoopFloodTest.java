@@ -58,7 +58,7 @@ class NoopFloodTest {
             List<CompletableFuture<Long>> clients = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int i = 0; i < CLIENTS; i++) clients.add(CompletableFuture.supplyAsync(() -> flood(srv, stop), THREADS));
-            int probes = 0;
+            List<Long> probes = new ArrayList<>();
             while (System.nanoTime() - t0 < FLOOD_NANOS) {
                 assertThat(srv.process.isAlive()).as("tcpserver died: %s", srv.log).isTrue();
                 // Others are still served: sessions that never block must not keep the carriers.
@@ -67,12 +67,20 @@ class NoopFloodTest {
                     s.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.ISO_8859_1));
                     assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
                             .isEqualTo("220 test.example ESMTP\r\n221 test.example\r\n");
-                    assertThat(System.nanoTime() - p0).as("probe during the flood").isLessThan(TimeUnit.SECONDS.toNanos(10));
-                    probes++;
+                    long took = System.nanoTime() - p0;
+                    // A starved accept or session would never answer while the flood lasts; one
+                    // slow probe on a loaded 2-core machine (the test's own 16 flood threads
+                    // compete with it) is not that.
+                    assertThat(took).as("probe during the flood").isLessThan(TimeUnit.SECONDS.toNanos(30));
+                    probes.add(took);
                 }
                 Thread.sleep(2000);
             }
-            assertThat(probes).isGreaterThan(5);
+            assertThat(probes).hasSizeGreaterThan(5);
+            // Served within seconds as a rule: most probes are quick.
+            List<Long> sorted = probes.stream().sorted().toList();
+            assertThat(sorted.get(sorted.size() / 2)).as("median probe during the flood, all: %s", sorted)
+                    .isLessThan(TimeUnit.SECONDS.toNanos(3));
             stop.set(true);
             long replies = 0;
             for (CompletableFuture<Long> f : clients) replies += f.get(60, TimeUnit.SECONDS);
