@@ -71,8 +71,14 @@ launcher() { # name kind class file
   esac
   # Their one reflective call (the JDK's SecureRandom for Unix sockets, at the first connect)
   # would spin method handles and load the class-file API; native accessors do not.
+  # -Xint: a call lives some 40 ms and its work is start-up and bulk copies, so the JIT's
+  # compiler threads cost more CPU than they save (sendmail -t 1.98x -> 1.52x a bare JVM,
+  # bench/inject.sh; a 10 MB message is no slower). The SelectorProvider named outright: the
+  # first socket otherwise looks for a provider service (ServiceLoader) in every jar (1.98x ->
+  # 1.77x; both 1.53x). aot-train-inject shares them so the cache is made as it is used.
   case $1 in qmail-inject|sendmail|qmail-queue|aot-train-inject)
-    classpath=$inject_cp; cache=inject.aot; flags="$flags -Djdk.reflect.useNativeAccessorOnly=true" ;;
+    classpath=$inject_cp; cache=inject.aot
+    flags="$flags -Xint -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider -Djdk.reflect.useNativeAccessorOnly=true" ;;
   esac
   flags="$flags $(budget "$1")"
   # QMAIL_HOME: readlink -f (a fork and an exec) only when \$0 is a symbolic link
