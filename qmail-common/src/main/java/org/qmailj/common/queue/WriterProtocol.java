@@ -134,8 +134,19 @@ public final class WriterProtocol {
         out.write(b);
     }
 
+    /**
+     * Eight bytes, most significant first, as DataInputStream.readLong reads them; by hand, since
+     * DataInputStream's first use initialises a dozen VarHandle classes (a millisecond of every
+     * interpreted sendmail call).
+     */
     public static long readNumber(InputStream in) throws IOException {
-        return new DataInputStream(in).readLong();
+        long n = 0;
+        for (int i = 0; i < 8; i++) {
+            int b = in.read();
+            if (b < 0) throw new EOFException("number ended early");
+            n = n << 8 | b;
+        }
+        return n;
     }
 
     public static void writeFinal(OutputStream out, int exit) throws IOException {
