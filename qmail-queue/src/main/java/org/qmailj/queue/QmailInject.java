@@ -14,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -275,23 +273,48 @@ public final class QmailInject {
     }
 
     /**
-     * qmail's date: "3 Dec 2026 18:35:04" in UTC. Formatted by hand: DateTimeFormatter's
-     * month names come from the CLDR locale data, whose loading was a good part of a call.
+     * qmail's date: "3 Dec 2026 18:35:04" in UTC, whatever the clock's zone. Formatted by
+     * hand from the epoch second: DateTimeFormatter's month names come from the CLDR locale
+     * data, and even LocalDateTime initialises ChronoField, ValueRange, Duration and BigInteger,
+     * which an interpreted sendmail call pays for (-Xint in the launcher).
      */
     static String date(Instant t) {
-        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
-        StringBuilder b = new StringBuilder(24).append(d.getDayOfMonth()).append(' ')
-                .append(MONTHS[d.getMonthValue() - 1]).append(' ');
-        year(b, d.getYear()).append(' ');
-        return two(two(two(b, d.getHour()).append(':'), d.getMinute()).append(':'), d.getSecond()).toString();
+        long s = t.getEpochSecond();
+        long days = Math.floorDiv(s, 86_400);
+        int secs = (int) Math.floorMod(s, 86_400);
+        long ymd = civil(days);
+        StringBuilder b = new StringBuilder(24).append((int) (ymd % 100)).append(' ')
+                .append(MONTHS[(int) (ymd / 100 % 100) - 1]).append(' ');
+        year(b, (int) (ymd / 10_000)).append(' ');
+        return two(two(two(b, secs / 3600).append(':'), secs / 60 % 60).append(':'), secs % 60).toString();
     }
 
     /** The Message-ID's stamp: yyyyMMddHHmmss in UTC. */
     static String idDate(Instant t) {
-        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
-        StringBuilder b = year(new StringBuilder(14), d.getYear());
-        return two(two(two(two(two(b, d.getMonthValue()), d.getDayOfMonth()), d.getHour()), d.getMinute()), d.getSecond())
+        long s = t.getEpochSecond();
+        long ymd = civil(Math.floorDiv(s, 86_400));
+        int secs = (int) Math.floorMod(s, 86_400);
+        StringBuilder b = year(new StringBuilder(14), (int) (ymd / 10_000));
+        return two(two(two(two(two(b, (int) (ymd / 100 % 100)), (int) (ymd % 100)), secs / 3600), secs / 60 % 60), secs % 60)
                 .toString();
+    }
+
+    /**
+     * The proleptic Gregorian date of a day since 1970-01-01 as yyyy * 10000 + mm * 100 + dd
+     * (years 0 to 9999). Howard Hinnant's civil_from_days: eras of 400 years (146097 days)
+     * counted from 0000-03-01, so that the leap day ends each year.
+     */
+    static long civil(long epochDay) {
+        long z = epochDay + 719_468;
+        long era = Math.floorDiv(z, 146_097);
+        long doe = z - era * 146_097;                                   // [0, 146096]
+        long yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             // [0, 365]
+        long mp = (5 * doy + 2) / 153;                                  // [0, 11], March first
+        long d = doy - (153 * mp + 2) / 5 + 1;
+        long m = mp < 10 ? mp + 3 : mp - 9;
+        long y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+        return y * 10_000 + m * 100 + d;
     }
 
     /** yyyy: at least four digits. */

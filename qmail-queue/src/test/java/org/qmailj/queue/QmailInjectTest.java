@@ -274,4 +274,45 @@ class QmailInjectTest {
             assertThat(QmailInject.idDate(t)).as(t.toString()).isEqualTo(id.format(t));
         }
     }
+
+    /**
+     * The stamps' exact bytes for fixed instants, whatever zone the clock is in: qmail writes
+     * UTC and "-0000" (a leap day, the turn of a year just before and after midnight in a zone
+     * ahead of UTC, the epoch, one second before it, a one-digit day).
+     */
+    @Test
+    void dateAndMessageIdStampsAreUtcWhateverTheClocksZone() {
+        record Case(String instant, String zone, String date, String id) {}
+        List<Case> cases = List.of(
+                new Case("2028-02-29T23:59:59Z", "Asia/Kolkata", "29 Feb 2028 23:59:59", "20280229235959"),
+                new Case("2026-12-31T23:30:00Z", "Pacific/Kiritimati", "31 Dec 2026 23:30:00", "20261231233000"),
+                new Case("2027-01-01T00:00:00Z", "America/Los_Angeles", "1 Jan 2027 00:00:00", "20270101000000"),
+                new Case("1970-01-01T00:00:00Z", "Europe/Berlin", "1 Jan 1970 00:00:00", "19700101000000"),
+                new Case("1969-12-31T23:59:59Z", "UTC", "31 Dec 1969 23:59:59", "19691231235959"),
+                new Case("2026-03-05T07:08:09.999Z", "Australia/Adelaide", "5 Mar 2026 07:08:09", "20260305070809"));
+        for (Case c : cases) {
+            Clock in = Clock.fixed(Instant.parse(c.instant()), java.time.ZoneId.of(c.zone()));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThat(QmailInject.run(new String[] {"-n"}, t.home, env, new ByteArrayInputStream(bytes("To: a@b.c\n\nx\n")),
+                    out, new PrintStream(stderr), queue, in)).isZero();
+            assertThat(str(out.toByteArray())).as(c.toString()).isEqualTo("Date: " + c.date() + " -0000\nMessage-ID: <"
+                    + c.id() + "." + pid + ".qmail@mx.example.com>\nFrom: joe@mx.example.com\nTo: a@b.c\n\nx\n");
+        }
+    }
+
+    /** civil(): every day of years 0 to 9999 against java.time's own calendar. */
+    @Test
+    void civilDatesAgreeWithJavaTimeForEveryDay() {
+        long first = java.time.LocalDate.of(0, 1, 1).toEpochDay();
+        long last = java.time.LocalDate.of(9999, 12, 31).toEpochDay();
+        for (long d = first; d <= last; d++) {
+            java.time.LocalDate l = java.time.LocalDate.ofEpochDay(d);
+            long expected = l.getYear() * 10_000L + l.getMonthValue() * 100 + l.getDayOfMonth();
+            if (QmailInject.civil(d) != expected) assertThat(QmailInject.civil(d)).as(l.toString()).isEqualTo(expected);
+        }
+        assertThat(QmailInject.civil(0)).isEqualTo(19700101);
+        assertThat(QmailInject.civil(-1)).isEqualTo(19691231);
+        assertThat(QmailInject.civil(11017)).isEqualTo(2000_03_01L);
+        assertThat(QmailInject.civil(11016)).isEqualTo(2000_02_29L);
+    }
 }
