@@ -60,15 +60,52 @@ public final class Sendmail {
         return run("sendmail", args, home, env, stdin, stdout, err, queue, clock);
     }
 
+    /** What a call asks for, once its options are read. */
+    enum Mode {
+        /** qmail-inject: -H with -t, else -a. */
+        INJECT,
+        /** -bp: qmail-qread. */
+        QREAD,
+        /** -bs: an SMTP session (qmail-smtpd). */
+        SMTPD,
+        /** -q[time]: nothing to do, qmail-send runs the queue by itself (exit 0). */
+        QUEUE_RUN,
+        /** Bad usage: the usage message and exit 100. */
+        USAGE
+    }
+
     /**
-     * As qmail's wrapper, which looks at the name it was run by once the options are read:
-     * as {@code mailq} it is qmail-qread; as {@code newaliases} it refuses (exit 100).
+     * One call's options: the mode, -t, -f's sender and -F's name (null when not given) and
+     * the arguments after the options. Parsed with plain loops and no lambdas, regular
+     * expressions or streams: each of those would bootstrap classes in a program that runs for
+     * some 40 ms, interpreted.
      */
-    public static int run(String progname, String[] args, QmailHome home, Map<String, String> env, InputStream stdin,
-            OutputStream stdout, PrintStream err, QueueClient queue, Clock clock) {
+    record Call(Mode mode, boolean headerRecipients, String sender, String mailName, String[] args) {
+        /** The arguments qmail's wrapper gives qmail-inject. */
+        String[] injectArgs() {
+            String[] qi = new String[(sender != null ? 4 : 2) + args.length];
+            int n = 0;
+            qi[n++] = headerRecipients ? "-H" : "-a";
+            if (sender != null) {
+                qi[n++] = "-f";
+                qi[n++] = sender;
+            }
+            qi[n++] = "--";
+            System.arraycopy(args, 0, qi, n, args.length);
+            return qi;
+        }
+    }
+
+    /**
+     * qmail's wrapper's option loop: clustered letters ({@code -ti}), an option's argument
+     * attached or in the next word, {@code --} or the first word not an option ending the
+     * options. The first of -bp, -bs, -q or bad usage decides at once, as the wrapper execs or
+     * exits there.
+     */
+    static Call parse(String[] args) {
         boolean flagT = false;
         String sender = null;
-        Map<String, String> env2 = new HashMap<>(env);
+        String mailName = null;
         int i = 0;
         options:
         for (; i < args.length; i++) {
@@ -77,52 +114,66 @@ public final class Sendmail {
                 i++;
                 break;
             }
-            if (!a.startsWith("-") || a.length() == 1) break;
+            if (a.length() < 2 || a.charAt(0) != '-') break;
             for (int j = 1; j < a.length(); j++) {
                 char c = a.charAt(j);
                 if ("efpoBFb".indexOf(c) >= 0) {
                     String arg;
                     if (j + 1 < a.length()) arg = a.substring(j + 1);
                     else if (i + 1 < args.length) arg = args[++i];
-                    else return usage(err);
-                    switch (c) {
-                        case 'f' -> sender = arg;
-                        case 'F' -> env2.put("MAILNAME", arg);
-                        case 'b' -> {
-                            switch (arg.charAt(0)) {
-                                case 'm' -> { }
-                                case 'p' -> { return QmailQread.run(home, stdout, err); }
-                                case 's' -> { return smtpd(home, env, err); }
-                                default -> { return usage(err); }
-                            }
-                        }
-                        default -> { } // -e -p -o -B: qmail has one mode for each
-                    }
+                    else return usage();
+                    if (c == 'f') {
+                        sender = arg;
+                    } else if (c == 'F') {
+                        mailName = arg;
+                    } else if (c == 'b') {
+                        char b = arg.isEmpty() ? 0 : arg.charAt(0);
+                        if (b == 'p') return new Call(Mode.QREAD, false, null, null, new String[0]);
+                        if (b == 's') return new Call(Mode.SMTPD, false, null, null, new String[0]);
+                        if (b != 'm') return usage();
+                    } // -e -p -o -B: qmail has one mode for each
                     continue options;
                 }
-                switch (c) {
-                    case 't' -> flagT = true;
-                    case 'v', 'i', 'x', 'm' -> { }
-                    case 'E', 'J' -> { continue options; } // skip an attached argument
-                    case 'q' -> { return 0; }
-                    default -> { return usage(err); }
-                }
+                if (c == 't') flagT = true;
+                else if (c == 'E' || c == 'J') continue options; // skip an attached argument
+                else if (c == 'q') return new Call(Mode.QUEUE_RUN, false, null, null, new String[0]);
+                else if (c != 'v' && c != 'i' && c != 'x' && c != 'm') return usage();
             }
+        }
+        String[] rest = new String[args.length - i];
+        System.arraycopy(args, i, rest, 0, rest.length);
+        return new Call(Mode.INJECT, flagT, sender, mailName, rest);
+    }
+
+    private static Call usage() {
+        return new Call(Mode.USAGE, false, null, null, new String[0]);
+    }
+
+    /**
+     * As qmail's wrapper, which looks at the name it was run by once the options are read:
+     * as {@code mailq} it is qmail-qread; as {@code newaliases} it refuses (exit 100).
+     */
+    public static int run(String progname, String[] args, QmailHome home, Map<String, String> env, InputStream stdin,
+            OutputStream stdout, PrintStream err, QueueClient queue, Clock clock) {
+        Call call = parse(args);
+        switch (call.mode()) {
+            case USAGE: return usage(err);
+            case QUEUE_RUN: return 0;
+            case QREAD: return QmailQread.run(home, stdout, err);
+            case SMTPD: return smtpd(home, env, err);
+            default: break;
         }
         if (progname.equals("mailq")) return QmailQread.run(home, stdout, err);
         if (progname.equals("newaliases")) {
             err.println("sendmail: fatal: please use fastforward/newaliases instead");
             return 100;
         }
-        List<String> qi = new ArrayList<>();
-        qi.add(flagT ? "-H" : "-a");
-        if (sender != null) {
-            qi.add("-f");
-            qi.add(sender);
+        Map<String, String> injectEnv = env;
+        if (call.mailName() != null) {
+            injectEnv = new HashMap<>(env);
+            injectEnv.put("MAILNAME", call.mailName());
         }
-        qi.add("--");
-        qi.addAll(List.of(args).subList(i, args.length));
-        return QmailInject.run(qi.toArray(String[]::new), home, env2, stdin, stdout, err, queue, clock);
+        return QmailInject.run(call.injectArgs(), home, injectEnv, stdin, stdout, err, queue, clock);
     }
 
     private static int usage(PrintStream err) {

@@ -128,4 +128,53 @@ class SendmailTest {
         assertThat(Sendmail.smtpdEnv(Map.of("PROTO", "TCP", "TCPREMOTEIP", "10.1.1.1")))
                 .isEqualTo(Map.of("PROTO", "TCP", "TCPREMOTEIP", "10.1.1.1"));
     }
+
+    /** parse's reading of qmail's wrapper options, case by case: mode, -t, -f, -F, the rest. */
+    @Test
+    void parseReadsTheWrappersOptions() {
+        record Case(String[] args, Sendmail.Mode mode, boolean t, String sender, String name, List<String> rest) {}
+        String[] none = {};
+        List<Case> cases = List.of(
+                new Case(none, Sendmail.Mode.INJECT, false, null, null, List.of()),
+                new Case(new String[] {"-t"}, Sendmail.Mode.INJECT, true, null, null, List.of()),
+                new Case(new String[] {"-ti", "-oi", "-oem", "-odb", "a@b"}, Sendmail.Mode.INJECT, true, null, null, List.of("a@b")),
+                new Case(new String[] {"-fme@x", "-FMe Too", "r"}, Sendmail.Mode.INJECT, false, "me@x", "Me Too", List.of("r")),
+                new Case(new String[] {"-f", "me@x", "-F", "Name", "--", "-t"}, Sendmail.Mode.INJECT, false, "me@x", "Name", List.of("-t")),
+                new Case(new String[] {"-tf", "s@x", "r1", "-t", "r2"}, Sendmail.Mode.INJECT, true, "s@x", null, List.of("r1", "-t", "r2")),
+                new Case(new String[] {"-", "-t"}, Sendmail.Mode.INJECT, false, null, null, List.of("-", "-t")),
+                new Case(new String[] {"-vxm", "-Ex", "-Jy", "-B", "8BITMIME", "-p", "smtp", "-e", "q", "r"},
+                        Sendmail.Mode.INJECT, false, null, null, List.of("r")),
+                new Case(new String[] {"-bm", "-t"}, Sendmail.Mode.INJECT, true, null, null, List.of()),
+                new Case(new String[] {"-bp"}, Sendmail.Mode.QREAD, false, null, null, List.of()),
+                new Case(new String[] {"-b", "s", "-t"}, Sendmail.Mode.SMTPD, false, null, null, List.of()),
+                new Case(new String[] {"-q30m"}, Sendmail.Mode.QUEUE_RUN, false, null, null, List.of()),
+                new Case(new String[] {"-t", "-q", "-Z"}, Sendmail.Mode.QUEUE_RUN, false, null, null, List.of()),
+                new Case(new String[] {"-bz"}, Sendmail.Mode.USAGE, false, null, null, List.of()),
+                new Case(new String[] {"-b", ""}, Sendmail.Mode.USAGE, false, null, null, List.of()),
+                new Case(new String[] {"-t", "-f"}, Sendmail.Mode.USAGE, false, null, null, List.of()),
+                new Case(new String[] {"-tZ"}, Sendmail.Mode.USAGE, false, null, null, List.of()));
+        for (Case c : cases) {
+            Sendmail.Call call = Sendmail.parse(c.args());
+            String as = String.join(" ", c.args());
+            assertThat(call.mode()).as(as).isEqualTo(c.mode());
+            assertThat(call.headerRecipients()).as(as).isEqualTo(c.t());
+            assertThat(call.sender()).as(as).isEqualTo(c.sender());
+            assertThat(call.mailName()).as(as).isEqualTo(c.name());
+            assertThat(call.args()).as(as).containsExactlyElementsOf(c.rest());
+        }
+        assertThat(Sendmail.parse(new String[] {"-t", "-fs@x", "a", "-b"}).injectArgs())
+                .containsExactly("-H", "-f", "s@x", "--", "a", "-b");
+        assertThat(Sendmail.parse(new String[] {"--", "-a"}).injectArgs()).containsExactly("-a", "--", "-a");
+    }
+
+    /** -F reaches qmail-inject as MAILNAME for this call only; the caller's environment is left alone. */
+    @Test
+    void dashCapitalFNamesTheSenderWithoutTouchingTheCallersEnvironment() {
+        Map<String, String> callers = Map.copyOf(env);
+        int exit = Sendmail.run(new String[] {"-FJoe Example", "a@b.c"}, t.home, callers,
+                new ByteArrayInputStream(bytes("Subject: x\n\nb\n")), stdout, new PrintStream(stderr), queue, clock);
+        assertThat(exit).as(stderr.toString()).isZero();
+        assertThat(queue.text()).contains("From: Joe Example <joe@mx.example.com>\n");
+        assertThat(callers).doesNotContainKey("MAILNAME");
+    }
 }
