@@ -20,6 +20,7 @@ import org.qmailj.common.queue.QueueClients;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.QueueResult;
 import org.qmailj.common.queue.SocketQueueClient;
+import org.qmailj.common.queue.SocketWarmup;
 import org.qmailj.common.queue.WriterProtocol;
 
 /**
@@ -78,6 +79,8 @@ public final class InjectTraining {
             QmailHome t = new QmailHome(tmp);
             Path socket = WriterProtocol.socket(new QueueLayout(t.queue()));
             Files.createDirectories(socket.getParent());
+            // As sendmail's and qmail-inject's main start it, so its class is in the cache too.
+            SocketWarmup.start(socket).join();
             try (TrainingWriter writer = TrainingWriter.start(socket, 3)) {
                 QueueClient client = QueueClients.standard(t, env);
                 for (String[] args : List.<String[]>of(new String[] {"-t"}, new String[] {"-fsender@b.example", "x@y.example"})) {

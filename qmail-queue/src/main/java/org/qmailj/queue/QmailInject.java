@@ -60,11 +60,24 @@ public final class QmailInject {
 
     public static void main(String[] args) {
         QmailHome home = QmailHome.current();
+        if (queues(args)) QueueClients.warmUp(home, System.getenv()); // the socket's set-up alongside ours
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.ISO_8859_1);
         int exit = run(args, home, System.getenv(), new FileInputStream(FileDescriptor.in), out, System.err,
                 QueueClients.standard(home, System.getenv()), Clock.systemUTC());
         out.flush();
         Exit.now(exit);
+    }
+
+    /**
+     * Whether a call with these arguments goes on to queue (not -n, not bad usage): only then
+     * is {@link QueueClients#warmUp} worth its CPU (-n: 24 -> 28 ms CPU with it).
+     */
+    static boolean queues(String[] args) {
+        try {
+            return !parse(args).print();
+        } catch (Usage u) {
+            return false;
+        }
     }
 
     static Options parse(String[] args) throws Usage {

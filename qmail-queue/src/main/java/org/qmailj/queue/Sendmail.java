@@ -42,12 +42,22 @@ public final class Sendmail {
 
     public static void main(String[] args) {
         QmailHome home = QmailHome.current();
+        String progname = programName(System.getProperty("qmail.argv0", "sendmail"));
+        if (queues(progname, args)) QueueClients.warmUp(home, System.getenv()); // the socket's set-up alongside ours
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.ISO_8859_1);
-        int exit = run(programName(System.getProperty("qmail.argv0", "sendmail")), args, home, System.getenv(),
+        int exit = run(progname, args, home, System.getenv(),
                 new FileInputStream(FileDescriptor.in), out, System.err,
                 QueueClients.standard(home, System.getenv()), Clock.systemUTC());
         out.flush();
         Exit.now(exit);
+    }
+
+    /**
+     * Whether this call goes on to qmail-inject: not -bp, -bs, -q or bad usage, and not run as
+     * mailq or newaliases. Only then is {@link QueueClients#warmUp} worth its CPU.
+     */
+    static boolean queues(String progname, String[] args) {
+        return parse(args).mode() == Mode.INJECT && !progname.equals("mailq") && !progname.equals("newaliases");
     }
 
     /** The name a launcher was run by ($0, passed as -Dqmail.argv0), without its directory. */

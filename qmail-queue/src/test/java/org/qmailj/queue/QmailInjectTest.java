@@ -300,6 +300,18 @@ class QmailInjectTest {
         }
     }
 
+    /** Only a call that goes on to queue warms the writer's socket up: not -n, not bad usage. */
+    @Test
+    void queuesIsFalseForDashNAndBadUsage() {
+        assertThat(QmailInject.queues(new String[0])).isTrue();
+        assertThat(QmailInject.queues(new String[] {"-H", "-f", "s@x", "--", "-n"})).isTrue();
+        assertThat(QmailInject.queues(new String[] {"-nN"})).isTrue();
+        assertThat(QmailInject.queues(new String[] {"-n", "a@b"})).isFalse();
+        assertThat(QmailInject.queues(new String[] {"-an"})).isFalse();
+        assertThat(QmailInject.queues(new String[] {"-Z"})).isFalse();
+        assertThat(QmailInject.queues(new String[] {"-f"})).isFalse();
+    }
+
     /** civil(): every day of years 0 to 9999 against java.time's own calendar. */
     @Test
     void civilDatesAgreeWithJavaTimeForEveryDay() {

@@ -165,6 +165,13 @@ class SendmailTest {
         assertThat(Sendmail.parse(new String[] {"-t", "-fs@x", "a", "-b"}).injectArgs())
                 .containsExactly("-H", "-f", "s@x", "--", "a", "-b");
         assertThat(Sendmail.parse(new String[] {"--", "-a"}).injectArgs()).containsExactly("-a", "--", "-a");
+        // Only a call that goes on to queue warms the socket up.
+        assertThat(Sendmail.queues("sendmail", new String[] {"-t", "-oi"})).isTrue();
+        assertThat(Sendmail.queues("sendmail", new String[] {"-bp"})).isFalse();
+        assertThat(Sendmail.queues("sendmail", new String[] {"-q15m"})).isFalse();
+        assertThat(Sendmail.queues("sendmail", new String[] {"-Z"})).isFalse();
+        assertThat(Sendmail.queues("mailq", new String[0])).isFalse();
+        assertThat(Sendmail.queues("newaliases", new String[0])).isFalse();
     }
 
     /** -F reaches qmail-inject as MAILNAME for this call only; the caller's environment is left alone. */

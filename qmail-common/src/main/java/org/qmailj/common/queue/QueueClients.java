@@ -15,6 +15,16 @@ import org.qmailj.common.QmailHome;
 public final class QueueClients {
     private QueueClients() {}
 
+    /**
+     * For a one-message program, first thing in main: when {@link #standard} will try the
+     * writer's socket ($QMAILQUEUE unset), readies the socket classes on a thread of their own
+     * ({@link SocketWarmup}) while the caller goes on.
+     */
+    public static void warmUp(QmailHome home, Map<String, String> env) {
+        String q = env.get("QMAILQUEUE");
+        if (q == null || q.isEmpty()) SocketWarmup.start(WriterProtocol.socket(new QueueLayout(home.queue())));
+    }
+
     public static QueueClient standard(QmailHome home, Map<String, String> env) {
         return standard(home, env, null);
     }
