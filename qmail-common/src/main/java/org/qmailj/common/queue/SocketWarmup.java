@@ -26,11 +26,45 @@ public final class SocketWarmup extends Thread {
         setDaemon(true);
     }
 
+    /**
+     * JDK classes on the socket's path whose initialisation needs nothing of the rest: the SUN
+     * provider's table of OIDs (1.7 ms interpreted) and the JFR event classes the provider
+     * look-up and the socket streams load from the runtime image (no AOT cache holds them).
+     * A second thread readies them while the first reads java.security, so the provider finds
+     * them done. Internal names: one missing in another JDK is skipped.
+     */
+    static final String[] LEAVES = {
+        "sun.security.util.KnownOIDs",
+        "jdk.internal.event.SecurityProviderServiceEvent",
+        "jdk.internal.event.SocketWriteEvent",
+        "jdk.internal.event.SocketReadEvent",
+    };
+
     /** Starts the warm-up for a client of {@code socket}; returns the (daemon) thread. */
     public static SocketWarmup start(Path socket) {
         SocketWarmup t = new SocketWarmup(socket);
         t.start();
+        new Leaves().start();
         return t;
+    }
+
+    /** Initialises {@link #LEAVES}. */
+    static final class Leaves extends Thread {
+        Leaves() {
+            super("socket warm-up (leaves)");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            for (String name : LEAVES) {
+                try {
+                    Class.forName(name, true, null);
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // another JDK: nothing to ready
+                }
+            }
+        }
     }
 
     @Override

@@ -36,4 +36,10 @@ class SocketWarmupTest {
         t.join(30_000);
         assertThat(t.isAlive()).isFalse();
     }
+
+    /** The JDK classes readied on the side exist in the JDK we build with (else the list is stale). */
+    @Test
+    void theLeavesNameClassesOfThisJdk() throws Exception {
+        for (String name : SocketWarmup.LEAVES) assertThat(Class.forName(name, false, null).getName()).isEqualTo(name);
+    }
 }
