@@ -37,7 +37,6 @@ public final class QmailQueue {
     private QmailQueue() {}
 
     public static void main(String[] args) {
-        Umask.set(033);
         Thread.ofPlatform().daemon().name("qmail-queue alarm").start(() -> {
             try {
                 Thread.sleep(86_400_000L);
@@ -55,7 +54,10 @@ public final class QmailQueue {
         return run(home, message, envelope, err, false);
     }
 
-    /** {@code become}: root writing the queue itself first takes qmailq's uid (main only, never a test JVM). */
+    /**
+     * {@code become} (main only, never a test JVM): writing the queue itself, set the umask,
+     * and as root first take qmailq's uid.
+     */
     static int run(QmailHome home, InputStream message, InputStream envelope, PrintStream err, boolean become) {
         if (!Files.isDirectory(home.root())) return QueueExit.HOME.code();
         envelope = new BufferedInputStream(envelope, 8192); // nothing follows the envelope on fd 1
@@ -92,6 +94,10 @@ public final class QmailQueue {
 
     private static int direct(QmailHome home, QueueLayout q, InputStream message, InputStream envelope, PrintStream err,
             boolean become) {
+        // C qmail-queue's umask(033), for the files this process writes itself; the socket path
+        // writes none. Set here rather than first in main: it is a downcall, and the first
+        // downcall of a JVM links the FFM machinery (~50 ms of a bin/qmail-queue call).
+        if (become) Umask.set(033);
         QmailIds ids;
         ReceivedLine received;
         try {

@@ -65,6 +65,28 @@ class DirectWriteRootTest {
         assertQueuedAsSetuidQmailq(t, todo.getFirst());
     }
 
+    /**
+     * Under the caller's umask 000 the direct path's files are still 0644 (C qmail-queue's
+     * umask 033 is now set on that path only, no longer first in main).
+     */
+    @Test
+    void aCallersUmask000StillMakes0644Files() throws Exception {
+        TestHome t = home();
+        String cp = Jvm.publicClasspath(dir.resolve("cp"));
+        Path m = Files.createTempFile(t.home.root(), "m", "");
+        Path e = Files.createTempFile(t.home.root(), "e", "");
+        Files.writeString(m, "umask 000\n", StandardCharsets.ISO_8859_1);
+        Files.writeString(e, "Fr@x\0Tr@y\0\0", StandardCharsets.ISO_8859_1);
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", "-c", "umask 000; exec \"$@\" <" + m + " 1<" + e, "sh"));
+        cmd.addAll(Jvm.command(cp, t.home.root(), null, "org.qmailj.queue.QmailQueue"));
+        Cmd.Result r = Cmd.run(cmd, Map.of(), null, new byte[0], 60);
+
+        assertThat(r.exit()).as(r.toString()).isZero();
+        List<Long> todo = t.todo();
+        assertThat(todo).hasSize(1);
+        assertQueuedAsSetuidQmailq(t, todo.getFirst());
+    }
+
     @Test
     void qmailInjectAsRootQueuesQmailqsFiles() throws Exception {
         TestHome t = home();
