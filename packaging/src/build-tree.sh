@@ -71,15 +71,19 @@ launcher() { # name kind class file
   esac
   # Their one reflective call (the JDK's SecureRandom for Unix sockets, at the first connect)
   # would spin method handles and load the class-file API; native accessors do not.
-  # -Xint: a call lives some 40 ms and its work is start-up and bulk copies, so the JIT's
-  # compiler threads cost more CPU than they save (sendmail -t 1.98x -> 1.52x a bare JVM,
-  # bench/inject.sh; a 10 MB message is no slower). The SelectorProvider named outright: the
-  # first socket otherwise looks for a provider service (ServiceLoader) in every jar (1.98x ->
-  # 1.77x; both 1.53x). aot-train-inject shares them so the cache is made as it is used.
+  # The SelectorProvider named outright: the first socket otherwise looks for a provider
+  # service (ServiceLoader) in every jar (sendmail -t 1.75x -> 1.62x a bare JVM).
   case $1 in qmail-inject|sendmail|qmail-queue|aot-train-inject)
     classpath=$inject_cp; cache=inject.aot
-    flags="$flags -Xint -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider -Djdk.reflect.useNativeAccessorOnly=true" ;;
+    flags="$flags -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider -Djdk.reflect.useNativeAccessorOnly=true" ;;
   esac
+  # -Xint for what users and scripts call per message: a call lives ~35 ms, its work is
+  # start-up and bulk copies, and the JIT's threads cost more CPU than they save (sendmail -t
+  # 1.75x -> 1.67x alone, 1.50x with the provider; CPU 1.82x -> 1.25x). Not for qmail-queue,
+  # the bulk interface (mailing-list managers, $QMAILQUEUE filters): interpreted, a
+  # 200,000-recipient envelope took 0.59 s instead of 0.28 s, and a small call gains ~1 ms.
+  # (sendmail with a 2,000-address To: takes 103 ms instead of 61; QMAIL_JAVA_OPTS=-Xmixed.)
+  case $1 in qmail-inject|sendmail|aot-train-inject) flags="$flags -Xint" ;; esac
   flags="$flags $(budget "$1")"
   # QMAIL_HOME: readlink -f (a fork and an exec) only when \$0 is a symbolic link
   # (/usr/sbin/sendmail -> QMAIL_HOME/bin/sendmail) or relative; an absolute \$0 names it as is.
