@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,20 +154,23 @@ public final class Delivery {
         return s.substring(0, k);
     }
 
+    /**
+     * qmail-local's chdir to the home directory and its stat: one stat of {@code HOME/.}
+     * answers all three questions, since reaching {@code .} needs search permission on the home
+     * (EACCES otherwise) and a home that is no directory fails with ENOTDIR.
+     */
     private void checkHome(Path home) throws LocalFailure {
-        PosixFileAttributes st;
+        int mode;
         try {
-            st = Files.readAttributes(home, PosixFileAttributes.class);
-            if (!st.isDirectory()) {
-                throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": not a directory. (#4.3.0)");
-            }
+            mode = (Integer) Files.getAttribute(home.resolve("."), "unix:mode");
         } catch (IOException e) {
-            throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": " + LocalFailure.reason(e) + ". (#4.3.0)");
+            String why = e instanceof FileSystemException f && "Not a directory".equals(f.getReason())
+                    ? "not a directory" : LocalFailure.reason(e);
+            throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": " + why + ". (#4.3.0)");
         }
-        if (!Files.isExecutable(home)) {
-            throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": access denied. (#4.3.0)");
+        if ((mode & 0170000) != 0040000) {
+            throw LocalFailure.temp("Unable to switch to " + req.homedir() + ": not a directory. (#4.3.0)");
         }
-        int mode = DotQmail.mode(home);
         if ((mode & DotQmail.PATRN) != 0) throw LocalFailure.temp("Uh-oh: home directory is writable. (#4.7.0)");
         if ((mode & 01000) != 0) {
             if (req.doit()) {

@@ -1,14 +1,15 @@
 package org.qmailj.local;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import org.qmailj.common.sys.Errno;
+import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.users.DotQmailNames;
 import org.qmailj.common.users.HomeFiles;
@@ -49,27 +50,42 @@ public final class DotQmail {
         return Optional.empty();
     }
 
+    /**
+     * qmail's qmesearch: open the file (O_NONBLOCK, so a fifo does not hang the delivery) and
+     * fstat the descriptor: a missing name costs one openat(2), where a stat, then an open and
+     * read, then a stat for the mode cost three calls more for a file that is there.
+     */
     private static Optional<Found> open(Path f) throws LocalFailure {
-        byte[] contents;
-        PosixFileAttributes st;
+        String name = f.getFileName().toString();
+        int fd;
         try {
-            st = Files.readAttributes(f, PosixFileAttributes.class);
+            fd = Fd.open(f, Fd.O_RDONLY | Fd.O_NONBLOCK | Fd.O_NOCTTY, 0);
+        } catch (SysException e) {
+            int errno = e.errno();
+            if (errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ENXIO) return Optional.empty();
+            throw LocalFailure.temp("Unable to open " + name + ": " + reason(e) + ". (#4.3.0)");
+        }
+        try {
+            Fd.Stat st = Fd.stat(fd);
             if (!st.isRegularFile()) return Optional.empty();
-            contents = Files.readAllBytes(f);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (AccessDeniedException e) {
-            throw LocalFailure.temp("Unable to open " + f.getFileName() + ": access denied. (#4.3.0)");
-        } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("Not a directory")) return Optional.empty();
-            throw LocalFailure.temp("Unable to open " + f.getFileName() + ": "
-                    + LocalFailure.reason(e) + ". (#4.3.0)");
+            if ((st.mode() & PATRN) != 0) throw LocalFailure.temp("Uh-oh: .qmail file is writable. (#4.7.0)");
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(st.size() + 1, 1 << 16));
+            byte[] buf = new byte[(int) Math.min(Math.max(st.size() + 1, 512), 8192)];
+            for (int n; (n = Fd.read(fd, buf, 0, buf.length)) > 0; ) out.write(buf, 0, n);
+            return Optional.of(new Found(name, out.toByteArray(), (st.mode() & 0100) != 0, null));
+        } catch (SysException e) {
+            throw LocalFailure.temp("Unable to open " + name + ": " + reason(e) + ". (#4.3.0)");
+        } finally {
+            Fd.closeQuietly(fd);
         }
-        int mode = mode(f);
-        if ((mode & PATRN) != 0) {
-            throw LocalFailure.temp("Uh-oh: .qmail file is writable. (#4.7.0)");
-        }
-        return Optional.of(new Found(f.getFileName().toString(), contents, (mode & 0100) != 0, null));
+    }
+
+    /** qmail's words for an errno: "access denied", else the C library's text. */
+    private static String reason(SysException e) {
+        if (e.errno() == Errno.EACCES) return "access denied";
+        String m = LocalFailure.reason(e);
+        int paren = m.lastIndexOf(" (errno ");
+        return paren >= 0 ? m.substring(0, paren) : m;
     }
 
     /** {@link #open} for a name with bytes above 127 (a UTF-8 extension), through openat(2). */
@@ -88,7 +104,11 @@ public final class DotQmail {
         return Optional.of(new Found(name, c.get().bytes(), (c.get().mode() & 0100) != 0, null));
     }
 
-    /** True when .qmail + dash + safeext + suffix exists (qmail's qmeox). */
+    /**
+     * True when .qmail + dash + safeext + suffix exists (qmail's qmeox): one lstat answers,
+     * since a name that lstat does not find cannot be found by stat either; only when lstat
+     * fails otherwise (EACCES, say) is the name tried with links followed.
+     */
     public static boolean exists(Path home, String dash, String ext, String suffix) {
         String name = ".qmail" + dash + safeExt(ext) + suffix;
         if (HomeFiles.needsBytes(name)) {
@@ -98,15 +118,14 @@ public final class DotQmail {
                 return false; // as Files.exists: cannot tell is "no"
             }
         }
-        return Files.exists(home.resolve(".qmail" + dash + safeExt(ext) + suffix), LinkOption.NOFOLLOW_LINKS)
-                || Files.exists(home.resolve(".qmail" + dash + safeExt(ext) + suffix));
-    }
-
-    static int mode(Path p) throws LocalFailure {
+        Path p = home.resolve(name);
         try {
-            return (Integer) Files.getAttribute(p, "unix:mode");
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
         } catch (IOException e) {
-            throw LocalFailure.temp("Unable to stat " + p.getFileName() + ": " + LocalFailure.reason(e) + ". (#4.3.0)");
+            return Files.exists(p);
         }
     }
 }

@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,26 +61,27 @@ public final class Maildir {
 
     /** Delivers {@code head} then the message, streamed, into {@code dir}. */
     public static Path deliver(Path dir, byte[] head, MessageFile msg) throws LocalFailure {
-        if (!Files.isDirectory(dir) || !Files.isExecutable(dir)) {
-            throw LocalFailure.temp("Unable to chdir to maildir. (#4.2.1)");
-        }
+        // No probes first (qmail's chdir and stat of tmp/NAME): the exclusive create of
+        // tmp/NAME answers them, and only its failure looks at why.
         Path tmp = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Path t = dir.resolve("tmp").resolve(uniqueName());
-            if (!Files.exists(t, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                tmp = t;
-                break;
+        FileChannel ch = null;
+        for (int attempt = 0; ch == null; attempt++) {
+            tmp = dir.resolve("tmp").resolve(uniqueName());
+            try {
+                ch = FileChannel.open(tmp, CREATE_NEW, MODE_0600);
+            } catch (FileAlreadyExistsException e) {
+                // qmail's "really should never get here": a name in use; another after 2 s
+                if (attempt == 2) throw LocalFailure.temp("Temporary error on maildir delivery. (#4.3.0)");
+                sleep(2000);
+            } catch (IOException e) {
+                throw LocalFailure.temp(searchable(dir) ? "Temporary error on maildir delivery. (#4.3.0)"
+                        : "Unable to chdir to maildir. (#4.2.1)");
             }
-            sleep(2000);
         }
-        if (tmp == null) throw LocalFailure.temp("Temporary error on maildir delivery. (#4.3.0)");
         Path target = dir.resolve("new").resolve(tmp.getFileName());
-        boolean created = false;
+        boolean created = true;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")))) {
-                created = true;
+            try (FileChannel out = ch) {
                 // The head goes in front of the message's first block: one write for a message
                 // that fits one buffer.
                 byte[] buf = new byte[Math.max(65536, head.length + 65536)];
@@ -89,13 +92,13 @@ public final class Maildir {
                     while ((n = in.read(buf, used, buf.length - used)) > 0) {
                         used += n;
                         if (used == buf.length) {
-                            writeAll(ch, ByteBuffer.wrap(buf, 0, used));
+                            writeAll(out, ByteBuffer.wrap(buf, 0, used));
                             used = 0;
                         }
                     }
                 }
-                if (used > 0) writeAll(ch, ByteBuffer.wrap(buf, 0, used));
-                ch.force(true);
+                if (used > 0) writeAll(out, ByteBuffer.wrap(buf, 0, used));
+                out.force(true);
             }
             Files.createLink(target, tmp);
             Files.delete(tmp);
@@ -112,6 +115,16 @@ public final class Maildir {
             }
             throw LocalFailure.temp("Temporary error on maildir delivery. (#4.3.0)");
         }
+    }
+
+    private static final Set<StandardOpenOption> CREATE_NEW = Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
+    private static final FileAttribute<?> MODE_0600 = PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------"));
+
+    /** Whether qmail's chdir into the maildir would work: asked only after a failed create. */
+    private static boolean searchable(Path dir) {
+        return Files.isDirectory(dir) && Files.isExecutable(dir);
     }
 
     /** The fsyncs of new/ directories, shared by deliveries in flight at once. */

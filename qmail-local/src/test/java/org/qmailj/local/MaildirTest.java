@@ -89,4 +89,51 @@ class MaildirTest {
         Files.createDirectories(gone);
         syncs.sync(gone); // and a later one succeeds
     }
+
+    /** Delivers a small message into {@code md}; the LocalFailure it gives, or null. */
+    LocalFailure failureOf(Path md) throws IOException {
+        Path msg = dir.resolve("msg");
+        Files.writeString(msg, "Subject: t\n\nbody\n");
+        try (MessageFile m = MessageFile.of(Fd.open(msg, Fd.O_RDONLY, 0))) {
+            Maildir.deliver(md, "Delivered-To: u\n".getBytes(StandardCharsets.ISO_8859_1), m);
+            return null;
+        } catch (LocalFailure f) {
+            return f;
+        }
+    }
+
+    @Test
+    void aMaildirWithoutTmpDefersWithQmailsTextAndLeavesNothing() throws Exception {
+        Path md = maildir();
+        Files.delete(md.resolve("tmp"));
+        LocalFailure f = failureOf(md);
+        assertThat(f).isNotNull();
+        assertThat(f.exit()).isEqualTo(111);
+        assertThat(f.getMessage()).isEqualTo("Temporary error on maildir delivery. (#4.3.0)");
+        try (Stream<Path> s = Files.list(md.resolve("new"))) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void aMissingMaildirOrAFileInItsPlaceIsQmailsChdirFailure() throws Exception {
+        for (Path md : List.of(dir.resolve("nothing"), Files.writeString(dir.resolve("file"), "x"))) {
+            LocalFailure f = failureOf(md);
+            assertThat(f).isNotNull();
+            assertThat(f.exit()).isEqualTo(111);
+            assertThat(f.getMessage()).isEqualTo("Unable to chdir to maildir. (#4.2.1)");
+        }
+    }
+
+    @Test
+    void aMaildirWhoseNewIsMissingDefersAndLeavesNoTmpFile() throws Exception {
+        Path md = maildir();
+        Files.delete(md.resolve("new"));
+        LocalFailure f = failureOf(md);
+        assertThat(f).isNotNull();
+        assertThat(f.getMessage()).isEqualTo("Temporary error on maildir delivery. (#4.3.0)");
+        try (Stream<Path> s = Files.list(md.resolve("tmp"))) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Phaser;
@@ -64,7 +65,10 @@ public final class QmailLspawn {
     private final String defaultDelivery;
     private final OutputStream out;
     private final WorkerPool pool;
-    private final LocalUsers users;
+    private final UserCache users;
+    /** This process's ids: they never change, so they are not asked of the kernel per delivery. */
+    private final int uid = Proc.getuid();
+    private final int gid = Proc.getgid();
     private final SpawnCheck check;
     private final DeliverySlots slots = new DeliverySlots();
 
@@ -74,7 +78,7 @@ public final class QmailLspawn {
         this.defaultDelivery = defaultDelivery;
         this.out = out;
         this.pool = pool;
-        this.users = new LocalUsers(home, sandbox, true);
+        this.users = new UserCache(new LocalUsers(home, sandbox, true), Path.of("/etc/passwd"));
         this.check = check;
     }
 
@@ -211,12 +215,12 @@ public final class QmailLspawn {
         LocalRequest req = new LocalRequest(n.user(), n.homedir(), local, n.dash(), n.ext(), domain,
                 c.sender(), defaultDelivery, true);
         if (!n.homedir().startsWith("/")) return LocalExit.report(LocalExit.USAGE.code(), "");
-        if (n.uid() == Proc.getuid() && n.gid() == Proc.getgid()) {
+        if (n.uid() == uid && n.gid() == gid) {
             Report.Buffer report = new Report.Buffer();
             int exit = new Delivery(req, MessageFile.borrow(msg.fd()), System.getenv(), home, report).run();
             return LocalExit.report(exit, new String(report.bytes(), StandardCharsets.ISO_8859_1));
         }
-        if (Proc.getuid() != 0) return LocalExit.report(LocalExit.USAGE.code(), "");
+        if (uid != 0) return LocalExit.report(LocalExit.USAGE.code(), "");
         WorkerPool.Result res = pool.deliver(new WorkerPool.Key(n.uid(), n.gid()), req, msg.fd());
         if (res.fixedReport() != null) return res.fixedReport();
         return LocalExit.report(res.exit(), new String(res.output(), StandardCharsets.ISO_8859_1));
