@@ -17,6 +17,7 @@ import org.qmailj.common.queue.QueueClient;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.sys.Fsync;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * qmail-send's main loop and the queue state it alone owns: a {@link Prioq} per channel
@@ -302,7 +303,7 @@ final class Scheduler {
         Path f = chanFile(j.id, j.channel);
         if (!j.deferred) {
             try {
-                Files.deleteIfExists(f);
+                Unlink.ifExists(f);
             } catch (IOException e) {
                 log.line(QmailLog.unableTo("unlink", Todo.name(j.channel.word, j.id)));
                 chanq.get(j.channel).add(now + SLEEP_SYSFAIL, j.id);
@@ -507,7 +508,7 @@ final class Scheduler {
         actions.forget(id);
         forgetFresh(id);
         try {
-            Files.deleteIfExists(queue.info(id));
+            Unlink.ifExists(queue.info(id));
         } catch (IOException e) {
             log.line(QmailLog.unableTo("unlink", Todo.name("info", id)));
             doneq.add(now + SLEEP_SYSFAIL, id);

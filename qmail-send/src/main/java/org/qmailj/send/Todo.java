@@ -24,6 +24,7 @@ import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
 import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.SysException;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
@@ -317,7 +318,7 @@ final class Todo {
         for (String dir : new String[] {"info", "local", "remote"}) {
             Path p = split(dir, id);
             try {
-                Files.deleteIfExists(p);
+                Unlink.ifExists(p);
             } catch (IOException e) {
                 log.line(QmailLog.unableTo("unlink", name(dir, id)));
                 return null;
