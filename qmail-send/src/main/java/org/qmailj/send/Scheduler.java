@@ -306,6 +306,13 @@ final class Scheduler {
                 Unlink.ifExists(f);
             } catch (IOException e) {
                 log.line(QmailLog.unableTo("unlink", Todo.name(j.channel.word, j.id)));
+                if (j.unmarked >= 0) {
+                    try {
+                        RecipientFile.mark(f, j.unmarked);
+                    } catch (IOException x) {
+                        log.line(QmailLog.troubleMarking(Todo.name(j.channel.word, j.id)));
+                    }
+                }
                 chanq.get(j.channel).add(now + SLEEP_SYSFAIL, j.id);
                 forgetFresh(j.id);
                 return;
@@ -398,8 +405,17 @@ final class Scheduler {
     /**
      * qmail's markdone: the D is written but not synced (a synced one cost a disk flush per
      * delivery on this thread); a power cut can only make it a second delivery.
+     *
+     * <p>Not written at all for the job's last recipient when nothing else is out: then the
+     * channel file is unlinked right after ({@link #closeJob}, in this same report), and the
+     * unlink records it. A crash in between only repeats that delivery (at least once, never
+     * lost); if the unlink fails, the mark is written then.
      */
     private void markDone(Job j, Deliveries.Delivery del) {
+        if (j.outstanding == 1 && j.hitEof() && !j.deferred) {
+            j.unmarked = del.entry().offset();
+            return;
+        }
         try {
             RecipientFile.mark(chanFile(j.id, j.channel), del.entry().offset());
         } catch (IOException e) {
