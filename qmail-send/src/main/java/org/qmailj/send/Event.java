@@ -13,9 +13,9 @@ sealed interface Event {
 
     /**
      * The todo thread preprocessed message {@code id}: info/, local/, remote/ are on disk, and
-     * {@code local}/{@code remote} say which of local/N and remote/N it wrote.
+     * {@code fresh} is what it wrote there (so the scheduler need not read it back).
      */
-    record Preprocessed(long id, boolean local, boolean remote) implements Event {}
+    record Preprocessed(long id, Fresh fresh) implements Event {}
 
     /** SIGALRM: retry everything now. */
     record Alarm() implements Event {}

@@ -25,6 +25,11 @@ final class Job {
     boolean cancelled;
     /** qmail-qctl asked for a retry now: requeue at once when the deliveries are back. */
     boolean rush;
+    /**
+     * The offset of the last recipient's DONE mark when it was left unwritten because the file
+     * is unlinked next (Scheduler.markDone); -1 if none.
+     */
+    long unmarked = -1;
 
     Job(long id, Channel channel, String sender, long birth, boolean dying, List<RecipientFile.Entry> entries) {
         this.id = id;

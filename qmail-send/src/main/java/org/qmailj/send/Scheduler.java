@@ -17,6 +17,7 @@ import org.qmailj.common.queue.QueueClient;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.sys.Fsync;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * qmail-send's main loop and the queue state it alone owns: a {@link Prioq} per channel
@@ -47,6 +48,8 @@ final class Scheduler {
     private final Map<Channel, Boolean> alive = new EnumMap<>(Channel.class);
     private final Prioq doneq = new Prioq();
     private final Prioq failq = new Prioq();
+    /** Messages preprocessed in this run whose files are still as the todo thread wrote them. */
+    private final Map<Long, Fresh> fresh = new java.util.HashMap<>();
     private final QueueActions actions;
     private long masterDelid;
     private boolean exiting;
@@ -226,13 +229,29 @@ final class Scheduler {
     }
 
     /**
-     * pqadd for a message the todo thread just wrote: it says which channel files it made, so
-     * they need not be looked up; each is due now (its mtime is this second or the last).
+     * pqadd for a message the todo thread just wrote: it says what it wrote ({@link Fresh}), so
+     * nothing need be looked up; each channel file is due now (its mtime is this second or the
+     * last).
      */
     private void pqaddNew(Event.Preprocessed p, long now) {
-        if (p.local()) chanq.get(Channel.LOCAL).add(now, p.id());
-        if (p.remote()) chanq.get(Channel.REMOTE).add(now, p.id());
-        if (!p.local() && !p.remote()) doneq.add(now, p.id());
+        Fresh f = p.fresh();
+        fresh.put(p.id(), f);
+        boolean any = false;
+        for (Channel c : Channel.values()) {
+            if (f.has(c)) {
+                chanq.get(c).add(now, p.id());
+                any = true;
+            }
+        }
+        if (!any) doneq.add(now, p.id());
+    }
+
+    /**
+     * Something other than the scheduler's own unlinks changed message {@code id}'s files (a
+     * deferral, a qmail-qctl action): from now on they are read from disk.
+     */
+    void forgetFresh(long id) {
+        fresh.remove(id);
     }
 
     Path chanFile(long id, Channel c) {
@@ -243,6 +262,12 @@ final class Scheduler {
 
     Job openJob(long id, Channel c, long now) {
         if (actions.park(id, c)) return null; // held: kept aside until released
+        Fresh f = fresh.get(id);
+        if (f != null) {
+            java.util.List<RecipientFile.Entry> written = f.take(c);
+            if (written != null) return new Job(id, c, f.sender, f.birth, f.birth + controls.get().queuelifetime() < now, written);
+            forgetFresh(id); // a second job on the channel: the file says more than the todo thread knew
+        }
         String sender;
         long birth;
         try {
@@ -278,15 +303,26 @@ final class Scheduler {
         Path f = chanFile(j.id, j.channel);
         if (!j.deferred) {
             try {
-                Files.deleteIfExists(f);
+                Unlink.ifExists(f);
             } catch (IOException e) {
                 log.line(QmailLog.unableTo("unlink", Todo.name(j.channel.word, j.id)));
+                if (j.unmarked >= 0) {
+                    try {
+                        RecipientFile.mark(f, j.unmarked);
+                    } catch (IOException x) {
+                        log.line(QmailLog.troubleMarking(Todo.name(j.channel.word, j.id)));
+                    }
+                }
                 chanq.get(j.channel).add(now + SLEEP_SYSFAIL, j.id);
+                forgetFresh(j.id);
                 return;
             }
+            Fresh fr = fresh.get(j.id);
+            if (fr != null) fr.unlinked(j.channel);
             checkDone(j.id, now);
             return;
         }
+        forgetFresh(j.id); // DONE marks and a new mtime: the files know better now
         long retry = j.rush ? now : j.channel.nextRetry(j.birth, now);
         try {
             Files.setLastModifiedTime(f, FileTime.fromMillis(retry * 1000));
@@ -298,8 +334,9 @@ final class Scheduler {
 
     /** Done on every channel? Then it goes to the done queue. */
     private void checkDone(long id, long now) {
+        Fresh f = fresh.get(id);
         for (Channel c : Channel.values()) {
-            if (Files.exists(chanFile(id, c))) return;
+            if (f != null ? f.has(c) : Files.exists(chanFile(id, c))) return;
         }
         doneq.add(now, id);
     }
@@ -368,8 +405,17 @@ final class Scheduler {
     /**
      * qmail's markdone: the D is written but not synced (a synced one cost a disk flush per
      * delivery on this thread); a power cut can only make it a second delivery.
+     *
+     * <p>Not written at all for the job's last recipient when nothing else is out: then the
+     * channel file is unlinked right after ({@link #closeJob}, in this same report), and the
+     * unlink records it. A crash in between only repeats that delivery (at least once, never
+     * lost); if the unlink fails, the mark is written then.
      */
     private void markDone(Job j, Deliveries.Delivery del) {
+        if (j.outstanding == 1 && j.hitEof() && !j.deferred) {
+            j.unmarked = del.entry().offset();
+            return;
+        }
         try {
             RecipientFile.mark(chanFile(j.id, j.channel), del.entry().offset());
         } catch (IOException e) {
@@ -461,16 +507,24 @@ final class Scheduler {
      * mess/N, for {@link #runDone} to send, or null if the message is not finished here.
      */
     private CleanRequest messdone(long id, long now) {
-        if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
-        if (!Files.exists(queue.info(id))) return null; // finished already
-        for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
+        Fresh f = fresh.get(id);
+        if (f != null) {
+            // Preprocessed in this run: todo/N went before, and cannot come back while mess/N is
+            // there; info/N is there, the channel files gone (the scheduler alone unlinks them).
+            for (Channel c : Channel.values()) if (f.has(c)) return null;
+        } else {
+            if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
+            if (!Files.exists(queue.info(id))) return null; // finished already
+            for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
+        }
         if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {
             doneq.add(now + SLEEP_SYSFAIL, id);
             return null;
         }
         actions.forget(id);
+        forgetFresh(id);
         try {
-            Files.deleteIfExists(queue.info(id));
+            Unlink.ifExists(queue.info(id));
         } catch (IOException e) {
             log.line(QmailLog.unableTo("unlink", Todo.name("info", id)));
             doneq.add(now + SLEEP_SYSFAIL, id);

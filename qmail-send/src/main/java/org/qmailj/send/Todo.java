@@ -24,6 +24,7 @@ import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
 import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.SysException;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
@@ -218,9 +219,9 @@ final class Todo {
 
     /**
      * One message whose files are written and synced, the directories that got a new name,
-     * and whether it has local and remote recipients.
+     * and what was written (for the scheduler).
      */
-    record Written(long id, List<Path> dirs, boolean local, boolean remote) {}
+    record Written(long id, List<Path> dirs, Fresh fresh) {}
 
     /**
      * Runs {@code step} for each id on the workers and returns the non-null results. An
@@ -276,7 +277,7 @@ final class Todo {
                 log.line(QmailLog.cleanFailed("todo/" + id));
                 continue;
             }
-            events.add(new Event.Preprocessed(id, w.local(), w.remote()));
+            events.add(new Event.Preprocessed(id, w.fresh()));
         }
     }
 
@@ -317,7 +318,7 @@ final class Todo {
         for (String dir : new String[] {"info", "local", "remote"}) {
             Path p = split(dir, id);
             try {
-                Files.deleteIfExists(p);
+                Unlink.ifExists(p);
             } catch (IOException e) {
                 log.line(QmailLog.unableTo("unlink", name(dir, id)));
                 return null;
@@ -349,18 +350,34 @@ final class Todo {
         info[0] = 'F';
         System.arraycopy(sender, 0, info, 1, sender.length);
         List<Path> dirs = new ArrayList<>(3);
+        long birth = System.currentTimeMillis() / 1000; // info/N's mtime to the second (see Fresh.birth)
         if (!write("info", id, info)) return null;
         dirs.add(split("info", id).getParent());
+        List<RecipientFile.Entry> localWritten = null;
+        List<RecipientFile.Entry> remoteWritten = null;
         if (!local.isEmpty()) {
-            if (!write("local", id, RecipientFile.encode(local))) return null;
+            byte[] b = RecipientFile.encode(local);
+            if (!write("local", id, b)) return null;
             dirs.add(split("local", id).getParent());
+            localWritten = entries(b);
         }
         if (!remote.isEmpty()) {
-            if (!write("remote", id, RecipientFile.encode(remote))) return null;
+            byte[] b = RecipientFile.encode(remote);
+            if (!write("remote", id, b)) return null;
             dirs.add(split("remote", id).getParent());
+            remoteWritten = entries(b);
         }
         log.line(QmailLog.infoMsg(id, bytes, r.sender(), r.pid(), r.uid()));
-        return new Written(id, dirs, !local.isEmpty(), !remote.isEmpty());
+        return new Written(id, dirs, new Fresh(r.sender(), birth, localWritten, remoteWritten));
+    }
+
+    /** The recipients as the scheduler would read them back from the bytes just written. */
+    private static List<RecipientFile.Entry> entries(byte[] written) {
+        try {
+            return RecipientFile.decode(written);
+        } catch (IOException e) {
+            throw new IllegalStateException("RecipientFile.encode wrote what decode refuses", e);
+        }
     }
 
     private boolean write(String dir, long id, byte[] content) {
