@@ -17,16 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FreshMessagesTest {
     @TempDir Path home;
 
-    private static boolean quiet(IoBool b) {
-        try {
-            return b.get();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private interface IoBool { boolean get() throws IOException; }
-
     @Test
     void freshMessageIsDeliveredWithItsSenderAndRewrittenRecipients() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
@@ -34,7 +24,7 @@ class FreshMessagesTest {
         try (SendHarness h = new SendHarness(tq).start()) {
             long n = tq.inject("fresh1@x", "fresh-sender@domain", "me@domain", "info@virt.example", "far@remote.example", "fail@domain");
             h.awaitLog("end msg " + n, 20);
-            h.await("the bounce delivered", () -> quiet(() -> h.delivered().size() == 4), 20);
+            h.await("the bounce delivered", () -> SendHarness.quiet(() -> h.delivered().size() == 4), 20);
             assertThat(h.delivered()).filteredOn(l -> l.contains("<fresh1@x>")).containsExactlyInAnyOrder(
                     "me@domain <fresh1@x> fresh-sender@domain",
                     "joe-info@virt.example <fresh1@x> fresh-sender@domain",
@@ -46,7 +36,7 @@ class FreshMessagesTest {
                 assertThat(h.injected).hasSize(1);
                 assertThat(h.injected.getFirst().message()).contains("<fail@domain>:");
             }
-            h.await("the queue empty", () -> quiet(() -> tq.leftovers().isEmpty()), 20);
+            h.await("the queue empty", () -> SendHarness.quiet(() -> tq.leftovers().isEmpty()), 20);
         }
     }
 
@@ -61,7 +51,7 @@ class FreshMessagesTest {
         try {
             try (SendHarness h = new SendHarness(tq).start()) {
                 n = tq.inject("fresh2@x", "restart-sender@domain", "now@domain", later, laterRemote);
-                h.await("one delivery, two deferrals", () -> quiet(() -> h.delivered().size() == 1)
+                h.await("one delivery, two deferrals", () -> SendHarness.quiet(() -> h.delivered().size() == 1)
                         && h.logLines().stream().filter(l -> l.contains(": deferral: ")).count() == 2, 20);
                 assertThat(h.stop()).isZero();
             }
@@ -81,7 +71,7 @@ class FreshMessagesTest {
                     "now@domain <fresh2@x> restart-sender@domain",
                     later + " <fresh2@x> restart-sender@domain",
                     laterRemote + " <fresh2@x> restart-sender@domain");
-            h.await("the queue empty", () -> quiet(() -> tq.leftovers().isEmpty()), 20);
+            h.await("the queue empty", () -> SendHarness.quiet(() -> tq.leftovers().isEmpty()), 20);
         }
         assertThat(Files.exists(tq.q.info(n))).isFalse();
     }

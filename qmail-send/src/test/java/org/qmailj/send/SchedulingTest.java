@@ -16,16 +16,6 @@ import org.qmailj.common.spawn.SpawnProtocol;
 class SchedulingTest {
     @TempDir Path home;
 
-    private static boolean quiet(IoBool b) {
-        try {
-            return b.get();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private interface IoBool { boolean get() throws IOException; }
-
     @Test
     void rewritingSplitsLocalAndRemote() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
@@ -36,7 +26,7 @@ class SchedulingTest {
         try (SendHarness h = new SendHarness(tq).start()) {
             tq.inject("r1@x", "s@domain", "plain", "a@LocalHost", "info@virt.example", "joe@vu.example",
                     "x@a.sub.example", "y@exc.sub.example", "u%far.example@domain", "z@remote.example");
-            h.await("8 deliveries", () -> quiet(() -> h.delivered().size() == 8), 20);
+            h.await("8 deliveries", () -> SendHarness.quiet(() -> h.delivered().size() == 8), 20);
             List<String> local = new ArrayList<>();
             List<String> remote = new ArrayList<>();
             synchronized (h.local.commands) {
@@ -59,7 +49,7 @@ class SchedulingTest {
             h.awaitLog("delivery 1: deferral: Sorry,_I_couldn't_find_a_mailbox._(#4.2.1)/", 20);
             // qmail-send's nextretry: birth + (isqrt(now - birth) + chanskip 10)^2 at the deferral,
             // so birth + 100 when it came within a second of the injection, later under load.
-            h.await("retry time written", () -> quiet(() -> {
+            h.await("retry time written", () -> SendHarness.quiet(() -> {
                 long birth = Files.getLastModifiedTime(tq.q.info(n)).toMillis() / 1000;
                 long retry = Files.getLastModifiedTime(tq.q.local(n)).toMillis() / 1000;
                 long now = System.currentTimeMillis() / 1000;
@@ -120,7 +110,7 @@ class SchedulingTest {
         try (SendHarness h = new SendHarness(tq, SpawnProtocol.wide(1000), SpawnProtocol.classic(120), 300).start()) {
             tq.inject(TestQueue.b("Message-ID: <c@x>\n\nhi\n"), "s@domain", rcpts, 1, 2);
             h.awaitLog("status: local 300/300 remote 0/20", 30);
-            h.await("300 deliveries", () -> quiet(() -> h.delivered().size() == 300), 30);
+            h.await("300 deliveries", () -> SendHarness.quiet(() -> h.delivered().size() == 300), 30);
             assertThat(h.local.commands.stream().map(SpawnProtocol.Command::delnum).distinct().count()).isEqualTo(300);
         }
     }
@@ -131,7 +121,7 @@ class SchedulingTest {
         tq.control("concurrencylocal", "500");
         try (SendHarness h = new SendHarness(tq, SpawnProtocol.classic(3), SpawnProtocol.classic(120), 3).start()) {
             tq.inject(TestQueue.b("Message-ID: <c@x>\n\nhi\n"), "s@domain", List.of("a", "b", "c", "d", "e", "f"), 1, 2);
-            h.await("6 deliveries", () -> quiet(() -> h.delivered().size() == 6), 30);
+            h.await("6 deliveries", () -> SendHarness.quiet(() -> h.delivered().size() == 6), 30);
             assertThat(h.logLines()).contains("status: local 3/3 remote 0/20").noneMatch(l -> l.startsWith("status: local 4/"));
         }
     }
@@ -163,7 +153,7 @@ class SchedulingTest {
         Files.write(tq.q.info(m), TestQueue.b("Fstale@domain\0"));
         Files.write(tq.q.local(m), TestQueue.b("Tstale@domain\0"));
         try (SendHarness h = new SendHarness(tq).start()) {
-            h.await("queue empty", () -> quiet(() -> tq.leftovers().isEmpty()), 20);
+            h.await("queue empty", () -> SendHarness.quiet(() -> tq.leftovers().isEmpty()), 20);
             assertThat(h.delivered()).containsExactlyInAnyOrder("pending@domain <s5@x> s@domain", "fresh@domain <s4@x> s@domain");
         }
     }
@@ -230,7 +220,7 @@ class SchedulingTest {
         try (SendHarness h = new SendHarness(tq).start()) {
             long n = tq.inject("p@x", "s@domain", "ok1", "deferme", "ok2");
             h.await("3 reports", () -> h.logLines().stream().filter(l -> l.matches("delivery \\d+: .*")).count() == 3, 20);
-            h.await("marked", () -> quiet(() -> Files.exists(tq.q.local(n))
+            h.await("marked", () -> SendHarness.quiet(() -> Files.exists(tq.q.local(n))
                     && RecipientFile.decode(Files.readAllBytes(tq.q.local(n))).stream().filter(RecipientFile.Entry::done).count() == 2), 20);
             assertThat(new String(Files.readAllBytes(tq.q.local(n)), "ISO-8859-1"))
                     .isEqualTo("Dok1@domain\0Tdeferme@domain\0Dok2@domain\0");

@@ -28,6 +28,17 @@ import org.qmailj.common.sys.Fd;
  * them in the test queue (so they get delivered, as in TEST.deliver.md).
  */
 final class SendHarness implements AutoCloseable {
+    /** A check that may fail while files change under it: false instead of the exception. */
+    static boolean quiet(IoBool b) {
+        try {
+            return b.get();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    interface IoBool { boolean get() throws java.io.IOException; }
+
     final TestQueue tq;
     final Path deliveries;
     final FakeSpawner local;
