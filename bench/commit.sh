@@ -7,6 +7,7 @@
 #   sendmail   ms per `bin/sendmail -t` call (JVM start-up included), median of CALLS
 #   1 client   in-process SocketQueueClient (bench/QueueBench.java), one at a time: p50 ms
 #   10 clients QueueBench with 10 threads (what 10 SMTP sessions of qmail-smtpd do): msgs/s
+#   and, for both, the writer's CPU (user+system) in ms per message
 # Then, once per tree, the writer's disk calls under strace -f -T (70 messages one at a time,
 # then 250 by 10 clients): fsync/fdatasync per message, by what they synced, with their mean
 # duration (group commit shows as fewer directory fsyncs per message with 10 clients).
@@ -36,6 +37,8 @@ start_daemon() { # HOME
 }
 stop_daemon() { kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=; }
 empty_queue() { find "$1/queue/todo" "$1/queue/intd" "$1/queue/mess" -type f -delete; }
+ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
+hz=$(getconf CLK_TCK)
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}'; }
 bench() { # TREE-INDEX THREADS MESSAGES
   local t=${trees[$1]} n=${names[$1]}
@@ -52,19 +55,28 @@ for r in $(seq "$rounds"); do
       t0=$(date +%s%N); "$h/bin/sendmail" -t < "$work/msg"; t1=$(date +%s%N)
       echo $(( (t1 - t0) / 1000 ))
     done | awk '{print $1 / 1000}' | median > "$work/sm"
+    c0=$(ticks)
     one=$(bench "$i" 1 300 | sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p')
+    c1=$(ticks)
     ten=$(bench "$i" 10 "$msgs" | sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p')
+    c2=$(ticks)
     stop_daemon
-    printf 'round %d %s: sendmail %6.1f ms   1 client p50 %5.2f ms   10 clients %5d msgs/s\n' "$r" "$n" "$(cat "$work/sm")" "$one" "$ten"
-    printf '%s %s %s %s\n' "$n" "$(cat "$work/sm")" "$one" "$ten" >> "$work/rounds"
+    cpu1=$(awk -v c=$((c1 - c0)) -v hz="$hz" 'BEGIN {printf "%.2f", c / hz / 300 * 1000}')
+    cpu10=$(awk -v c=$((c2 - c1)) -v hz="$hz" -v n="$msgs" 'BEGIN {printf "%.2f", c / hz / n * 1000}')
+    printf 'round %d %s: sendmail %6.1f ms   1 client p50 %5.2f ms %s CPU-ms/msg   10 clients %5d msgs/s %s CPU-ms/msg\n' \
+      "$r" "$n" "$(cat "$work/sm")" "$one" "$cpu1" "$ten" "$cpu10"
+    printf '%s %s %s %s %s %s\n' "$n" "$(cat "$work/sm")" "$one" "$ten" "$cpu1" "$cpu10" >> "$work/rounds"
   done
 done
 echo
 for n in A B; do
-  printf 'median %s (%s): sendmail %s ms, 1 client p50 %s ms, 10 clients %s msgs/s\n' "$n" "${trees[$([ $n = A ] && echo 0 || echo 1)]}" \
+  printf 'median %s (%s): sendmail %s ms, 1 client p50 %s ms at %s CPU-ms/msg, 10 clients %s msgs/s at %s CPU-ms/msg\n' \
+    "$n" "${trees[$([ $n = A ] && echo 0 || echo 1)]}" \
     "$(awk -v n=$n '$1 == n {print $2}' "$work/rounds" | median)" \
     "$(awk -v n=$n '$1 == n {print $3}' "$work/rounds" | median)" \
-    "$(awk -v n=$n '$1 == n {print $4}' "$work/rounds" | median)"
+    "$(awk -v n=$n '$1 == n {print $5}' "$work/rounds" | median)" \
+    "$(awk -v n=$n '$1 == n {print $4}' "$work/rounds" | median)" \
+    "$(awk -v n=$n '$1 == n {print $6}' "$work/rounds" | median)"
 done
 
 # The writer's fsyncs, by what they synced (strace -y names the file behind each descriptor).
