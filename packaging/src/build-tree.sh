@@ -38,7 +38,7 @@ small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults),
 # with the daemons' cache mapping and malloc trim (MALLOC_ARENA_MAX comes from lspawn's own
 # environment): 36 -> 25-32 MiB PSS per worker (bench/installed-pss.sh).
-worker="-Dqmail.worker.jvm='-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:TrimNativeHeapInterval=5000 -Xmx32m -Xmn2m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=8m -XX:+ExitOnOutOfMemoryError'"
+worker="-Dqmail.worker.jvm='-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:TrimNativeHeapInterval=1000 -Xmx32m -Xmn1m -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=8m -XX:+ExitOnOutOfMemoryError -XX:CompileCommand=quiet -XX:CompileCommand=exclude,jdk.internal.classfile.impl.*::*'"
 
 # Per-role budgets, sized from bench/pss.sh (peak live heap at 10 and 200 SMTP sessions, with
 # headroom); the table is in packaging/README.md. QMAIL_JAVA_OPTS comes later and overrides.

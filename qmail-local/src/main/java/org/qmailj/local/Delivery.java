@@ -1,6 +1,5 @@
 package org.qmailj.local;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -187,20 +186,38 @@ public final class Delivery {
      */
     private void checkLoop(String dtline) throws LocalFailure {
         byte[] dt = dtline.getBytes(StandardCharsets.ISO_8859_1);
-        try (InputStream in = new BufferedInputStream(msg.open(), 65536)) {
+        try {
+            // The message's first block, which the deliveries that follow use too; a header
+            // longer than it goes on from the file.
+            byte[] b = msg.first();
+            int n = msg.firstLength();
             int len = 0; // bytes of the current line so far
             boolean same = true; // the line so far equals dt's start
-            int c;
-            while ((c = in.read()) >= 0) {
-                if (same && (len >= dt.length || dt[len] != (byte) c)) same = false;
-                len++;
-                if (c != '\n') continue;
-                if (len <= 1) return;
-                if (same && len == dt.length) {
-                    throw LocalFailure.perm("This message is looping: it already has my Delivered-To line. (#5.4.6)");
+            InputStream rest = null;
+            try {
+                while (true) {
+                    for (int i = 0; i < n; i++) {
+                        byte c = b[i];
+                        if (same && (len >= dt.length || dt[len] != c)) same = false;
+                        len++;
+                        if (c != '\n') continue;
+                        if (len <= 1) return;
+                        if (same && len == dt.length) {
+                            throw LocalFailure.perm("This message is looping: it already has my Delivered-To line. (#5.4.6)");
+                        }
+                        len = 0;
+                        same = true;
+                    }
+                    if (rest == null) {
+                        if (msg.allInFirst()) return;
+                        rest = msg.open(n);
+                        b = new byte[8192];
+                    }
+                    n = rest.read(b, 0, b.length);
+                    if (n < 0) return;
                 }
-                len = 0;
-                same = true;
+            } finally {
+                if (rest != null) rest.close();
             }
         } catch (IOException e) {
             throw LocalFailure.temp("Unable to read message. (#4.3.0)");

@@ -83,7 +83,7 @@ public final class LocalWorker {
                 Exit.now(LocalExit.SOFT.code());
                 return;
             }
-            MessageFile msg = MessageFile.of(got.fd());
+            MessageFile msg = MessageFile.of(got.fd(), r.size());
             inFlight.incrementAndGet();
             DELIVERIES.execute(() -> {
                 Report.Buffer report = new Report.Buffer();

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.Proc;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * Delivery into a maildir (maildir(5)): create {@code tmp/UNIQUE} exclusively, write the
@@ -82,33 +83,28 @@ public final class Maildir {
         boolean created = true;
         try {
             try (FileChannel out = ch) {
-                // The head goes in front of the message's first block: one write for a message
-                // that fits one buffer.
-                byte[] buf = new byte[Math.max(65536, head.length + 65536)];
-                System.arraycopy(head, 0, buf, 0, head.length);
-                int used = head.length;
-                try (InputStream in = msg.open()) {
-                    int n;
-                    while ((n = in.read(buf, used, buf.length - used)) > 0) {
-                        used += n;
-                        if (used == buf.length) {
-                            writeAll(out, ByteBuffer.wrap(buf, 0, used));
-                            used = 0;
-                        }
+                // The head and the message's first block (read once, shared with the loop
+                // check) in one gathering write: one write for a message under 64 KiB.
+                writeAll(out, new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(msg.first(), 0, msg.firstLength())});
+                if (!msg.allInFirst()) {
+                    byte[] buf = new byte[65536];
+                    try (InputStream in = msg.open(msg.firstLength())) {
+                        int n;
+                        while ((n = in.read(buf, 0, buf.length)) > 0) writeAll(out, ByteBuffer.wrap(buf, 0, n));
                     }
                 }
-                if (used > 0) writeAll(out, ByteBuffer.wrap(buf, 0, used));
                 out.force(true);
             }
             Files.createLink(target, tmp);
-            Files.delete(tmp);
+            Unlink.ifExists(tmp); // unlink alone: Files.delete would lstat first
+
             created = false;
             NEW_SYNCS.sync(target.getParent());
             return target;
         } catch (IOException e) {
             if (created) {
                 try {
-                    Files.deleteIfExists(tmp);
+                    Unlink.ifExists(tmp);
                 } catch (IOException ignored) {
                     // leftovers in tmp/ are cleaned by mail readers after 36 hours
                 }
@@ -196,6 +192,10 @@ public final class Maildir {
 
     private static void writeAll(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
+    }
+
+    private static void writeAll(FileChannel ch, ByteBuffer[] bs) throws IOException {
+        while (bs[bs.length - 1].hasRemaining()) ch.write(bs);
     }
 
     private static void sleep(long ms) {

@@ -18,9 +18,12 @@ import java.util.List;
  * deliveries may be in flight at once; responses come back in any order, matched by id.
  *
  * <pre>
- * request  = id:u32 argc:u32 (len:u32 byte*len){argc}    one packet, at most MAX_REQUEST
- *            bytes, with the message descriptor; argv is qmail-local's eight arguments:
- *            user homedir local dash ext domain sender defaultdelivery
+ * request  = id:u32 size:u64 argc:u32 (len:u32 byte*len){argc}    one packet, at most
+ *            MAX_REQUEST bytes, with the message descriptor; size is the message's length
+ *            (qmail-lspawn's fstat of the queue file, which does not change), so the worker
+ *            reads it once and neither stats it nor reads to see its end; argv is
+ *            qmail-local's eight arguments: user homedir local dash ext domain sender
+ *            defaultdelivery
  * response = id:u32 exit:u32 len:u32 byte*len             len at most MAX_REPORT
  *            exit is qmail-local's exit code (0..255), the bytes what it wrote on fds 1 and 2
  * </pre>
@@ -35,7 +38,8 @@ public final class WorkerProtocol {
     /** Longest report in a response; a worker keeps only this much ({@link Report.Buffer}). */
     public static final int MAX_REPORT = Report.Buffer.MAX;
 
-    public record Request(int id, LocalRequest request) {
+    /** One delivery: {@code size} is the message's length in bytes. */
+    public record Request(int id, long size, LocalRequest request) {
     }
 
     public record Response(int id, int exit, byte[] report) {
@@ -56,6 +60,7 @@ public final class WorkerProtocol {
         ByteArrayOutputStream b = new ByteArrayOutputStream(256);
         DataOutputStream out = new DataOutputStream(b);
         out.writeInt(r.id());
+        out.writeLong(r.size());
         List<String> args = r.request().args();
         out.writeInt(args.size());
         for (String a : args) {
@@ -72,6 +77,8 @@ public final class WorkerProtocol {
         ByteBuffer in = ByteBuffer.wrap(packet, 0, len);
         try {
             int id = in.getInt();
+            long size = in.getLong();
+            if (size < 0) throw new IOException("bad worker request: size " + size);
             int argc = in.getInt();
             if (argc != 8) throw new IOException("bad worker request: " + argc + " arguments");
             List<String> args = new ArrayList<>(argc);
@@ -82,7 +89,7 @@ public final class WorkerProtocol {
                 in.position(in.position() + n);
             }
             if (in.hasRemaining()) throw new IOException("bad worker request: trailing bytes");
-            return new Request(id, new LocalRequest(args.get(0), args.get(1), args.get(2), args.get(3),
+            return new Request(id, size, new LocalRequest(args.get(0), args.get(1), args.get(2), args.get(3),
                     args.get(4), args.get(5), args.get(6), args.get(7), true));
         } catch (java.nio.BufferUnderflowException e) {
             throw new IOException("bad worker request: cut short");

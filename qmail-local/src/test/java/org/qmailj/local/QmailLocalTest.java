@@ -279,6 +279,15 @@ class QmailLocalTest {
         r = LocalRun.local(env, "Subject: x\n\nDelivered-To: joe@example.com\n", "joe",
                 home.toString(), "joe", "", "", "example.com", "s@x", "./Mailbox");
         assertThat(r.exit()).isZero();
+        // a header longer than the first block read (64 KiB): the line past it is seen
+        String longHeader = "X-Long: " + "y".repeat(70_000) + "\nDelivered-To: joe@example.com\n\nb\n";
+        r = LocalRun.local(env, longHeader, "joe", home.toString(), "joe", "", "", "example.com", "s@x", "./Mailbox");
+        assertThat(r.exit()).isEqualTo(100);
+        assertThat(r.err()).isEqualTo("This message is looping: it already has my Delivered-To line. (#5.4.6)\n");
+        // and a header line that starts in the first block and ends after it
+        r = LocalRun.local(env, "X-Pad: " + "y".repeat(65_536 - 8 - 14) + "\nDelivered-To: joe@example.com\n\nb\n", "joe",
+                home.toString(), "joe", "", "", "example.com", "s@x", "./Mailbox");
+        assertThat(r.exit()).isEqualTo(100);
     }
 
     @Test

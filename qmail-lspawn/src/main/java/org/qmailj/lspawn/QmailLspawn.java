@@ -217,11 +217,11 @@ public final class QmailLspawn {
         if (!n.homedir().startsWith("/")) return LocalExit.report(LocalExit.USAGE.code(), "");
         if (n.uid() == uid && n.gid() == gid) {
             Report.Buffer report = new Report.Buffer();
-            int exit = new Delivery(req, MessageFile.borrow(msg.fd()), System.getenv(), home, report).run();
+            int exit = new Delivery(req, MessageFile.borrow(msg.fd(), msg.size()), System.getenv(), home, report).run();
             return LocalExit.report(exit, new String(report.bytes(), StandardCharsets.ISO_8859_1));
         }
         if (uid != 0) return LocalExit.report(LocalExit.USAGE.code(), "");
-        WorkerPool.Result res = pool.deliver(new WorkerPool.Key(n.uid(), n.gid()), req, msg.fd());
+        WorkerPool.Result res = pool.deliver(new WorkerPool.Key(n.uid(), n.gid()), req, msg.fd(), msg.size());
         if (res.fixedReport() != null) return res.fixedReport();
         return LocalExit.report(res.exit(), new String(res.output(), StandardCharsets.ISO_8859_1));
     }

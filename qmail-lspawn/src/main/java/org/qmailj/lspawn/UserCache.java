@@ -23,7 +23,8 @@ import org.qmailj.common.users.UsersCdb;
  * six system calls) per candidate name and a sandbox lookup reads lib/ids and
  * control/sandboxhome; a remembered answer costs a stat of users/cdb and of /etc/passwd (and
  * of control/sandboxhome in a sandbox install), plus, for a qmail-getpw user, the stat of the
- * home that qmail-getpw makes every time (the home must still be owned by the user).
+ * home that qmail-getpw makes every time (the home must still be owned by the user). An
+ * answer users/cdb gave depends on that file alone, so it costs the stat of users/cdb only.
  *
  * <p>Everything remembered is forgotten when users/cdb, /etc/passwd or control/sandboxhome
  * changes (inode, size or mtime: qmail-newu and the passwd tools replace the file), and an
@@ -44,8 +45,11 @@ final class UserCache {
         static final Stamp MISSING = new Stamp(null, -1, -1);
     }
 
-    /** @param homeOwner the uid the home must still have, or -1 when no home is checked */
-    private record Entry(Nughde user, int homeOwner, long bornNanos) {
+    /**
+     * @param homeOwner the uid the home must still have, or -1 when no home is checked
+     * @param fromCdb whether users/cdb gave it (then passwd and sandboxhome do not matter)
+     */
+    private record Entry(Nughde user, int homeOwner, long bornNanos, boolean fromCdb) {
     }
 
     private final LocalUsers users;
@@ -66,6 +70,15 @@ final class UserCache {
 
     Nughde lookup(String local) throws LookupFailure {
         Stamp cdb = stamp(usersCdb);
+        long born = System.nanoTime();
+        synchronized (this) {
+            if (!Objects.equals(cdb, cdbStamp)) {
+                entries.clear();
+                cdbStamp = cdb;
+            }
+            Entry e = entries.get(local);
+            if (e != null && e.fromCdb() && born - e.bornNanos() < TTL_NANOS) return e.user();
+        }
         Stamp pw = stamp(passwd);
         Stamp sb = sandboxHome == null ? null : stamp(sandboxHome);
         long now = System.nanoTime();
@@ -100,13 +113,13 @@ final class UserCache {
     /** A full lookup; homeOwner MIN_VALUE marks an answer not to remember. */
     private Entry answer(String local, long now) throws LookupFailure {
         Optional<Nughde> fromCdb = UsersCdb.lookup(usersCdb, local);
-        if (fromCdb.isPresent()) return new Entry(fromCdb.get(), -1, now);
+        if (fromCdb.isPresent()) return new Entry(fromCdb.get(), -1, now, true);
         Nughde n = users.lookup(local);
-        if (users.sandbox()) return new Entry(n, -1, now);
+        if (users.sandbox()) return new Entry(n, -1, now, false);
         boolean alias = n.dash().equals("-") && n.ext().equals(local);
         int chosen = alias ? 0 : n.ext().isEmpty() && n.dash().isEmpty() ? local.length() : local.length() - n.ext().length() - 1;
-        if (passedOver(local, chosen)) return new Entry(n, Integer.MIN_VALUE, now);
-        return new Entry(n, alias ? -1 : n.uid(), now);
+        if (passedOver(local, chosen)) return new Entry(n, Integer.MIN_VALUE, now, false);
+        return new Entry(n, alias ? -1 : n.uid(), now, false);
     }
 
     /**

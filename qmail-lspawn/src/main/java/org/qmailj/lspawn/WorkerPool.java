@@ -131,9 +131,9 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs one delivery in the worker for {@code key}, giving it a copy of {@code messageFd}
-     * (the caller keeps and closes its own); waits for the outcome.
+     * (the caller keeps and closes its own) and the message's size; waits for the outcome.
      */
-    public Result deliver(Key key, LocalRequest req, int messageFd) {
+    public Result deliver(Key key, LocalRequest req, int messageFd, long size) {
         Worker w;
         int id;
         CompletableFuture<Result> f = new CompletableFuture<>();
@@ -151,7 +151,7 @@ public final class WorkerPool implements AutoCloseable {
             w.lastUsed = System.nanoTime();
         }
         try {
-            byte[] packet = WorkerProtocol.encode(new WorkerProtocol.Request(id, req));
+            byte[] packet = WorkerProtocol.encode(new WorkerProtocol.Request(id, size, req));
             synchronized (w.sendLock) {
                 if (w.socketClosed) throw new IOException("worker gone");
                 UnixSeqpacket.send(w.socket, packet, 0, packet.length, messageFd);

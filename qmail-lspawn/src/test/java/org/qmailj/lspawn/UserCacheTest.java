@@ -54,6 +54,20 @@ class UserCacheTest {
     }
 
     @Test
+    void aUsersCdbAnswerStaysThroughPasswdChangesAndGoesWithUsersCdb() throws Exception {
+        assign("=joe:joe:507:100:/home/joe:::\n.\n");
+        assertThat(cache.lookup("joe").uid()).isEqualTo(507);
+        Path next = Files.writeString(root.resolve("passwd.new"), "root:x:0:0::/root:/bin/sh\njoe:x:1:1::/:/bin/sh\n");
+        Files.move(next, passwd, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(cache.lookup("joe").uid()).isEqualTo(507); // users/cdb comes first, as in qmail
+        assertThat(cache.lookup(NOBODY).uid()).isEqualTo(7790); // not in users/cdb: passwd rules
+        assign("=" + NOBODY + ":n:9:9:/h:::\n.\n");
+        assertThat(cache.lookup("joe").uid()).as("joe left users/cdb; passwd's joe has no home we own")
+                .isNotEqualTo(507);
+        assertThat(cache.lookup(NOBODY)).isEqualTo(new Nughde("n", 9, 9, "/h", "", ""));
+    }
+
+    @Test
     void anAnswerIsRememberedUntilPasswdChanges() throws Exception {
         Nughde first = cache.lookup(NOBODY);
         assertThat(first.uid()).isEqualTo(7790);
