@@ -43,6 +43,8 @@ body = "Subject: bench\nFrom: a@b.example\n\n" + ("x" * 70 + "\n") * 30
 os.makedirs(qhome + "/queue/mess/1", exist_ok=True)
 with open(qhome + "/queue/mess/1/24", "w") as f:
     f.write(body)
+# qmail-local checks the message's owner: qmailq, uid 4 in the lib/ids above.
+os.chown(qhome + "/queue/mess/1/24", 4, 4)
 p = subprocess.Popen([qhome + "/bin/qmail-lspawn", "./Maildir/"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 out = p.stdout
 # The hello: 0 then the maximum, little-endian (two-byte delivery numbers, FORMATS.md).
