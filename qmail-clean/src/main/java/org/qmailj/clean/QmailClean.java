@@ -15,6 +15,7 @@ import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * qmail-clean - clean up the queue directory. It reads a cleanup command from descriptor 0,
@@ -103,10 +104,13 @@ public final class QmailClean {
         return ok ? CleanReply.DONE : CleanReply.FAILED;
     }
 
-    /** True when {@code p} is gone (intd/N usually is already: no exception for that). */
+    /**
+     * True when {@code p} is gone (intd/N usually is already). unlink(2) alone, as qmail-clean.c:
+     * ENOENT is "gone"; no stat first (Files.deleteIfExists' lstat cost a call per name).
+     */
     private static boolean unlink(Path p) {
         try {
-            Files.deleteIfExists(p);
+            Unlink.ifExists(p);
             return true;
         } catch (IOException e) {
             return false;
