@@ -28,7 +28,8 @@ import org.qmailj.common.sys.Unlink;
 
 /**
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
- * removes stale {@code info/N}, {@code local/N}, {@code remote/N}, writes them anew from the
+ * removes stale {@code info/N}, {@code local/N}, {@code remote/N} where an earlier attempt can
+ * have left them ({@link #preprocess}), writes them anew from the
  * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
  * the directories that got the new names (once per batch of {@link #BATCH} messages), has
  * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
@@ -179,8 +180,26 @@ final class Todo {
             return;
         }
         ids.sort(null);
-        for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)));
+        // Every todo/N there when this qmail-send started is in this first listing (readdir
+        // returns each entry that stays throughout): those may have files of an attempt
+        // before the start.
+        boolean startup = !listed;
+        listed = true;
+        for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)), startup);
     }
+
+    /** A listing of todo/ succeeded once (todo thread only). */
+    private boolean listed;
+
+    /**
+     * Messages whose preprocessing began in this run and has not ended with todo/N removed: an
+     * attempt that failed anywhere (a write, an fsync, qmail-clean, a stop) may have left
+     * info/N, local/N or remote/N, so the next attempt removes them first. Added by a worker
+     * when it starts on N, removed by the todo thread once qmail-clean removed todo/N. An entry
+     * left behind (todo/N gone some other way) can only cost a later message with the same
+     * number three unlinks, never its preprocessing.
+     */
+    private final java.util.Set<Long> unfinished = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Messages per batch: their directory fsyncs are shared, and a burst still reaches the
@@ -188,19 +207,19 @@ final class Todo {
      */
     static final int BATCH = 64;
 
-    private void batch(List<Long> ids) {
+    private void batch(List<Long> ids, boolean startup) {
         log.hold(); // the batch's lines in one write at its end
         try {
-            batchHeld(ids);
+            batchHeld(ids, startup);
         } finally {
             log.release();
         }
     }
 
-    private void batchHeld(List<Long> ids) {
+    private void batchHeld(List<Long> ids, boolean startup) {
         // Several messages at once: their fsyncs overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
-        List<Written> written = inWorkers(ids, this::preprocess);
+        List<Written> written = inWorkers(ids, id -> preprocess(id, startup));
         // The new names in info/, local/ and remote/ must be on disk before todo/N goes: one
         // fsync per directory touched, for the whole batch.
         java.util.Set<Path> failed = new java.util.HashSet<>();
@@ -277,6 +296,8 @@ final class Todo {
                 log.line(QmailLog.cleanFailed("todo/" + id));
                 continue;
             }
+            // todo/N is gone: a todo/N seen from now on is another message (see preprocess).
+            unfinished.remove(id);
             events.add(new Event.Preprocessed(id, w.fresh()));
         }
     }
@@ -292,17 +313,41 @@ final class Todo {
     private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
             Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
-    /** todo_do up to the files: info/N, local/N, remote/N written and synced; null if not. */
-    Written preprocess(long id) {
+    /**
+     * todo_do up to the files: info/N, local/N, remote/N written and synced; null if not.
+     *
+     * <p>qmail first unlinks info/N, local/N and remote/N, in case an earlier attempt left
+     * them (three unlinks, almost always ENOENT). Here that is done only where such an attempt
+     * can have been: for a message found by the first scan after the start ({@code startup})
+     * and for one whose attempt in this run did not end with todo/N removed
+     * ({@link #unfinished}). Any other todo/N is a message queued after the start and not tried
+     * yet, and no info/N, local/N, remote/N can be left from before:
+     * <ul>
+     * <li>N is the inode of mess/N, so an earlier message numbered N had its mess/N unlinked
+     *     before this one's was made;
+     * <li>such files exist only while mess/N does: written while todo/N exists (info/N first),
+     *     removed by the scheduler before mess/N (local/N and remote/N, then info/N, then
+     *     qmail-clean's foop; messdone waits for todo/N to be gone), and the 36-hour cleanup
+     *     removes mess/N only when neither todo/N nor info/N is there. qmail's own order, so a
+     *     queue left by C qmail holds the same;
+     * <li>so such files are left only by a preprocessing attempt of this very message (its
+     *     todo/N still there): before the start, found by the first scan; or in this run,
+     *     still in {@link #unfinished}.
+     * </ul>
+     * The files are created with O_EXCL besides, so a stale info/N, or a stale channel file
+     * this message uses, would fail the attempt (logged) and the next one removes it.
+     */
+    Written preprocess(long id, boolean startup) {
+        boolean retried = !unfinished.add(id);
         gate.readLock().lock();
         try {
-            return preprocessLocked(id);
+            return preprocessLocked(id, startup || retried);
         } finally {
             gate.readLock().unlock();
         }
     }
 
-    private Written preprocessLocked(long id) {
+    private Written preprocessLocked(long id, boolean mayHaveLeftovers) {
         String todoName = "todo/" + id;
         byte[] data;
         try {
@@ -314,8 +359,8 @@ final class Todo {
             return null;
         }
         log.line(QmailLog.newMsg(id));
-        // Remove what an earlier attempt may have left.
-        for (String dir : new String[] {"info", "local", "remote"}) {
+        // Remove what an earlier attempt may have left (see preprocess: none can, otherwise).
+        if (mayHaveLeftovers) for (String dir : new String[] {"info", "local", "remote"}) {
             Path p = split(dir, id);
             try {
                 Unlink.ifExists(p);
