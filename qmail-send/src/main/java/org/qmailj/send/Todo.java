@@ -22,7 +22,6 @@ import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
-import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Unlink;
 
@@ -31,7 +30,8 @@ import org.qmailj.common.sys.Unlink;
  * removes stale {@code info/N}, {@code local/N}, {@code remote/N} where an earlier attempt can
  * have left them ({@link #preprocess}), writes them anew from the
  * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
- * the directories that got the new names (once per batch of {@link #BATCH} messages), has
+ * the directories that got the new names (once per batch of {@link #BATCH} messages, each held
+ * open from one batch to the next: {@link HeldDir}), has
  * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
  * {@link Event.Preprocessed} to the scheduler. Without the directory fsync a crash after
  * todo/N's removal could lose info/N's name and with it the message.
@@ -132,6 +132,7 @@ final class Todo {
         }
         closeQuietly(rfd);
         closeQuietly(wfd);
+        heldDirs.values().forEach(HeldDir::close);
     }
 
     private static void drain(int fd) throws SysException {
@@ -225,7 +226,7 @@ final class Todo {
         java.util.Set<Path> failed = new java.util.HashSet<>();
         written.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
             try {
-                Fsync.dir(d);
+                heldDirs.computeIfAbsent(d, HeldDir::new).fsync();
             } catch (IOException e) {
                 log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
                 failed.add(d);
@@ -235,6 +236,9 @@ final class Todo {
         List<Written> durable = written.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).toList();
         if (!stopped) done(durable);
     }
+
+    /** The split directories fsync'd so far, held open for the next batches (todo thread only). */
+    private final java.util.Map<Path, HeldDir> heldDirs = new java.util.HashMap<>();
 
     /**
      * One message whose files are written and synced, the directories that got a new name,
