@@ -355,7 +355,7 @@ final class Todo {
         String todoName = "todo/" + id;
         byte[] data;
         try {
-            data = Files.readAllBytes(queue.todo(id));
+            data = readWhole(queue.todo(id));
         } catch (NoSuchFileException e) {
             return null; // handled meanwhile
         } catch (IOException e) {
@@ -418,6 +418,30 @@ final class Todo {
         }
         log.line(QmailLog.infoMsg(id, bytes, r.sender(), r.pid(), r.uid()));
         return new Written(id, dirs, new Fresh(r.sender(), birth, localWritten, remoteWritten));
+    }
+
+    /**
+     * All of todo/N: open, fstat, one read, close. Files.readAllBytes reads once more to see
+     * the end; todo/N never changes once linked (the queue writer wrote and synced intd/N
+     * before), so the size fstat gives is the whole of it. A read of one byte more than that
+     * tells a file that grew anyway, whose rest is then read to its end; a file shorter than
+     * its size ends at its end, as with readAllBytes.
+     */
+    static byte[] readWhole(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size >= Integer.MAX_VALUE - 8) throw new IOException(p + ": too large");
+            ByteBuffer b = ByteBuffer.allocate((int) size + 1);
+            // At least one read (of size + 1 bytes); more only after a short one.
+            while (ch.read(b) >= 0 && b.position() < size) {
+                // a short read: go on to the size
+            }
+            if (b.position() <= size) return java.util.Arrays.copyOf(b.array(), b.position());
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(b.position() * 2);
+            all.write(b.array(), 0, b.position());
+            all.write(java.nio.channels.Channels.newInputStream(ch).readAllBytes());
+            return all.toByteArray();
+        }
     }
 
     /** The recipients as the scheduler would read them back from the bytes just written. */
