@@ -145,9 +145,10 @@ class TodoLeftoversTest {
             assertThat(bounces.stream().map(l -> l.substring(0, l.indexOf(' '))).toList())
                     .hasSize(bounced.size()).containsExactlyInAnyOrderElementsOf(bounced);
             assertThat(h.log().lines().filter(l -> l.startsWith("warning:") || l.startsWith("alert:"))).isEmpty();
-            // The point of the test: numbers were reused while qmail-send ran.
+            // The point of the test: numbers were reused while qmail-send ran (on ext4 some
+            // hundreds of the 3000; how many depends on the inode allocator).
             long reused = uses.values().stream().filter(c -> c > 1).count();
-            assertThat(reused).as("message numbers used more than once (the file system must reuse inodes)").isGreaterThan(total / 10);
+            assertThat(reused).as("message numbers used more than once (the file system must reuse inodes)").isGreaterThan(total / 100);
             Map<String, Integer> newMsg = new HashMap<>();
             h.log().lines().filter(l -> l.startsWith("new msg ")).forEach(l -> newMsg.merge(l, 1, Integer::sum));
             assertThat(newMsg.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(total + bounced.size());
