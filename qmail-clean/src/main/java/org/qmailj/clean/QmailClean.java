@@ -15,6 +15,7 @@ import org.qmailj.common.FailFast;
 import org.qmailj.common.Privileges;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.queue.QueueLayout;
+import org.qmailj.common.sys.Unlink;
 
 /**
  * qmail-clean - clean up the queue directory. It reads a cleanup command from descriptor 0,
@@ -94,19 +95,36 @@ public final class QmailClean {
     }
 
     CleanReply perform(CleanRequest r) {
-        Path second = switch (r.kind()) {
-            case FOOP -> queue.mess(r.id());
-            case TODO -> queue.todo(r.id());
-        };
-        boolean ok = unlink(queue.intd(r.id()));
-        ok &= unlink(second);
+        long id = r.id();
+        if (r.kind() == CleanRequest.Kind.TODO) {
+            boolean ok = unlink(queue.intd(id));
+            ok &= unlink(queue.todo(id));
+            if (ok && intdGone.size() < MAX_REMEMBERED) intdGone.add(id);
+            return ok ? CleanReply.DONE : CleanReply.FAILED;
+        }
+        // foop/N: intd/N went with todo/N if this process removed that. A queue writer makes
+        // intd/N only for a new message numbered N, which needs inode N free, and mess/N holds
+        // it from before todo/N until this unlink; so nothing can have made intd/N again.
+        boolean ok = intdGone.remove(id) || unlink(queue.intd(id));
+        ok &= unlink(queue.mess(id));
         return ok ? CleanReply.DONE : CleanReply.FAILED;
     }
 
-    /** True when {@code p} is gone (intd/N usually is already: no exception for that). */
+    /**
+     * Messages whose todo/N and intd/N this process removed and whose foop/N has not come yet.
+     * Bounded: past it, intd/N is unlinked at foop time as before (a queue of many deferred
+     * messages costs no more memory than this).
+     */
+    private final java.util.Set<Long> intdGone = new java.util.HashSet<>();
+    static final int MAX_REMEMBERED = 10_000;
+
+    /**
+     * True when {@code p} is gone (intd/N usually is already). unlink(2) alone, as qmail-clean.c:
+     * ENOENT is "gone"; no stat first (Files.deleteIfExists' lstat cost a call per name).
+     */
     private static boolean unlink(Path p) {
         try {
-            Files.deleteIfExists(p);
+            Unlink.ifExists(p);
             return true;
         } catch (IOException e) {
             return false;

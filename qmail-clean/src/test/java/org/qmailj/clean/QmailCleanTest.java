@@ -35,9 +35,58 @@ class QmailCleanTest {
     private static byte[] b(String s) { return s.getBytes(StandardCharsets.ISO_8859_1); }
 
     private Cmd.Result runReal(String input) throws IOException {
+        return runReal(List.of(), input);
+    }
+
+    private Cmd.Result runReal(List<String> wrapper, String input) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return Cmd.run(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "org.qmailj.clean.QmailClean"), Map.of("QMAIL_HOME", home.toString()), null, b(input), 60);
+        List<String> cmd = new java.util.ArrayList<>(wrapper);
+        cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.qmailj.clean.QmailClean"));
+        return Cmd.run(cmd, Map.of("QMAIL_HOME", home.toString()), null, b(input), 60);
+    }
+
+    /**
+     * Each queue name costs one unlink(2) and nothing else (no stat first), and intd/N is not
+     * unlinked again at foop/N when this process removed it with todo/N (a foop without a todo
+     * before, as the 36-hour cleanup sends, unlinks it): strace shows every file call naming
+     * the queue's intd/, todo/ and mess/.
+     */
+    @Test
+    void eachNameIsOneUnlinkWithoutAStat() throws IOException {
+        Files.write(q.mess(461), b("m"));
+        Files.write(q.intd(461), b("i"));
+        Files.write(q.todo(461), b("t"));
+        Files.write(q.mess(463), b("m"));
+        Files.write(q.intd(463), b("i"));
+        Path trace = home.resolve("trace");
+        Cmd.Result r = runReal(List.of("strace", "-f", "-qq", "-o", trace.toString(), "-e", "trace=%file"),
+                "todo/461\0foop/461\0foop/463\0");
+        assertThat(r.out()).isEqualTo("+++");
+        List<String> calls = Files.readAllLines(trace, StandardCharsets.ISO_8859_1).stream()
+                .filter(l -> l.contains("/queue/intd/") || l.contains("/queue/todo/") || l.contains("/queue/mess/"))
+                .map(l -> l.replaceFirst("^[0-9]+ +", "").replace(q.root().toString(), "Q")).toList();
+        assertThat(calls).containsExactly(
+                "unlink(\"Q/intd/461\") = 0",
+                "unlink(\"Q/todo/461\") = 0",
+                "unlink(\"Q/mess/" + QueueLayout.split(461) + "/461\") = 0",
+                "unlink(\"Q/intd/463\") = 0",
+                "unlink(\"Q/mess/" + QueueLayout.split(463) + "/463\") = 0");
+        assertThat(q.mess(461)).doesNotExist();
+        assertThat(q.intd(463)).doesNotExist();
+        assertThat(q.mess(463)).doesNotExist();
+    }
+
+    /** A todo/N that failed (intd/N would not go) does not spare foop/N its unlink of intd/N. */
+    @Test
+    void afterAFailedTodoFoopStillRemovesIntd() throws IOException {
+        Files.createDirectories(q.intd(464).resolve("x"));
+        Files.write(q.todo(464), b("t"));
+        Files.write(q.mess(464), b("m"));
+        assertThat(runReal("todo/464\0foop/464\0").out()).isEqualTo("!!");
+        assertThat(q.todo(464)).doesNotExist();
+        assertThat(q.mess(464)).doesNotExist();
+        assertThat(q.intd(464)).isDirectory();
     }
 
     @Test
@@ -63,6 +112,10 @@ class QmailCleanTest {
         // A non-empty directory where mess/S/N should be cannot be unlinked.
         Files.createDirectories(q.mess(460).resolve("x"));
         assertThat(runReal("foop/460\0").out()).isEqualTo("!");
+        // An empty one too: unlink(2), as qmail-clean.c, does not remove directories.
+        Files.createDirectories(q.mess(462));
+        assertThat(runReal("foop/462\0").out()).isEqualTo("!");
+        assertThat(q.mess(462)).isDirectory();
     }
 
     @Test

@@ -35,12 +35,11 @@ final class Bounce {
     private Bounce() {}
 
     /**
-     * Handles bounce/N if it exists. True when bounce/N is gone (injected, discarded or never
-     * there); false to try again later.
+     * Handles bounce/N, which the caller found or wrote (most finished messages have none, and
+     * the scheduler knows without asking). True when bounce/N is gone (injected, discarded or
+     * not there after all); false to try again later.
      */
     static boolean handle(long id, QueueLayout queue, SendControl ctl, QueueClient client, SendLog log, long now) {
-        // Almost every finished message has none: ask access(2), not an open that throws.
-        if (!Files.exists(queue.bounce(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;
         byte[] bounce;
         try {
             bounce = Files.readAllBytes(queue.bounce(id));

@@ -28,6 +28,14 @@ final class Fresh {
     private boolean localTaken, remoteTaken;
     /** Scheduler thread: local/N, remote/N are still there (the scheduler alone unlinks them). */
     private boolean localFile, remoteFile;
+    /**
+     * Scheduler thread: bounce/N may exist (the scheduler's addBounce wrote to it). Otherwise
+     * it does not, so messdone need not look: bounce/N is written only by the scheduler, for a
+     * message whose todo/N is gone; this message's todo/N went just before the scheduler heard
+     * of it, and an earlier message with the same number removed its bounce/N before its
+     * info/N and mess/N (messdone's order, and C qmail's).
+     */
+    boolean bounce;
 
     /** {@code local}/{@code remote}: the recipients written to local/N, remote/N; null if none was written. */
     Fresh(String sender, long birth, List<RecipientFile.Entry> local, List<RecipientFile.Entry> remote) {

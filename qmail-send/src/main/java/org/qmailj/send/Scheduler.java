@@ -429,6 +429,8 @@ final class Scheduler {
      * recipient is marked done next, so the name must survive a crash); false if that failed.
      */
     boolean addBounce(long id, String recipient, String text) {
+        Fresh f = fresh.get(id);
+        if (f != null) f.bounce = true; // before the open: a failed append may leave bounce/N
         byte[] para = Bounce.paragraph(recipient, text).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         boolean created = !Files.exists(queue.bounce(id));
         try (var ch = java.nio.channels.FileChannel.open(queue.bounce(id), java.nio.file.StandardOpenOption.CREATE,
@@ -472,14 +474,8 @@ final class Scheduler {
     private void runDone(long now) {
         java.util.List<CleanRequest> foops = new java.util.ArrayList<>();
         while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) {
-            long id = doneq.pop().id();
-            todo.gate.writeLock().lock();
-            try {
-                CleanRequest r = messdone(id, now);
-                if (r != null) foops.add(r);
-            } finally {
-                todo.gate.writeLock().unlock();
-            }
+            CleanRequest r = messdone(doneq.pop().id(), now);
+            if (r != null) foops.add(r);
         }
         if (foops.isEmpty()) return;
         // One write for the round's finished messages, and no wait for the replies: qmail-clean
@@ -508,19 +504,37 @@ final class Scheduler {
      */
     private CleanRequest messdone(long id, long now) {
         Fresh f = fresh.get(id);
+        boolean bounce;
         if (f != null) {
             // Preprocessed in this run: todo/N went before, and cannot come back while mess/N is
             // there; info/N is there, the channel files gone (the scheduler alone unlinks them).
             for (Channel c : Channel.values()) if (f.has(c)) return null;
+            bounce = f.bounce; // see Fresh.bounce: no bounce/N unless addBounce wrote it
         } else {
             if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
             if (!Files.exists(queue.info(id))) return null; // finished already
             for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
+            bounce = Files.exists(queue.bounce(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         }
-        if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {
-            doneq.add(now + SLEEP_SYSFAIL, id);
-            return null;
+        if (!bounce) return finished(id, now);
+        // The bounce queued here is preprocessed by the todo thread, whose "new msg" line must
+        // follow this message's "end msg", as in qmail's log: no preprocessing meanwhile. Only
+        // here: the exclusive side parked the scheduler behind the workers' fsyncs (futex
+        // waits and wake-ups) for every message.
+        todo.gate.writeLock().lock();
+        try {
+            if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {
+                doneq.add(now + SLEEP_SYSFAIL, id);
+                return null;
+            }
+            return finished(id, now);
+        } finally {
+            todo.gate.writeLock().unlock();
         }
+    }
+
+    /** messdone once bounce/N is gone: info/N removed, "end msg"; the foop for qmail-clean. */
+    private CleanRequest finished(long id, long now) {
         actions.forget(id);
         forgetFresh(id);
         try {

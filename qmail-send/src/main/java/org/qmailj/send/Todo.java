@@ -22,15 +22,16 @@ import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
-import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Unlink;
 
 /**
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
- * removes stale {@code info/N}, {@code local/N}, {@code remote/N}, writes them anew from the
+ * removes stale {@code info/N}, {@code local/N}, {@code remote/N} where an earlier attempt can
+ * have left them ({@link #preprocess}), writes them anew from the
  * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
- * the directories that got the new names (once per batch of {@link #BATCH} messages), has
+ * the directories that got the new names (once per batch of {@link #BATCH} messages, each held
+ * open from one batch to the next: {@link HeldDir}), has
  * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
  * {@link Event.Preprocessed} to the scheduler. Without the directory fsync a crash after
  * todo/N's removal could lose info/N's name and with it the message.
@@ -131,6 +132,7 @@ final class Todo {
         }
         closeQuietly(rfd);
         closeQuietly(wfd);
+        heldDirs.values().forEach(HeldDir::close);
     }
 
     private static void drain(int fd) throws SysException {
@@ -179,8 +181,26 @@ final class Todo {
             return;
         }
         ids.sort(null);
-        for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)));
+        // Every todo/N there when this qmail-send started is in this first listing (readdir
+        // returns each entry that stays throughout): those may have files of an attempt
+        // before the start.
+        boolean startup = !listed;
+        listed = true;
+        for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)), startup);
     }
+
+    /** A listing of todo/ succeeded once (todo thread only). */
+    private boolean listed;
+
+    /**
+     * Messages whose preprocessing began in this run and has not ended with todo/N removed: an
+     * attempt that failed anywhere (a write, an fsync, qmail-clean, a stop) may have left
+     * info/N, local/N or remote/N, so the next attempt removes them first. Added by a worker
+     * when it starts on N, removed by the todo thread once qmail-clean removed todo/N. An entry
+     * left behind (todo/N gone some other way) can only cost a later message with the same
+     * number three unlinks, never its preprocessing.
+     */
+    private final java.util.Set<Long> unfinished = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Messages per batch: their directory fsyncs are shared, and a burst still reaches the
@@ -188,25 +208,25 @@ final class Todo {
      */
     static final int BATCH = 64;
 
-    private void batch(List<Long> ids) {
+    private void batch(List<Long> ids, boolean startup) {
         log.hold(); // the batch's lines in one write at its end
         try {
-            batchHeld(ids);
+            batchHeld(ids, startup);
         } finally {
             log.release();
         }
     }
 
-    private void batchHeld(List<Long> ids) {
+    private void batchHeld(List<Long> ids, boolean startup) {
         // Several messages at once: their fsyncs overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
-        List<Written> written = inWorkers(ids, this::preprocess);
+        List<Written> written = inWorkers(ids, id -> preprocess(id, startup));
         // The new names in info/, local/ and remote/ must be on disk before todo/N goes: one
         // fsync per directory touched, for the whole batch.
         java.util.Set<Path> failed = new java.util.HashSet<>();
         written.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
             try {
-                Fsync.dir(d);
+                heldDirs.computeIfAbsent(d, HeldDir::new).fsync();
             } catch (IOException e) {
                 log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
                 failed.add(d);
@@ -216,6 +236,9 @@ final class Todo {
         List<Written> durable = written.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).toList();
         if (!stopped) done(durable);
     }
+
+    /** The split directories fsync'd so far, held open for the next batches (todo thread only). */
+    private final java.util.Map<Path, HeldDir> heldDirs = new java.util.HashMap<>();
 
     /**
      * One message whose files are written and synced, the directories that got a new name,
@@ -277,6 +300,8 @@ final class Todo {
                 log.line(QmailLog.cleanFailed("todo/" + id));
                 continue;
             }
+            // todo/N is gone: a todo/N seen from now on is another message (see preprocess).
+            unfinished.remove(id);
             events.add(new Event.Preprocessed(id, w.fresh()));
         }
     }
@@ -292,21 +317,45 @@ final class Todo {
     private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
             Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
-    /** todo_do up to the files: info/N, local/N, remote/N written and synced; null if not. */
-    Written preprocess(long id) {
+    /**
+     * todo_do up to the files: info/N, local/N, remote/N written and synced; null if not.
+     *
+     * <p>qmail first unlinks info/N, local/N and remote/N, in case an earlier attempt left
+     * them (three unlinks, almost always ENOENT). Here that is done only where such an attempt
+     * can have been: for a message found by the first scan after the start ({@code startup})
+     * and for one whose attempt in this run did not end with todo/N removed
+     * ({@link #unfinished}). Any other todo/N is a message queued after the start and not tried
+     * yet, and no info/N, local/N, remote/N can be left from before:
+     * <ul>
+     * <li>N is the inode of mess/N, so an earlier message numbered N had its mess/N unlinked
+     *     before this one's was made;
+     * <li>such files exist only while mess/N does: written while todo/N exists (info/N first),
+     *     removed by the scheduler before mess/N (local/N and remote/N, then info/N, then
+     *     qmail-clean's foop; messdone waits for todo/N to be gone), and the 36-hour cleanup
+     *     removes mess/N only when neither todo/N nor info/N is there. qmail's own order, so a
+     *     queue left by C qmail holds the same;
+     * <li>so such files are left only by a preprocessing attempt of this very message (its
+     *     todo/N still there): before the start, found by the first scan; or in this run,
+     *     still in {@link #unfinished}.
+     * </ul>
+     * The files are created with O_EXCL besides, so a stale info/N, or a stale channel file
+     * this message uses, would fail the attempt (logged) and the next one removes it.
+     */
+    Written preprocess(long id, boolean startup) {
+        boolean retried = !unfinished.add(id);
         gate.readLock().lock();
         try {
-            return preprocessLocked(id);
+            return preprocessLocked(id, startup || retried);
         } finally {
             gate.readLock().unlock();
         }
     }
 
-    private Written preprocessLocked(long id) {
+    private Written preprocessLocked(long id, boolean mayHaveLeftovers) {
         String todoName = "todo/" + id;
         byte[] data;
         try {
-            data = Files.readAllBytes(queue.todo(id));
+            data = readWhole(queue.todo(id));
         } catch (NoSuchFileException e) {
             return null; // handled meanwhile
         } catch (IOException e) {
@@ -314,8 +363,8 @@ final class Todo {
             return null;
         }
         log.line(QmailLog.newMsg(id));
-        // Remove what an earlier attempt may have left.
-        for (String dir : new String[] {"info", "local", "remote"}) {
+        // Remove what an earlier attempt may have left (see preprocess: none can, otherwise).
+        if (mayHaveLeftovers) for (String dir : new String[] {"info", "local", "remote"}) {
             Path p = split(dir, id);
             try {
                 Unlink.ifExists(p);
@@ -369,6 +418,30 @@ final class Todo {
         }
         log.line(QmailLog.infoMsg(id, bytes, r.sender(), r.pid(), r.uid()));
         return new Written(id, dirs, new Fresh(r.sender(), birth, localWritten, remoteWritten));
+    }
+
+    /**
+     * All of todo/N: open, fstat, one read, close. Files.readAllBytes reads once more to see
+     * the end; todo/N never changes once linked (the queue writer wrote and synced intd/N
+     * before), so the size fstat gives is the whole of it. A read of one byte more than that
+     * tells a file that grew anyway, whose rest is then read to its end; a file shorter than
+     * its size ends at its end, as with readAllBytes.
+     */
+    static byte[] readWhole(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size >= Integer.MAX_VALUE - 8) throw new IOException(p + ": too large");
+            ByteBuffer b = ByteBuffer.allocate((int) size + 1);
+            // At least one read (of size + 1 bytes); more only after a short one.
+            while (ch.read(b) >= 0 && b.position() < size) {
+                // a short read: go on to the size
+            }
+            if (b.position() <= size) return java.util.Arrays.copyOf(b.array(), b.position());
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(b.position() * 2);
+            all.write(b.array(), 0, b.position());
+            all.write(java.nio.channels.Channels.newInputStream(ch).readAllBytes());
+            return all.toByteArray();
+        }
     }
 
     /** The recipients as the scheduler would read them back from the bytes just written. */

@@ -46,6 +46,16 @@ final class TestQueue {
 
     /** Queues a message (state S4) and returns its number. */
     long inject(byte[] message, String sender, List<String> recipients, long uid, long pid) throws IOException {
+        return inject(message, sender, recipients, uid, pid, n -> { });
+    }
+
+    /** Something done with the message's number after mess/N is written and before todo/N is linked. */
+    interface BeforeTodo {
+        void accept(long n) throws IOException;
+    }
+
+    /** As {@link #inject(byte[], String, List, long, long)}, with {@code beforeTodo} run before todo/N is linked. */
+    long inject(byte[] message, String sender, List<String> recipients, long uid, long pid, BeforeTodo beforeTodo) throws IOException {
         Path tmp = q.pidDir().resolve(ProcessHandle.current().pid() + "." + System.nanoTime() + "." + seq.incrementAndGet());
         Files.write(tmp, new byte[0]);
         long n = (Long) Files.getAttribute(tmp, "unix:ino");
@@ -61,6 +71,7 @@ final class TestQueue {
         env.append('u').append(uid).append('\0').append('p').append(pid).append('\0').append('F').append(sender).append('\0');
         for (String t : recipients) env.append('T').append(t).append('\0');
         Files.write(q.intd(n), b(env.toString()));
+        beforeTodo.accept(n);
         Files.createLink(q.todo(n), q.intd(n));
         try {
             Fifo.pull(q.trigger());
@@ -72,6 +83,10 @@ final class TestQueue {
 
     long inject(String messageId, String sender, String... recipients) throws IOException {
         return inject(b("Message-ID: <" + messageId + ">\nSubject: test\n\nbody\n"), sender, List.of(recipients), 666, 20345);
+    }
+
+    long inject(String messageId, String sender, List<String> recipients, BeforeTodo beforeTodo) throws IOException {
+        return inject(b("Message-ID: <" + messageId + ">\nSubject: test\n\nbody\n"), sender, recipients, 666, 20345, beforeTodo);
     }
 
     /** Every file left under the queue's message directories. */

@@ -1,0 +1,78 @@
+package org.qmailj.send;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * A queue split directory (info/S, local/S, remote/S) held open for the todo thread's
+ * directory fsyncs: a stat and an fsync per batch instead of open, fsync and close (as
+ * qmail-queued's HeldDir). The stat checks that the path still names the directory held
+ * (device and inode): one replaced while qmail-send runs (it should not be) is reopened, so
+ * the fsync reaches the directory the path names, where the files were just created by that
+ * path, as open-per-fsync did. Todo thread only.
+ */
+final class HeldDir implements AutoCloseable {
+    private final Path path;
+    private FileChannel channel;
+    /** {@link BasicFileAttributes#fileKey()} (device and inode) of the directory held. */
+    private Object key;
+
+    HeldDir(Path path) {
+        this.path = path;
+    }
+
+    /** fsync(2) of the directory the path names now. */
+    void fsync() throws IOException {
+        try {
+            Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            if (channel == null || !now.equals(key)) reopen(now);
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            close(); // let go; the next batch starts afresh
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the directory {@code now} names: a stat after the open that still says {@code now}
+     * makes the descriptor that directory; a path that changes meanwhile is tried again.
+     */
+    private void reopen(Object now) throws IOException {
+        close();
+        for (int tries = 0; ; tries++) {
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+            Object after;
+            try {
+                after = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            if (after.equals(now)) {
+                channel = ch;
+                key = now;
+                return;
+            }
+            ch.close();
+            if (tries >= 8) throw new IOException(path + " keeps changing");
+            now = after;
+        }
+    }
+
+    @Override
+    public void close() {
+        FileChannel ch = channel;
+        channel = null;
+        key = null;
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // a directory opened for reading: nothing was pending
+        }
+    }
+}
