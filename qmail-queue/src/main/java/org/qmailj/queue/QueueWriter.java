@@ -24,6 +24,7 @@ import org.qmailj.common.queue.QueueExit;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fifo;
+import org.qmailj.common.sys.HeldDir;
 
 /**
  * Writes one message into the queue exactly as qmail-queue does (qmail-queue(8), INTERNALS.md,
@@ -77,7 +78,7 @@ public final class QueueWriter {
         this.clock = clock;
         HeldDir todo = new HeldDir(queue.dir("todo"));
         this.todoSync = new DirSync(() -> {
-            todo.run();
+            todo.fsync();
             try {
                 Fifo.pull(queue.trigger());
             } catch (IOException e) {
@@ -90,7 +91,7 @@ public final class QueueWriter {
 
     /** fsyncs {@code dir}, sharing the fsync with every other message that asks at the same time. */
     private void syncDir(Path dir) throws IOException {
-        dirSyncs.computeIfAbsent(dir, d -> new DirSync(new HeldDir(d))).sync();
+        dirSyncs.computeIfAbsent(dir, d -> new DirSync(new HeldDir(d)::fsync)).sync();
     }
 
     /**

@@ -22,6 +22,7 @@ import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
+import org.qmailj.common.sys.HeldDir;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Unlink;
 

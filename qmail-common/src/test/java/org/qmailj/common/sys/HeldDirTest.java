@@ -1,4 +1,4 @@
-package org.qmailj.send;
+package org.qmailj.common.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

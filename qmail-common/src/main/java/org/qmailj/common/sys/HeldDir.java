@@ -1,4 +1,4 @@
-package org.qmailj.queue;
+package org.qmailj.common.sys;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -8,41 +8,38 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * A queue directory (intd/, todo/, mess/S) held open for its fsyncs: a stat and an fsync per
- * round instead of open, fsync and close. The stat checks that the path still names the
- * directory held (device and inode): a directory replaced while the writer runs (it should not
- * be) is reopened, so the fsync reaches the directory the path names, as open-per-fsync did,
- * and the entries just linked by that path are the ones made durable; a directory that is gone
- * fails the fsync, and the message with it. Not thread-safe: its {@link DirSync} runs one fsync
- * at a time.
+ * A queue directory held open for its fsyncs (qmail-queued's intd/, todo/, mess/S; qmail-send's
+ * info/S, local/S, remote/S): a stat and an fsync per round instead of open, fsync and close.
+ * The stat checks that the path still names the directory held (device and inode): one
+ * replaced meanwhile (it should not be) is reopened, so the fsync reaches the directory the
+ * path names, where the entries were just made through that path, as open-per-fsync did; a
+ * directory that is gone fails the fsync and is let go. Not thread-safe: one caller at a time.
  */
-final class HeldDir implements SyncRound.Sync, AutoCloseable {
+public final class HeldDir implements AutoCloseable {
     private final Path path;
     private FileChannel channel;
-    /** The directory held: {@link BasicFileAttributes#fileKey()} (device and inode). */
+    /** {@link BasicFileAttributes#fileKey()} (device and inode) of the directory held. */
     private Object key;
 
-    HeldDir(Path path) {
+    public HeldDir(Path path) {
         this.path = path;
     }
 
     /** fsync(2) of the directory the path names now. */
-    @Override
-    public void run() throws IOException {
+    public void fsync() throws IOException {
         try {
             Object now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
             if (channel == null || !now.equals(key)) reopen(now);
             channel.force(true);
         } catch (IOException | RuntimeException e) {
-            close(); // a directory gone is let go; the next round starts afresh
+            close(); // let go; the next round starts afresh
             throw e;
         }
     }
 
     /**
-     * Opens the directory {@code now} names. A stat after the open that still says {@code now}
-     * makes the descriptor that directory (the path would have to change and change back
-     * between the two stats otherwise); a path that changes meanwhile is tried again.
+     * Opens the directory {@code now} names: a stat after the open that still says {@code now}
+     * makes the descriptor that directory; a path that changes meanwhile is tried again.
      */
     private void reopen(Object now) throws IOException {
         close();
