@@ -32,7 +32,10 @@ tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # TrimNativeHeapInterval hands malloc's freed memory (the compilers' arenas above all) back to
 # the kernel every few seconds; MALLOC_ARENA_MAX (in the launcher) keeps glibc from giving each
 # busy thread an arena of its own.
-daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+# -AOTReplayTraining: the cache's profiles come from the tools' start-up (lib/aot-train); replayed,
+# they had each daemon compile ~300 methods at start it never runs hot (0.4-0.7 MiB of code
+# and compiler arenas per JVM).
+daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-AOTReplayTraining"
 # C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
 small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults),
