@@ -35,7 +35,9 @@ tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # -AOTReplayTraining: the cache's profiles come from the tools' start-up (lib/aot-train); replayed,
 # they had each daemon compile ~300 methods at start it never runs hot (0.4-0.7 MiB of code
 # and compiler arenas per JVM).
-daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-AOTReplayTraining"
+# The string and symbol tables start at 4096 buckets instead of 65536 and 32768 (0.5 and 0.25
+# MiB of zeroed malloc per JVM); they grow as they fill, and the cache's own are apart.
+daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-AOTReplayTraining -XX:StringTableSize=4096 -XX:+UnlockExperimentalVMOptions -XX:SymbolTableSize=4096"
 # C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
 small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults),
