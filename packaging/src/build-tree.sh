@@ -39,7 +39,10 @@ tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # MiB of zeroed malloc per JVM); they grow as they fill, and the cache's own are apart.
 daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:-AOTReplayTraining -XX:StringTableSize=4096 -XX:+UnlockExperimentalVMOptions -XX:SymbolTableSize=4096"
 # C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
-small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
+# CompileThresholdScaling=10: a method is compiled after 10x the calls, so the start-up paths
+# run once stay interpreted (half the nmethods of an idle multilog) and what a daemon runs
+# per message or line is still compiled within its first few hundred.
+small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=10"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults),
 # with the daemons' cache mapping and malloc trim (MALLOC_ARENA_MAX comes from lspawn's own
 # environment): 36 -> 25-32 MiB PSS per worker (bench/installed-pss.sh).
