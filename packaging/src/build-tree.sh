@@ -32,9 +32,19 @@ tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # TrimNativeHeapInterval hands malloc's freed memory (the compilers' arenas above all) back to
 # the kernel every few seconds; MALLOC_ARENA_MAX (in the launcher) keeps glibc from giving each
 # busy thread an arena of its own.
-daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+# The string and symbol tables start at 4096 buckets instead of 65536 and 32768 (0.5 and 0.25
+# MiB of zeroed malloc per JVM); they grow as they fill, and the cache's own are apart.
+daemon_flags="$common -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:StringTableSize=4096 -XX:+UnlockExperimentalVMOptions -XX:SymbolTableSize=4096"
 # C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
 small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
+# The loggers, mostly asleep, compile less: without the AOT cache's training replay (profiles of
+# the tools' start-up, which had each compile ~300 methods it never runs hot) and at 10x the
+# call counts, so start-up paths stay interpreted while the per-line path still compiles within
+# a few thousand lines: idle multilog 758 -> ~240 nmethods, USS -1.1 MiB, and no more CPU
+# (50,000 lines: 0.38-0.44 s against 0.44-0.53). Not for the other daemons: in 4,000-message
+# runs the 10x thresholds cost the C1 daemons 15-40% CPU, and without the replay tcpserver
+# (C2) took ~30% more CPU per message.
+logger="$small -XX:-AOTReplayTraining -XX:CompileThresholdScaling=10"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults),
 # with the daemons' cache mapping and malloc trim (MALLOC_ARENA_MAX comes from lspawn's own
 # environment): 36 -> 25-32 MiB PSS per worker (bench/installed-pss.sh).
@@ -42,16 +52,19 @@ worker="-Dqmail.worker.jvm='-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocation
 
 # Per-role budgets, sized from bench/pss.sh (peak live heap at 10 and 200 SMTP sessions, with
 # headroom); the table is in packaging/README.md. QMAIL_JAVA_OPTS comes later and overrides.
+# A young generation, once touched, stays resident: qmail-send and qmail-queued keep 4 and 6 MiB
+# (twice the young collections, ~1 ms each at their live sets); qmail-lspawn keeps 8, since at
+# 4 its in-flight deliveries were promoted and grew the old generation (65 MiB after a load).
 budget() { # name -> extra flags
   case $1 in
-    qmail-send) echo "-Xmx32m -Xmn8m $small" ;;
+    qmail-send) echo "-Xmx32m -Xmn4m $small" ;;
     qmail-lspawn) echo "-Xmx48m -Xmn8m $small $worker" ;;
     qmail-rspawn) echo "-Xmx16m -Xmn2m $small" ;;
     qmail-clean) echo "-Xmx16m -Xmn1m $small" ;;
-    qmail-queued) echo "-Xmx48m -Xmn12m $small" ;;
+    qmail-queued) echo "-Xmx48m -Xmn6m $small" ;;
     tcpserver) echo "-Xmx96m -Xmn16m" ;;
     qmail-smtpd|qmail-qmtpd|qmail-qmqpd) echo "-Xmx64m $small" ;;
-    multilog|splogger) echo "-Xmx16m -Xmn1m $small" ;;
+    multilog|splogger) echo "-Xmx16m -Xmn512k $logger" ;;
     # a JVM per POP3 connection for now; messages are streamed (tested at -Xmx16m)
     qmail-popup|qmail-pop3d) echo "-Xmx16m -Xss256k" ;;
     supervise|svscan) echo "-Xmx8m -XX:MaxMetaspaceSize=24m -XX:ReservedCodeCacheSize=4m -Xss256k $small" ;;
