@@ -197,11 +197,18 @@ class TreeIT {
         try {
             long sigIgn = -1;
             long deadline = System.nanoTime() + 30_000_000_000L;
-            // Wait for the JVM itself (env execs it, keeping the pid).
+            // Wait for the JVM itself (env execs it, keeping the pid). env's own command line
+            // names the class too, and env resets HUP only just before its exec: so wait for
+            // the executable to be java, then read the status (an exec is not undone).
             while (System.nanoTime() < deadline) {
-                String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
-                String cmd = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline"));
-                if (cmd.contains("org.qmailj.clean.QmailClean")) {
+                String exe;
+                try {
+                    exe = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/exe")).toString();
+                } catch (IOException e) {
+                    exe = "";
+                }
+                if (exe.endsWith("/bin/java")) {
+                    String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
                     sigIgn = Long.parseLong(status.lines().filter(l -> l.startsWith("SigIgn:")).findFirst()
                             .orElseThrow().substring(7).trim(), 16);
                     break;
