@@ -65,9 +65,6 @@ public final class Delivery {
         Path home = Path.of(req.homedir());
         checkHome(home);
         EnvelopeLines lines = EnvelopeLines.of(req, System.currentTimeMillis() / 1000);
-        Map<String, String> env = new LinkedHashMap<>(baseEnv);
-        env.remove("DEFAULT");
-        env.putAll(lines.env());
 
         // Look for our own Delivered-To line in the header.
         if (req.doit()) checkLoop(lines.dtline());
@@ -77,7 +74,7 @@ public final class Delivery {
         if (found.isEmpty() && !req.dash().isEmpty()) {
             throw LocalFailure.perm("Sorry, no mailbox here by that name. (#5.1.1)");
         }
-        found.map(DotQmail.Found::defaultPart).ifPresent(d -> env.put("DEFAULT", d));
+        String defaultPart = found.map(DotQmail.Found::defaultPart).orElse(null);
 
         // The envelope sender for forwards.
         String ueo = req.sender();
@@ -87,7 +84,9 @@ public final class Delivery {
                     ? req.local() + "-owner-@" + req.domain() + "-@[]"
                     : req.local() + "-owner@" + req.domain();
         }
-        env.put("NEWSENDER", ueo);
+        // The programs' environment is made at the first program line: a delivery to a
+        // maildir or mbox alone does not copy the process environment (about 2 KiB a delivery).
+        Map<String, String> env = null;
 
         byte[] cmds = found.map(DotQmail.Found::contents).orElse(new byte[0]);
         boolean forwardOnly = found.map(DotQmail.Found::executable).orElse(false);
@@ -131,6 +130,7 @@ public final class Delivery {
                 countProgram++;
                 if (forwardOnly) throw LocalFailure.temp("Uh-oh: .qmail has prog delivery but has x bit set. (#4.7.0)");
                 if (req.doit()) {
+                    if (env == null) env = programEnv(lines, defaultPart, ueo);
                     if (ProgramLine.run(line.substring(1), env, msg, report) == ProgramLine.Outcome.STOP) break;
                 } else {
                     report.out("program " + line.substring(1) + "\n");
@@ -145,6 +145,16 @@ public final class Delivery {
         if (!req.doit()) return;
         if (!recips.isEmpty()) forward(ueo, recips, lines.dtline());
         report.out("did " + countFile + "+" + countForward + "+" + countProgram + "\n");
+    }
+
+    /** qmail-command(8)'s environment: ours without DEFAULT, the envelope's, DEFAULT if found, NEWSENDER. */
+    private Map<String, String> programEnv(EnvelopeLines lines, String defaultPart, String newsender) {
+        Map<String, String> env = new LinkedHashMap<>(baseEnv);
+        env.remove("DEFAULT");
+        env.putAll(lines.env());
+        if (defaultPart != null) env.put("DEFAULT", defaultPart);
+        env.put("NEWSENDER", newsender);
+        return env;
     }
 
     private static String stripTrailing(String s) {
