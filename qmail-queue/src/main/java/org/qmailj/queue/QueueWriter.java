@@ -34,20 +34,23 @@ import org.qmailj.common.sys.HeldDir;
  * <li>{@link #stage}: create {@code pid/PID.TIME.SEQ} exclusively, take its inode N, link it
  *     to {@code mess/S/N}, unlink the pid name, write the Received line and the message.
  * <li>{@link Staged#intd}: create {@code intd/N} exclusively, write {@code u}, {@code p},
- *     {@code F}, {@code T} records; then fsync {@code mess/S/N}, {@code mess/S},
- *     {@code intd/N} and {@code intd/} together ({@link SyncRound}): one round trip to the
- *     disk, not four.
+ *     {@code F}, {@code T} records; then fsync {@code mess/S/N}, {@code mess/S} and
+ *     {@code intd/N} together ({@link SyncRound}): one round trip to the disk, not three.
+ *     Not {@code intd/}: no reader needs the name intd/N after a crash (qmail-send reads
+ *     todo/N, the same inode, whose data this round syncs; qmail-clean's unlink of a missing
+ *     intd/N succeeds), so its entry need not be durable. That fsync cost one disk flush
+ *     per message, or per group.
  * <li>{@link Staged#link}: hard-link {@code intd/N} to {@code todo/N} (the commit point), fsync
  *     {@code todo/}, then pull {@code lock/trigger}.
  * </ol>
  *
  * <p>Directory fsyncs are group commits ({@link DirSync}): messages committing at the same
- * time share one fsync of {@code todo/} (and of {@code intd/}, {@code mess/S}), and one pull
+ * time share one fsync of {@code todo/} (and of {@code mess/S}), and one pull
  * of the trigger after it (qmail-send then scans todo/, where every link before the fsync
  * is). The directories stay open for their fsyncs ({@link HeldDir}).
  *
- * <p>So todo/N never exists before the message, the envelope and both of their directory
- * entries are on disk, as with qmail-queue (which syncs the two files, and whose file
+ * <p>So todo/N never exists before the message, the envelope and the message's directory
+ * entry are on disk, as with qmail-queue (which syncs the two files, and whose file
  * systems kept directory updates in order); only todo/ is synced after the commit point.
  *
  * Any failure before the commit point truncates and unlinks what was made and throws a
@@ -323,7 +326,7 @@ public final class QueueWriter {
          * at one address and a buffer whatever the number of recipients. A bad envelope is
          * {@link QueueExit#ENVELOPE_FORMAT} or {@link QueueExit#ADDRESS_TOO_LONG}, input that
          * ends early or fails {@link QueueExit#READ_ERROR}; each removes intd/N and mess/S/N.
-         * Then syncs mess/S/N, its directory, intd/N and intd/ in one {@link SyncRound}.
+         * Then syncs mess/S/N, its directory and intd/N in one {@link SyncRound}.
          */
         public void intd(InputStream envelope) throws QueueFailure {
             Path p = queue.intd(number);
@@ -362,8 +365,7 @@ public final class QueueWriter {
             try {
                 long t = System.nanoTime();
                 FileChannel m = messChannel;
-                SyncRound.all(() -> ch.force(true), () -> m.force(true),
-                        () -> syncDir(mess.getParent()), () -> syncDir(p.getParent()));
+                SyncRound.all(() -> ch.force(true), () -> m.force(true), () -> syncDir(mess.getParent()));
                 syncNanos += System.nanoTime() - t;
                 messChannel = null;
                 m.close();
