@@ -17,7 +17,8 @@
 #   msg/s    delivered messages per second (first SMTP connect to the last file in new/)
 #   cpu/1k   CPU seconds (user+system) of the whole system per 1,000 messages: every process
 #            of the tree, and the children it reaped (cutime+cstime) during the load
-#   PSS      MiB, whole system, right after the load (smaps_rollup)
+#   PSS      MiB, whole system, right after the load (smaps_rollup); also right after start
+#            and idle IDLE=15 seconds later
 # then the drain (N messages queued while delivery is stopped, then delivery started), one
 # injection through each sendmail, 200 in a shell loop, and a bare JVM start for scale.
 # The ratio column is ours / Postfix (above 1 is better for msg/s, below 1 for cpu and PSS).
@@ -132,6 +133,11 @@ both() { # name smtp-source args...
   load "$name" qm "$qmport" "$qmnew" alice@sandbox.localdomain qm_pids "$@"
 }
 
+R[start.pf.pss]=$(awk -v k="$(pf_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+R[start.qm.pss]=$(awk -v k="$(qm_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+# Idle: the same, IDLE seconds later with no mail (each JVM has given back its start-up
+# malloc arenas by then: TrimNativeHeapInterval is 5 s).
+sleep "${IDLE:-15}"
 R[idle.pf.pss]=$(awk -v k="$(pf_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
 R[idle.qm.pss]=$(awk -v k="$(qm_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
 # Warm-up: the JIT, the AOT cache's misses, Postfix's process pool.
@@ -196,7 +202,8 @@ for l in $loads; do
   row "$what: CPU-s/1000 msg" "${R[$l.pf.cpu]}" "${R[$l.qm.cpu]}"
   row "$what: PSS MiB after" "${R[$l.pf.pss]}" "${R[$l.qm.pss]}"
 done
-row "PSS MiB idle after start" "${R[idle.pf.pss]}" "${R[idle.qm.pss]}"
+row "PSS MiB right after start" "${R[start.pf.pss]}" "${R[start.qm.pss]}"
+row "PSS MiB idle, ${IDLE:-15} s after start" "${R[idle.pf.pss]}" "${R[idle.qm.pss]}"
 row "drain of $N queued: msg/s" "${R[drain.pf.rate]}" "${R[drain.qm.rate]}"
 row "one sendmail call: ms" "${R[inject.pf.ms]}" "${R[inject.qm.ms]}"
 row "$INJECT sendmail calls in a loop: msg/s" "${R[inject.pf.rate]}" "${R[inject.qm.rate]}"
