@@ -1,12 +1,7 @@
 package org.qmailj.local;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import org.qmailj.common.sys.Errno;
 import org.qmailj.common.sys.Fd;
@@ -57,13 +52,12 @@ public final class DotQmail {
      */
     private static Optional<Found> open(Path f) throws LocalFailure {
         String name = f.getFileName().toString();
-        int fd;
-        try {
-            fd = Fd.open(f, Fd.O_RDONLY | Fd.O_NONBLOCK | Fd.O_NOCTTY, 0);
-        } catch (SysException e) {
-            int errno = e.errno();
+        // Most names tried are not there: tryOpen answers that without an exception.
+        int fd = Fd.tryOpen(f, Fd.O_RDONLY | Fd.O_NONBLOCK | Fd.O_NOCTTY, 0);
+        if (fd < 0) {
+            int errno = -fd;
             if (errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ENXIO) return Optional.empty();
-            throw LocalFailure.temp("Unable to open " + name + ": " + reason(e) + ". (#4.3.0)");
+            throw LocalFailure.temp("Unable to open " + name + ": " + reason(Fd.openFailure(f, errno)) + ". (#4.3.0)");
         }
         try {
             Fd.Stat st = Fd.stat(fd);
@@ -119,13 +113,9 @@ public final class DotQmail {
             }
         }
         Path p = home.resolve(name);
-        try {
-            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return true;
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException e) {
-            return Files.exists(p);
-        }
+        int rc = Fd.probe(p, true);
+        if (rc == 0) return true;
+        if (rc == -Errno.ENOENT) return false;
+        return Fd.probe(p, false) == 0;
     }
 }

@@ -49,6 +49,8 @@ public final class Fd {
 
     /** statx's AT_EMPTY_PATH: the call applies to the descriptor itself (fstat). */
     private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int SEEK_SET = 0;
 
@@ -124,6 +126,48 @@ public final class Fd {
             }
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * {@link #open} for a probe whose usual answer is "not there" (qmail's .qmail search tries
+     * several names per delivery): returns the descriptor, or {@code -errno} when open(2)
+     * fails, without building an exception (a stack trace and strerror per missing name).
+     * {@link #openFailure} makes the exception {@link #open} would have thrown.
+     */
+    public static int tryOpen(Path path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment p = Native.cString(arena, path.toString());
+            while (true) {
+                int fd = (int) C.OPEN.invokeExact(st, p, flags | O_CLOEXEC, mode);
+                if (fd >= 0) return fd;
+                int errno = Native.errno(st);
+                if (errno != Errno.EINTR) return -errno;
+            }
+        } catch (Throwable t) {
+            throw Native.unchecked(t);
+        }
+    }
+
+    /** The exception {@link #open} throws when open(2) of {@code path} fails with {@code errno}. */
+    public static SysException openFailure(Path path, int errno) {
+        return new SysException("open", path, errno);
+    }
+
+    /**
+     * Whether {@code path} names something, as a probe: 0 when stat(2) (lstat(2) with
+     * {@code nofollow}) succeeds, else {@code -errno}; one statx call, no exception.
+     */
+    public static int probe(Path path, boolean nofollow) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            MemorySegment buf = arena.allocate(256, 8);
+            int rc = (int) At.STATX.invokeExact(st, AT_FDCWD, Native.cString(arena, path.toString()),
+                    nofollow ? AT_SYMLINK_NOFOLLOW : 0, 0, buf);
+            return rc == 0 ? 0 : -Native.errno(st);
+        } catch (Throwable t) {
+            throw Native.unchecked(t);
         }
     }
 

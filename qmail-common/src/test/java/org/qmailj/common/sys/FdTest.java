@@ -40,6 +40,36 @@ class FdTest {
     }
 
     @Test
+    void tryOpenAndProbeReturnErrnoInsteadOfThrowing(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("f");
+        Files.writeString(file, "x");
+        Path link = dir.resolve("dangling");
+        Files.createSymbolicLink(link, dir.resolve("nowhere"));
+
+        int fd = Fd.tryOpen(file, Fd.O_RDONLY, 0);
+        assertThat(fd).isNotNegative();
+        try {
+            assertThat(fdFlags(fd) & Fd.O_CLOEXEC).isNotZero();
+            byte[] b = new byte[4];
+            assertThat(Fd.read(fd, b, 0, 4)).isEqualTo(1);
+        } finally {
+            Fd.close(fd);
+        }
+        assertThat(Fd.tryOpen(dir.resolve("missing"), Fd.O_RDONLY, 0)).isEqualTo(-Errno.ENOENT);
+        assertThat(Fd.tryOpen(file.resolve("below"), Fd.O_RDONLY, 0)).isEqualTo(-Errno.ENOTDIR);
+        assertThat(Fd.openFailure(dir.resolve("missing"), Errno.ENOENT))
+                .hasMessage("open " + dir.resolve("missing") + ": No such file or directory (errno 2)")
+                .extracting(SysException::errno).isEqualTo(Errno.ENOENT);
+
+        assertThat(Fd.probe(file, true)).isZero();
+        assertThat(Fd.probe(dir.resolve("missing"), true)).isEqualTo(-Errno.ENOENT);
+        assertThat(Fd.probe(file.resolve("below"), false)).isEqualTo(-Errno.ENOTDIR);
+        // lstat sees the link itself; stat follows it to nothing.
+        assertThat(Fd.probe(link, true)).isZero();
+        assertThat(Fd.probe(link, false)).isEqualTo(-Errno.ENOENT);
+    }
+
+    @Test
     void pipeEndsAreCloseOnExec() throws Exception {
         Fd.Pipe pipe = Fd.pipe();
         try {
