@@ -64,7 +64,7 @@ budget() { # name -> extra flags
     qmail-queued) echo "-Xmx48m -Xmn6m $small" ;;
     tcpserver) echo "-Xmx96m -Xmn16m" ;;
     qmail-smtpd|qmail-qmtpd|qmail-qmqpd) echo "-Xmx64m $small" ;;
-    multilog|splogger) echo "-Xmx16m -Xmn512k $logger" ;;
+    multilog|splogger|multilogs) echo "-Xmx16m -Xmn512k $logger" ;;
     # a JVM per POP3 connection for now; messages are streamed (tested at -Xmx16m)
     qmail-popup|qmail-pop3d) echo "-Xmx16m -Xss256k" ;;
     supervise|svscan) echo "-Xmx8m -XX:MaxMetaspaceSize=24m -XX:ReservedCodeCacheSize=4m -Xss256k $small" ;;

@@ -20,8 +20,9 @@ import org.qmailj.testing.Cmd;
 /**
  * scripts/sandbox's own promises, as the README states them: DIR relative to the caller,
  * refusals that create nothing, a failed start that stops what it started, the named
- * mailboxes (alice, a bounce for an unknown user, a .qmail-ext file, postmaster), the
- * multilog logs, and remove (with the account a root-started sandbox runs as).
+ * mailboxes (alice, a bounce for an unknown user, a .qmail-ext file, postmaster), the logs
+ * (one bin/multilogs JVM for the three daemons, replaced by the next start if it dies), and
+ * remove (with the account a root-started sandbox runs as).
  */
 class SandboxScriptIT {
     static final Path REPO = SandboxIT.REPO;
@@ -58,15 +59,31 @@ class SandboxScriptIT {
 
     /** Processes whose command line names this QMAIL_HOME (the sandbox's JVMs). */
     static long processesOf(Path dir) throws IOException {
+        return processesOf(dir, "");
+    }
+
+    /** Those of them whose command line also contains {@code text}. */
+    static long processesOf(Path dir, String text) throws IOException {
         try (Stream<Path> ps = Files.list(Path.of("/proc"))) {
             return ps.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
                 try {
                     String c = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1);
-                    return c.contains("-Dqmail.home=" + dir + "\0");
+                    return c.contains("-Dqmail.home=" + dir + "\0") && c.contains(text);
                 } catch (IOException e) {
                     return false;
                 }
             }).count();
+        }
+    }
+
+    /** Logger JVMs: multilog's main class is a prefix of multilogs'. */
+    static final String LOGGER = "org.qmailj.splogger.Multilog";
+
+    static String sandboxOut(String cmd, String dir, Path cwd, int port) {
+        try {
+            return sandbox(cmd, dir, cwd, port).out();
+        } catch (IOException e) {
+            return "";
         }
     }
 
@@ -149,7 +166,41 @@ class SandboxScriptIT {
             assertThat(log).isNotEmpty().allMatch(l -> l.matches("@4[0-9a-f]{23} .*"));
             Cmd.Result status = sandbox("status", rel, cwd, port);
             assertThat(status.exit()).as(status.toString()).isZero();
-            assertThat(status.out()).contains("smtpd runs as pid").containsPattern("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ ");
+            assertThat(status.out()).contains("smtpd runs as pid").contains("the logger (bin/multilogs) runs as pid")
+                    .containsPattern("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+ ");
+            // One logger JVM for the three daemons.
+            assertThat(processesOf(dir, LOGGER)).isEqualTo(1);
+            assertThat(Files.readAllLines(dir.resolve("log/smtpd/current"))).anyMatch(l -> l.matches("@4[0-9a-f]{23} tcpserver: status: .*"));
+
+            // The logger killed: the daemons carry on, status says so, and the next start starts
+            // a new logger on the same fifos, which the running daemons write to again.
+            assertThat(SandboxIT.kill9(dir, LOGGER)).isEqualTo(1);
+            SandboxIT.await("the logger to be gone", () -> sandboxOut("status", rel, cwd, port).contains("the logger (bin/multilogs) is not running"), 30);
+            assertThat(sandbox("status", rel, cwd, port).exit()).isEqualTo(1);
+            assertThat(inject(dir, "To: alice\nSubject: while no logger\n\nx\n").exit()).isZero();
+            awaitMessage(dir.resolve("home/alice/Maildir/new"), "Subject: while no logger");
+            Cmd.Result again = sandbox("start", rel, cwd, port);
+            assertThat(again.exit()).as(again.toString()).isZero();
+            assertThat(processesOf(dir, LOGGER)).isEqualTo(1);
+            assertThat(inject(dir, "To: bob\nSubject: logged again\n\nx\n").exit()).isZero();
+            awaitMessage(dir.resolve("home/bob/Maildir/new"), "Subject: logged again");
+            SandboxIT.await("qmail-send's lines in the new logger's current", () -> {
+                try {
+                    return Files.readString(dir.resolve("log/qmail-send/current")).contains("to local bob@sandbox.localdomain");
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 30);
+
+            // stop: the daemons, then the logger, which completes every current (mode 744).
+            Cmd.Result stop = sandbox("stop", rel, cwd, port);
+            assertThat(stop.exit()).as(stop.toString()).isZero();
+            assertThat(processesOf(dir)).isZero();
+            assertThat(Files.readAllLines(dir.resolve("log/qmail-send/current"))).last().asString().endsWith(" status: exiting");
+            for (String d : List.of("qmail-queued", "qmail-send", "smtpd")) {
+                assertThat(Files.getAttribute(dir.resolve("log/" + d + "/current"), "unix:mode")).as(d)
+                        .isEqualTo(0100744);
+            }
         } finally {
             Cmd.Result remove = sandbox("remove", rel, cwd, 0);
             assertThat(remove.exit()).as(remove.toString()).isZero();

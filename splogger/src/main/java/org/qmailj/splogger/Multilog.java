@@ -35,9 +35,12 @@ import org.qmailj.common.tai.Tai64n;
  * in memory at any time. TERM: finish the current line, then exit 0. ALRM: rotate every
  * nonempty current now.
  *
- * <p>Threads: the main thread reads and processes under {@link #lock}; the signal handlers
- * take the same lock, so a TERM or ALRM arriving while the main thread waits for input is
- * acted on at once.
+ * <p>One instance is one log: a script, its directories and the line being read. {@link
+ * Multilogs} runs several in one JVM with the same per-instance code.
+ *
+ * <p>Threads: the main thread reads and processes under the instance's {@link #lock}; the
+ * signal handlers take the same lock, so a TERM or ALRM arriving while the main thread waits
+ * for input is acted on at once.
  */
 public final class Multilog {
     private static final int MAXLINE = 1000;
@@ -47,9 +50,10 @@ public final class Multilog {
      * small at little cost in speed.
      */
     static final int READ = 8192;
-    private static final Object lock = new Object();
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static List<String> environment;
+    /** The name warnings start with: multilog, or multilogs when one JVM runs several. */
+    static volatile String program = "multilog";
 
     static final class Fatal extends Exception {
         private static final long serialVersionUID = 1L;
@@ -80,6 +84,8 @@ public final class Multilog {
     private record Other() implements Action {
     }
 
+    /** Held by whoever reads into or writes out this log, and by the signal handlers. */
+    final Object lock = new Object();
     private final Action[] script;
     private final Cyclog[] logs;
     private final boolean timestamp;
@@ -88,10 +94,14 @@ public final class Multilog {
     private boolean inLine;
     private boolean streaming;
     private boolean flagNewline = true;
-    /** TERM seen: set by the handler, which may run before the script is parsed. */
-    private static volatile boolean exitAsap;
-    /** ALRM seen before the logs were open: rotate at the first chance. */
-    private static volatile boolean forceRotateAsap;
+    /** TERM seen: read up to the end of the line being processed, then end. */
+    private volatile boolean exitAsap;
+
+    // The multilog program's signal state: a signal may come before its script is parsed.
+    /** TERM seen, perhaps before {@link #instance} was set. */
+    private static volatile boolean termSeen;
+    /** ALRM seen, perhaps before {@link #instance} was set: rotate at the first chance. */
+    private static volatile boolean alrmSeen;
     private static volatile Multilog instance;
 
     private Multilog(Action[] script, Cyclog[] logs, boolean timestamp) {
@@ -111,7 +121,7 @@ public final class Multilog {
     }
 
     static void warn(String message) {
-        System.err.println("multilog: warning: " + message);
+        System.err.println(program + ": warning: " + message);
     }
 
     static void sleep5() {
@@ -140,7 +150,8 @@ public final class Multilog {
         Exit.now(Exit.OK);
     }
 
-    private static Multilog parse(String[] args) throws Fatal {
+    /** Parses a script and opens its files and directories, as multilog does at start. */
+    static Multilog parse(String[] args) throws Fatal {
         Action[] script = new Action[args.length];
         List<Cyclog> logs = new ArrayList<>();
         long size = 99999;
@@ -197,31 +208,43 @@ public final class Multilog {
         }
     }
 
+    /**
+     * The handlers set the flag first and then look for the instance, while main sets the
+     * instance and then run() looks at the flags: one of the two always sees the other's write.
+     */
     @SuppressWarnings("removal")
     private static void signals() {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> {
-            exitAsap = true;
-            synchronized (lock) {
-                Multilog m = instance;
-                if (m != null && m.flagNewline && !m.inLine) {
-                    m.quit();
-                    Exit.now(Exit.OK);
-                }
+            termSeen = true;
+            Multilog m = instance;
+            if (m != null) {
+                m.term();
             }
         });
         sun.misc.Signal.handle(new sun.misc.Signal("ALRM"), s -> {
-            synchronized (lock) {
-                Multilog m = instance;
-                if (m == null) {
-                    forceRotateAsap = true;
-                } else {
+            alrmSeen = true;
+            Multilog m = instance;
+            if (m != null) {
+                synchronized (m.lock) {
                     m.forceRotate();
                 }
             }
         });
     }
 
-    private void forceRotate() {
+    /** TERM: at a line boundary end now, else once the line being read is complete. */
+    private void term() {
+        exitAsap = true;
+        synchronized (lock) {
+            if (flagNewline && !inLine) {
+                quit();
+                Exit.now(Exit.OK);
+            }
+        }
+    }
+
+    /** ALRM: every nonempty current becomes an old log now. Called under {@link #lock}. */
+    void forceRotate() {
         for (Cyclog c : logs) {
             c.flush();
             if (c.nonEmpty()) {
@@ -233,10 +256,10 @@ public final class Multilog {
     private void run(InputStream in) {
         byte[] buf = new byte[READ];
         synchronized (lock) {
-            if (forceRotateAsap) {
+            if (alrmSeen) {
                 forceRotate();
             }
-            if (exitAsap) {
+            if (termSeen) {
                 quit();
                 return;
             }
@@ -253,23 +276,36 @@ public final class Multilog {
             }
             synchronized (lock) {
                 if (n <= 0) {
-                    if (inLine) {
-                        endOfLine();
-                    }
-                    quit();
+                    endInput();
                     return;
                 }
-                process(buf, n);
-                flagNewline = buf[n - 1] == '\n';
-                for (Cyclog c : logs) {
-                    c.flush();
-                }
+                feed(buf, n);
                 if (exitAsap && !inLine) {
                     quit();
                     return;
                 }
             }
         }
+    }
+
+    /**
+     * Processes what one read took and writes it out (the logs hold nothing between reads).
+     * Called under {@link #lock}.
+     */
+    void feed(byte[] buf, int n) {
+        process(buf, n);
+        flagNewline = buf[n - 1] == '\n';
+        for (Cyclog c : logs) {
+            c.flush();
+        }
+    }
+
+    /** End of input: a line in progress gets its newline, then every current is complete. */
+    void endInput() {
+        if (inLine) {
+            endOfLine();
+        }
+        quit();
     }
 
     /** poll(2) on fd 0 until it is readable (or at end); the TERM handler may run meanwhile. */
