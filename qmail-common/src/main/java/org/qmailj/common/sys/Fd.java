@@ -76,35 +76,56 @@ public final class Fd {
         }
     }
 
-    private static final class C {
-        static final MethodHandle OPEN = Native.errnoCall("open",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
-        static final MethodHandle CLOSE = Native.errnoCall("close",
-                FunctionDescriptor.of(C_INT, C_INT));
-        static final MethodHandle READ = Native.errnoCall("read",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
-        static final MethodHandle WRITE = Native.errnoCall("write",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
-        static final MethodHandle DUP2 = Native.errnoCall("dup2",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
-        static final MethodHandle DUP = Native.errnoCall("dup",
-                FunctionDescriptor.of(C_INT, C_INT));
-        static final MethodHandle PIPE2 = Native.errnoCall("pipe2",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-        static final MethodHandle POLL = Native.errnoCall("poll",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    // One holder class per C function, so each downcall handle is linked at its first use: a
+    // handle costs ~0.4 MB of garbage to link (the JDK spins its classes; the AOT cache cannot
+    // keep them), and a young generation once touched stays resident. Holding all twelve in
+    // two classes made every daemon allocate ~5 MB at start for functions most never call.
+    private static final class Open {
+        static final MethodHandle H = Native.errnoCall("open", FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
     }
 
-    /** Linked on first use: only the spawners and qmail-local's workers need these. */
-    private static final class At {
-        static final MethodHandle OPENAT = Native.errnoCall("openat",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
-        static final MethodHandle PREAD = Native.errnoCall("pread",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
-        static final MethodHandle LSEEK = Native.errnoCall("lseek",
-                FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
-        static final MethodHandle STATX = Native.errnoCall("statx",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+    private static final class Close {
+        static final MethodHandle H = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
+    }
+
+    private static final class Read {
+        static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    }
+
+    private static final class Write {
+        static final MethodHandle H = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+    }
+
+    private static final class Dup2 {
+        static final MethodHandle H = Native.errnoCall("dup2", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    }
+
+    private static final class Dup {
+        static final MethodHandle H = Native.errnoCall("dup", FunctionDescriptor.of(C_INT, C_INT));
+    }
+
+    private static final class Pipe2 {
+        static final MethodHandle H = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Poll {
+        static final MethodHandle H = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    }
+
+    private static final class OpenAt {
+        static final MethodHandle H = Native.errnoCall("openat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+    }
+
+    private static final class Pread {
+        static final MethodHandle H = Native.errnoCall("pread", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
+    }
+
+    private static final class Lseek {
+        static final MethodHandle H = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+    }
+
+    private static final class Statx {
+        static final MethodHandle H = Native.errnoCall("statx", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
     }
 
     private Fd() {
@@ -116,7 +137,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment p = Native.cString(arena, path.toString());
             while (true) {
-                int fd = (int) C.OPEN.invokeExact(st, p, flags | O_CLOEXEC, mode);
+                int fd = (int) Open.H.invokeExact(st, p, flags | O_CLOEXEC, mode);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -140,7 +161,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment p = Native.cString(arena, path.toString());
             while (true) {
-                int fd = (int) C.OPEN.invokeExact(st, p, flags | O_CLOEXEC, mode);
+                int fd = (int) Open.H.invokeExact(st, p, flags | O_CLOEXEC, mode);
                 if (fd >= 0) return fd;
                 int errno = Native.errno(st);
                 if (errno != Errno.EINTR) return -errno;
@@ -163,7 +184,7 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(256, 8);
-            int rc = (int) At.STATX.invokeExact(st, AT_FDCWD, Native.cString(arena, path.toString()),
+            int rc = (int) Statx.H.invokeExact(st, AT_FDCWD, Native.cString(arena, path.toString()),
                     nofollow ? AT_SYMLINK_NOFOLLOW : 0, 0, buf);
             return rc == 0 ? 0 : -Native.errno(st);
         } catch (Throwable t) {
@@ -198,7 +219,7 @@ public final class Fd {
         try {
             MemorySegment st = Native.errnoState(arena);
             while (true) {
-                int fd = (int) At.OPENAT.invokeExact(st, dirfd, path, flags | O_CLOEXEC, mode);
+                int fd = (int) OpenAt.H.invokeExact(st, dirfd, path, flags | O_CLOEXEC, mode);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -221,7 +242,7 @@ public final class Fd {
             // struct statx: stx_mask u32 @0, stx_uid u32 @20, stx_gid u32 @24, stx_mode u16 @28,
             // stx_size u64 @40; 256 bytes in all.
             MemorySegment buf = arena.allocate(256, 8);
-            int rc = (int) At.STATX.invokeExact(st, fd, Native.cString(arena, ""), AT_EMPTY_PATH,
+            int rc = (int) Statx.H.invokeExact(st, fd, Native.cString(arena, ""), AT_EMPTY_PATH,
                     STATX_BASIC_STATS, buf);
             if (rc == -1) {
                 throw Native.fail("statx", "fd " + fd, st);
@@ -245,7 +266,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(Math.max(len, 1));
             while (true) {
-                long n = (long) At.PREAD.invokeExact(st, fd, buf, (long) len, pos);
+                long n = (long) Pread.H.invokeExact(st, fd, buf, (long) len, pos);
                 if (n >= 0) {
                     MemorySegment.copy(buf, C_BYTE, 0, b, off, (int) n);
                     return (int) n;
@@ -263,7 +284,7 @@ public final class Fd {
     public static void seek(int fd, long pos) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            long rc = (long) At.LSEEK.invokeExact(st, fd, pos, SEEK_SET);
+            long rc = (long) Lseek.H.invokeExact(st, fd, pos, SEEK_SET);
             if (rc == -1) {
                 throw Native.fail("lseek", "fd " + fd, st);
             }
@@ -279,7 +300,7 @@ public final class Fd {
     public static void close(int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) C.CLOSE.invokeExact(st, fd);
+            int rc = (int) Close.H.invokeExact(st, fd);
             if (rc == -1 && Native.errno(st) != Errno.EINTR) {
                 throw Native.fail("close", "fd " + fd, st);
             }
@@ -300,7 +321,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(Math.max(len, 1));
             while (true) {
-                long n = (long) C.READ.invokeExact(st, fd, buf, (long) len);
+                long n = (long) Read.H.invokeExact(st, fd, buf, (long) len);
                 if (n >= 0) {
                     MemorySegment.copy(buf, C_BYTE, 0, b, off, (int) n);
                     return (int) n;
@@ -331,7 +352,7 @@ public final class Fd {
             MemorySegment buf = arena.allocate(Math.max(len, 1));
             MemorySegment.copy(b, off, buf, C_BYTE, 0, len);
             while (true) {
-                long n = (long) C.WRITE.invokeExact(st, fd, buf, (long) len);
+                long n = (long) Write.H.invokeExact(st, fd, buf, (long) len);
                 if (n >= 0) {
                     return (int) n;
                 }
@@ -356,7 +377,7 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             while (true) {
-                int rc = (int) C.DUP2.invokeExact(st, from, to);
+                int rc = (int) Dup2.H.invokeExact(st, from, to);
                 if (rc >= 0) {
                     return;
                 }
@@ -377,7 +398,7 @@ public final class Fd {
     public static int dup(int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) C.DUP.invokeExact(st, fd);
+            int rc = (int) Dup.H.invokeExact(st, fd);
             if (rc < 0) {
                 throw Native.fail("dup", String.valueOf(fd), st);
             }
@@ -392,7 +413,7 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment fds = arena.allocate(C_INT, 2);
-            int rc = (int) C.PIPE2.invokeExact(st, fds, O_CLOEXEC);
+            int rc = (int) Pipe2.H.invokeExact(st, fds, O_CLOEXEC);
             if (rc == -1) {
                 throw Native.fail("pipe2", null, st);
             }
@@ -417,7 +438,7 @@ public final class Fd {
             MemorySegment pfd = arena.allocate(8, 4);
             pfd.set(C_INT, 0, fd);
             pfd.set(C_SHORT, 4, events);
-            int rc = (int) C.POLL.invokeExact(st, pfd, 1L, timeoutMillis);
+            int rc = (int) Poll.H.invokeExact(st, pfd, 1L, timeoutMillis);
             if (rc == -1) {
                 if (Native.errno(st) == Errno.EINTR) {
                     return 0;

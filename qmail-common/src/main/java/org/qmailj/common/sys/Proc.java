@@ -37,23 +37,45 @@ public final class Proc {
     static final long SIGSET_BYTES = 128;
     private static final int SIG_SETMASK = 2;
 
-    private static final class C {
-        static final MethodHandle KILL = Native.errnoCall("kill",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
-        static final MethodHandle GETUID = Native.call("getuid", FunctionDescriptor.of(C_INT));
-        static final MethodHandle GETEUID = Native.call("geteuid", FunctionDescriptor.of(C_INT));
-        static final MethodHandle GETGID = Native.call("getgid", FunctionDescriptor.of(C_INT));
-        static final MethodHandle GETEGID = Native.call("getegid", FunctionDescriptor.of(C_INT));
-        static final MethodHandle GETRESUID = Native.errnoCall("getresuid",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
-        static final MethodHandle GETRESGID = Native.errnoCall("getresgid",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
-        static final MethodHandle GETGROUPS = Native.errnoCall("getgroups",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
-        static final MethodHandle EXECVE = Native.errnoCall("execve",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
-        static final MethodHandle PTHREAD_SIGMASK = Native.call("pthread_sigmask",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class Kill {
+        static final MethodHandle H = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    }
+
+    private static final class Getuid {
+        static final MethodHandle H = Native.call("getuid", FunctionDescriptor.of(C_INT));
+    }
+
+    private static final class Geteuid {
+        static final MethodHandle H = Native.call("geteuid", FunctionDescriptor.of(C_INT));
+    }
+
+    private static final class Getgid {
+        static final MethodHandle H = Native.call("getgid", FunctionDescriptor.of(C_INT));
+    }
+
+    private static final class Getegid {
+        static final MethodHandle H = Native.call("getegid", FunctionDescriptor.of(C_INT));
+    }
+
+    private static final class Getresuid {
+        static final MethodHandle H = Native.errnoCall("getresuid", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+    }
+
+    private static final class Getresgid {
+        static final MethodHandle H = Native.errnoCall("getresgid", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+    }
+
+    private static final class Getgroups {
+        static final MethodHandle H = Native.errnoCall("getgroups", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    }
+
+    private static final class Execve {
+        static final MethodHandle H = Native.errnoCall("execve", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+    }
+
+    private static final class PthreadSigmask {
+        static final MethodHandle H = Native.call("pthread_sigmask", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     }
 
     private Proc() {
@@ -63,7 +85,7 @@ public final class Proc {
     public static void kill(long pid, int sig) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) C.KILL.invokeExact(st, Math.toIntExact(pid), sig);
+            int rc = (int) Kill.H.invokeExact(st, Math.toIntExact(pid), sig);
             if (rc == -1) {
                 throw Native.fail("kill", pid + " " + sig, st);
             }
@@ -78,19 +100,19 @@ public final class Proc {
     }
 
     public static int getuid() {
-        return id(C.GETUID);
+        return id(Getuid.H);
     }
 
     public static int geteuid() {
-        return id(C.GETEUID);
+        return id(Geteuid.H);
     }
 
     public static int getgid() {
-        return id(C.GETGID);
+        return id(Getgid.H);
     }
 
     public static int getegid() {
-        return id(C.GETEGID);
+        return id(Getegid.H);
     }
 
     /** Real, effective and saved ids, as getresuid(2) and getresgid(2) return them. */
@@ -108,12 +130,12 @@ public final class Proc {
 
     /** getresuid(2): the real, effective and saved user ids. */
     public static Ids getresuid() throws SysException {
-        return res(C.GETRESUID, "getresuid");
+        return res(Getresuid.H, "getresuid");
     }
 
     /** getresgid(2): the real, effective and saved group ids. */
     public static Ids getresgid() throws SysException {
-        return res(C.GETRESGID, "getresgid");
+        return res(Getresgid.H, "getresgid");
     }
 
     private static Ids res(MethodHandle call, String name) throws SysException {
@@ -139,11 +161,11 @@ public final class Proc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             while (true) {
-                int n = (int) C.GETGROUPS.invokeExact(st, 0, MemorySegment.NULL);
+                int n = (int) Getgroups.H.invokeExact(st, 0, MemorySegment.NULL);
                 if (n == -1) throw Native.fail("getgroups", "", st);
                 if (n == 0) return new int[0];
                 MemorySegment list = arena.allocate(C_INT, n);
-                int got = (int) C.GETGROUPS.invokeExact(st, n, list);
+                int got = (int) Getgroups.H.invokeExact(st, n, list);
                 if (got == -1 && Native.errno(st) == Errno.EINVAL) continue; // grew meanwhile
                 if (got == -1) throw Native.fail("getgroups", "", st);
                 return list.asSlice(0, (long) got * Integer.BYTES).toArray(C_INT);
@@ -182,13 +204,13 @@ public final class Proc {
             MemorySegment ev = Native.cStringArray(arena, envp);
             MemorySegment empty = arena.allocate(SIGSET_BYTES);
             MemorySegment old = arena.allocate(SIGSET_BYTES);
-            int rc = (int) C.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, empty, old);
+            int rc = (int) PthreadSigmask.H.invokeExact(SIG_SETMASK, empty, old);
             if (rc != 0) {
                 throw new SysException("pthread_sigmask", null, rc);
             }
-            rc = (int) C.EXECVE.invokeExact(st, p, av, ev);
+            rc = (int) Execve.H.invokeExact(st, p, av, ev);
             // Still here: execve failed. Put the JVM thread's mask back.
-            int restored = (int) C.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, old, MemorySegment.NULL);
+            int restored = (int) PthreadSigmask.H.invokeExact(SIG_SETMASK, old, MemorySegment.NULL);
             assert restored == 0;
             throw Native.fail("execve", path, st);
         } catch (Throwable t) {

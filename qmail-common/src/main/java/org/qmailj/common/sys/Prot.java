@@ -23,13 +23,17 @@ import java.util.Arrays;
  * <p>Errors throw {@link SysException} (EPERM when not privileged).
  */
 public final class Prot {
-    private static final class C {
-        static final MethodHandle SETGROUPS = Native.errnoCall("setgroups",
-                FunctionDescriptor.of(C_INT, C_LONG, C_POINTER));
-        static final MethodHandle SETGID = Native.errnoCall("setgid",
-                FunctionDescriptor.of(C_INT, C_INT));
-        static final MethodHandle SETUID = Native.errnoCall("setuid",
-                FunctionDescriptor.of(C_INT, C_INT));
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class Setgroups {
+        static final MethodHandle H = Native.errnoCall("setgroups", FunctionDescriptor.of(C_INT, C_LONG, C_POINTER));
+    }
+
+    private static final class Setgid {
+        static final MethodHandle H = Native.errnoCall("setgid", FunctionDescriptor.of(C_INT, C_INT));
+    }
+
+    private static final class Setuid {
+        static final MethodHandle H = Native.errnoCall("setuid", FunctionDescriptor.of(C_INT, C_INT));
     }
 
     private Prot() {
@@ -43,7 +47,7 @@ public final class Prot {
         groups(new int[] {gid});
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) C.SETGID.invokeExact(st, gid) == -1) {
+            if ((int) Setgid.H.invokeExact(st, gid) == -1) {
                 throw Native.fail("setgid", gid, st);
             }
         } catch (Throwable t) {
@@ -57,7 +61,7 @@ public final class Prot {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment list = gids.length == 0
                     ? MemorySegment.NULL : arena.allocateFrom(C_INT, gids);
-            if ((int) C.SETGROUPS.invokeExact(st, (long) gids.length, list) == -1) {
+            if ((int) Setgroups.H.invokeExact(st, (long) gids.length, list) == -1) {
                 throw Native.fail("setgroups", Arrays.toString(gids), st);
             }
         } catch (Throwable t) {
@@ -69,7 +73,7 @@ public final class Prot {
     public static void uid(int uid) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) C.SETUID.invokeExact(st, uid) == -1) {
+            if ((int) Setuid.H.invokeExact(st, uid) == -1) {
                 throw Native.fail("setuid", uid, st);
             }
         } catch (Throwable t) {

@@ -33,11 +33,13 @@ public final class Rlimit {
     public record Limit(long soft, long hard) {
     }
 
-    private static final class C {
-        static final MethodHandle GETRLIMIT = Native.errnoCall("getrlimit",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
-        static final MethodHandle SETRLIMIT = Native.errnoCall("setrlimit",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class Getrlimit {
+        static final MethodHandle H = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    }
+
+    private static final class Setrlimit {
+        static final MethodHandle H = Native.errnoCall("setrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     }
 
     private Rlimit() {
@@ -47,7 +49,7 @@ public final class Rlimit {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment rl = arena.allocate(16, 8);
-            if ((int) C.GETRLIMIT.invokeExact(st, resource, rl) == -1) {
+            if ((int) Getrlimit.H.invokeExact(st, resource, rl) == -1) {
                 throw Native.fail("getrlimit", resource, st);
             }
             return new Limit(rl.get(C_LONG, 0), rl.get(C_LONG, 8));
@@ -62,7 +64,7 @@ public final class Rlimit {
             MemorySegment rl = arena.allocate(16, 8);
             rl.set(C_LONG, 0, limit.soft());
             rl.set(C_LONG, 8, limit.hard());
-            if ((int) C.SETRLIMIT.invokeExact(st, resource, rl) == -1) {
+            if ((int) Setrlimit.H.invokeExact(st, resource, rl) == -1) {
                 throw Native.fail("setrlimit", resource, st);
             }
         } catch (Throwable t) {

@@ -30,25 +30,41 @@ public final class TcpSocket {
     private static final int TCP_NODELAY = 1;
     private static final int SHUT_RDWR = 2;
 
-    private static final class C {
-        static final MethodHandle SOCKET = Native.errnoCall("socket",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-        static final MethodHandle BIND = Native.errnoCall("bind",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-        static final MethodHandle LISTEN = Native.errnoCall("listen",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
-        static final MethodHandle ACCEPT4 = Native.errnoCall("accept4",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
-        static final MethodHandle GETSOCKNAME = Native.errnoCall("getsockname",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
-        static final MethodHandle GETPEERNAME = Native.errnoCall("getpeername",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
-        static final MethodHandle SETSOCKOPT = Native.errnoCall("setsockopt",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
-        static final MethodHandle CONNECT = Native.errnoCall("connect",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-        static final MethodHandle SHUTDOWN = Native.errnoCall("shutdown",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class Socket {
+        static final MethodHandle H = Native.errnoCall("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    }
+
+    private static final class Bind {
+        static final MethodHandle H = Native.errnoCall("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Listen {
+        static final MethodHandle H = Native.errnoCall("listen", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    }
+
+    private static final class Accept4 {
+        static final MethodHandle H = Native.errnoCall("accept4", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
+    }
+
+    private static final class Getsockname {
+        static final MethodHandle H = Native.errnoCall("getsockname", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    }
+
+    private static final class Getpeername {
+        static final MethodHandle H = Native.errnoCall("getpeername", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    }
+
+    private static final class Setsockopt {
+        static final MethodHandle H = Native.errnoCall("setsockopt", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Connect {
+        static final MethodHandle H = Native.errnoCall("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Shutdown {
+        static final MethodHandle H = Native.errnoCall("shutdown", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     }
 
     /** An IPv4 address (4 bytes, network order) and port. */
@@ -68,13 +84,13 @@ public final class TcpSocket {
     public static int listen(byte[] ip, int port, int backlog) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int fd = (int) C.SOCKET.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd == -1) throw Native.fail("socket", null, st);
             try {
                 setInt(arena, fd, SOL_SOCKET, SO_REUSEADDR, 1);
                 MemorySegment sa = sockaddr(arena, ip, port);
-                if ((int) C.BIND.invokeExact(st, fd, sa, 16) == -1) throw Native.fail("bind", new Endpoint(ip, port).ipString() + ":" + port, st);
-                if ((int) C.LISTEN.invokeExact(st, fd, backlog) == -1) throw Native.fail("listen", null, st);
+                if ((int) Bind.H.invokeExact(st, fd, sa, 16) == -1) throw Native.fail("bind", new Endpoint(ip, port).ipString() + ":" + port, st);
+                if ((int) Listen.H.invokeExact(st, fd, backlog) == -1) throw Native.fail("listen", null, st);
                 return fd;
             } catch (Throwable t) {
                 Fd.close(fd);
@@ -94,17 +110,17 @@ public final class TcpSocket {
     public static int connect(byte[] ip, int port, byte[] localIp, int localPort, int timeoutMillis) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int fd = (int) C.SOCKET.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd == -1) throw Native.fail("socket", null, st);
             try {
                 if (localIp != null || localPort != 0) {
                     MemorySegment la = sockaddr(arena, localIp == null ? new byte[4] : localIp, localPort);
-                    if ((int) C.BIND.invokeExact(st, fd, la, 16) == -1) throw Native.fail("bind", null, st);
+                    if ((int) Bind.H.invokeExact(st, fd, la, 16) == -1) throw Native.fail("bind", null, st);
                 }
                 setTimeval(arena, fd, SO_SNDTIMEO, timeoutMillis);
                 MemorySegment sa = sockaddr(arena, ip, port);
                 while (true) {
-                    if ((int) C.CONNECT.invokeExact(st, fd, sa, 16) == 0) break;
+                    if ((int) Connect.H.invokeExact(st, fd, sa, 16) == 0) break;
                     int errno = Native.errno(st);
                     if (errno == Errno.EINTR) continue;
                     // EINPROGRESS after SO_SNDTIMEO ran out is a timeout.
@@ -129,7 +145,7 @@ public final class TcpSocket {
         MemorySegment tv = arena.allocate(16, 8);
         tv.set(ValueLayout.JAVA_LONG, 0, millis / 1000);
         tv.set(ValueLayout.JAVA_LONG, 8, (millis % 1000) * 1000L);
-        if ((int) C.SETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, name, tv, 16) == -1) throw Native.fail("setsockopt", null, st);
+        if ((int) Setsockopt.H.invokeExact(st, fd, SOL_SOCKET, name, tv, 16) == -1) throw Native.fail("setsockopt", null, st);
     }
 
     /** accept4 with SOCK_CLOEXEC, retried on EINTR and ECONNABORTED. */
@@ -140,7 +156,7 @@ public final class TcpSocket {
             MemorySegment len = arena.allocate(C_INT);
             while (true) {
                 len.set(C_INT, 0, 16);
-                int fd = (int) C.ACCEPT4.invokeExact(st, listenFd, sa, len, SOCK_CLOEXEC);
+                int fd = (int) Accept4.H.invokeExact(st, listenFd, sa, len, SOCK_CLOEXEC);
                 if (fd >= 0) return new Accepted(fd, localEndpoint(fd), endpoint(sa));
                 int errno = Native.errno(st);
                 if (errno != Errno.EINTR && errno != 103 /* ECONNABORTED */) throw Native.fail("accept", null, st);
@@ -157,7 +173,7 @@ public final class TcpSocket {
             MemorySegment sa = arena.allocate(16);
             MemorySegment len = arena.allocate(C_INT);
             len.set(C_INT, 0, 16);
-            if ((int) C.GETSOCKNAME.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getsockname", null, st);
+            if ((int) Getsockname.H.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getsockname", null, st);
             return endpoint(sa);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -171,7 +187,7 @@ public final class TcpSocket {
             MemorySegment sa = arena.allocate(16);
             MemorySegment len = arena.allocate(C_INT);
             len.set(C_INT, 0, 16);
-            if ((int) C.GETPEERNAME.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getpeername", null, st);
+            if ((int) Getpeername.H.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getpeername", null, st);
             return endpoint(sa);
         } catch (Throwable t) {
             throw Native.rethrow(t);
@@ -191,7 +207,7 @@ public final class TcpSocket {
     public static void shutdown(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int ignored = (int) C.SHUTDOWN.invokeExact(st, fd, SHUT_RDWR);
+            int ignored = (int) Shutdown.H.invokeExact(st, fd, SHUT_RDWR);
         } catch (Throwable t) {
             throw Native.unchecked(t);
         }
@@ -201,7 +217,7 @@ public final class TcpSocket {
         MemorySegment st = Native.errnoState(arena);
         MemorySegment v = arena.allocate(C_INT);
         v.set(C_INT, 0, value);
-        if ((int) C.SETSOCKOPT.invokeExact(st, fd, level, name, v, 4) == -1) throw Native.fail("setsockopt", null, st);
+        if ((int) Setsockopt.H.invokeExact(st, fd, level, name, v, 4) == -1) throw Native.fail("setsockopt", null, st);
     }
 
     private static MemorySegment sockaddr(Arena arena, byte[] ip, int port) {

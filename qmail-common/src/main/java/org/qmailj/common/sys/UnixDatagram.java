@@ -35,15 +35,21 @@ public final class UnixDatagram implements AutoCloseable {
     private static final int SUN_PATH_OFFSET = 2;
     private static final int SUN_PATH_MAX = 108;
 
-    private static final class C {
-        static final MethodHandle SOCKET = Native.errnoCall("socket",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-        static final MethodHandle BIND = Native.errnoCall("bind",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-        static final MethodHandle SENDTO = Native.errnoCall("sendto", FunctionDescriptor.of(
-                C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
-        static final MethodHandle RECV = Native.errnoCall("recv",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class Socket {
+        static final MethodHandle H = Native.errnoCall("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    }
+
+    private static final class Bind {
+        static final MethodHandle H = Native.errnoCall("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Sendto {
+        static final MethodHandle H = Native.errnoCall("sendto", FunctionDescriptor.of( C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Recv {
+        static final MethodHandle H = Native.errnoCall("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
     }
 
     private final int fd;
@@ -57,7 +63,7 @@ public final class UnixDatagram implements AutoCloseable {
     public static UnixDatagram open() throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int fd = (int) C.SOCKET.invokeExact(st, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.invokeExact(st, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd == -1) {
                 throw Native.fail("socket", "AF_UNIX SOCK_DGRAM", st);
             }
@@ -73,7 +79,7 @@ public final class UnixDatagram implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment addr = address(arena, path);
-            if ((int) C.BIND.invokeExact(st, socket.fd, addr, (int) addr.byteSize()) == -1) {
+            if ((int) Bind.H.invokeExact(st, socket.fd, addr, (int) addr.byteSize()) == -1) {
                 throw Native.fail("bind", path, st);
             }
             return socket;
@@ -97,7 +103,7 @@ public final class UnixDatagram implements AutoCloseable {
             MemorySegment buf = arena.allocate(Math.max(datagram.length, 1));
             MemorySegment.copy(datagram, 0, buf, ValueLayout.JAVA_BYTE, 0, datagram.length);
             while (true) {
-                long n = (long) C.SENDTO.invokeExact(st, fd, buf, (long) datagram.length,
+                long n = (long) Sendto.H.invokeExact(st, fd, buf, (long) datagram.length,
                         MSG_DONTWAIT | MSG_NOSIGNAL, addr, (int) addr.byteSize());
                 if (n >= 0) {
                     return true;
@@ -127,7 +133,7 @@ public final class UnixDatagram implements AutoCloseable {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(Math.max(maxBytes, 1));
             while (true) {
-                long n = (long) C.RECV.invokeExact(st, fd, buf, (long) maxBytes, MSG_DONTWAIT);
+                long n = (long) Recv.H.invokeExact(st, fd, buf, (long) maxBytes, MSG_DONTWAIT);
                 if (n >= 0) {
                     return Optional.of(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
                 }

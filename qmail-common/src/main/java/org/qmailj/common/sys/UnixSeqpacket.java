@@ -61,15 +61,21 @@ public final class UnixSeqpacket {
     public record Received(int length, int fd, boolean truncated) {
     }
 
-    private static final class C {
-        static final MethodHandle SOCKETPAIR = Native.errnoCall("socketpair",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
-        static final MethodHandle SENDMSG = Native.errnoCall("sendmsg",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
-        static final MethodHandle RECVMSG = Native.errnoCall("recvmsg",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
-        static final MethodHandle SHUTDOWN = Native.errnoCall("shutdown",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class Socketpair {
+        static final MethodHandle H = Native.errnoCall("socketpair", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
+    }
+
+    private static final class Sendmsg {
+        static final MethodHandle H = Native.errnoCall("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Recvmsg {
+        static final MethodHandle H = Native.errnoCall("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Shutdown {
+        static final MethodHandle H = Native.errnoCall("shutdown", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     }
 
     private UnixSeqpacket() {
@@ -80,7 +86,7 @@ public final class UnixSeqpacket {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment fds = arena.allocate(C_INT, 2);
-            int rc = (int) C.SOCKETPAIR.invokeExact(st, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+            int rc = (int) Socketpair.H.invokeExact(st, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
             if (rc == -1) {
                 throw Native.fail("socketpair", "AF_UNIX SOCK_SEQPACKET", st);
             }
@@ -121,7 +127,7 @@ public final class UnixSeqpacket {
                 msg.set(C_LONG, 40, control.byteSize()); // CMSG_SPACE(sizeof(int))
             }
             while (true) {
-                long n = (long) C.SENDMSG.invokeExact(st, sock, msg, MSG_NOSIGNAL);
+                long n = (long) Sendmsg.H.invokeExact(st, sock, msg, MSG_NOSIGNAL);
                 if (n >= 0) {
                     return; // a packet goes whole or not at all
                 }
@@ -154,7 +160,7 @@ public final class UnixSeqpacket {
                 msg.set(C_LONG, 24, 1L);
                 msg.set(C_POINTER, 32, control);
                 msg.set(C_LONG, 40, CONTROL_BYTES);
-                n = (long) C.RECVMSG.invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
+                n = (long) Recvmsg.H.invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
                 if (n >= 0) {
                     break;
                 }
@@ -193,7 +199,7 @@ public final class UnixSeqpacket {
     public static void shutdown(int sock) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) C.SHUTDOWN.invokeExact(st, sock, SHUT_RDWR) == -1) {
+            if ((int) Shutdown.H.invokeExact(st, sock, SHUT_RDWR) == -1) {
                 throw Native.fail("shutdown", "fd " + sock, st);
             }
         } catch (Throwable t) {
