@@ -81,7 +81,8 @@ public final class Fd {
     // keep them), and a young generation once touched stays resident. Holding all twelve in
     // two classes made every daemon allocate ~5 MB at start for functions most never call.
     private static final class Open {
-        static final MethodHandle H = Native.errnoCall("open", FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
+        static final MethodHandle H = Native.errnoCall("open",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
     }
 
     private static final class Close {
@@ -89,11 +90,13 @@ public final class Fd {
     }
 
     private static final class Read {
-        static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        static final MethodHandle H = Native.errnoCall("read",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
     }
 
     private static final class Write {
-        static final MethodHandle H = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        static final MethodHandle H = Native.errnoCall("write",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
     }
 
     private static final class Dup2 {
@@ -105,27 +108,33 @@ public final class Fd {
     }
 
     private static final class Pipe2 {
-        static final MethodHandle H = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("pipe2",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     }
 
     private static final class Poll {
-        static final MethodHandle H = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+        static final MethodHandle H = Native.errnoCall("poll",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
     }
 
     private static final class OpenAt {
-        static final MethodHandle H = Native.errnoCall("openat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+        static final MethodHandle H = Native.errnoCall("openat",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
     }
 
     private static final class Pread {
-        static final MethodHandle H = Native.errnoCall("pread", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
+        static final MethodHandle H = Native.errnoCall("pread",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
     }
 
     private static final class Lseek {
-        static final MethodHandle H = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+        static final MethodHandle H = Native.errnoCall("lseek",
+                FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
     }
 
     private static final class Statx {
-        static final MethodHandle H = Native.errnoCall("statx", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("statx",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
     }
 
     private Fd() {

@@ -53,14 +53,24 @@ public final class Passwd {
     static final int INITIAL_BUFFER = 1024;
     private static final int MAX_BUFFER = 64 << 20;
 
-    private static final class C {
-        static final MethodHandle GETPWNAM_R = Native.call("getpwnam_r", FunctionDescriptor.of(
-                C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
-        static final MethodHandle GETPWUID_R = Native.call("getpwuid_r", FunctionDescriptor.of(
-                C_INT, C_INT, C_POINTER, C_POINTER, C_LONG, C_POINTER));
-        static final MethodHandle GETGRNAM_R = Native.call("getgrnam_r", FunctionDescriptor.of(
-                C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
-        static final MethodHandle GETGROUPLIST = Native.call("getgrouplist",
+    // A holder class per C function: each downcall handle is linked at its first use (see Fd).
+    private static final class GetpwnamR {
+        static final MethodHandle H = Native.call("getpwnam_r",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+    }
+
+    private static final class GetpwuidR {
+        static final MethodHandle H = Native.call("getpwuid_r",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+    }
+
+    private static final class GetgrnamR {
+        static final MethodHandle H = Native.call("getgrnam_r",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+    }
+
+    private static final class Getgrouplist {
+        static final MethodHandle H = Native.call("getgrouplist",
                 FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER));
     }
 
@@ -76,7 +86,7 @@ public final class Passwd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cname = Native.cString(arena, name);
             return lookup("getpwnam_r", name, initialBuffer, PASSWD, Passwd::passwd,
-                    (pwd, buf, result) -> (int) C.GETPWNAM_R.invokeExact(
+                    (pwd, buf, result) -> (int) GetpwnamR.H.invokeExact(
                             cname, pwd, buf, buf.byteSize(), result));
         }
     }
@@ -84,7 +94,7 @@ public final class Passwd {
     /** getpwuid_r(3). */
     public static Optional<PasswdEntry> getpwuid(int uid) throws SysException {
         return lookup("getpwuid_r", uid, INITIAL_BUFFER, PASSWD, Passwd::passwd,
-                (pwd, buf, result) -> (int) C.GETPWUID_R.invokeExact(
+                (pwd, buf, result) -> (int) GetpwuidR.H.invokeExact(
                         uid, pwd, buf, buf.byteSize(), result));
     }
 
@@ -97,7 +107,7 @@ public final class Passwd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cname = Native.cString(arena, name);
             return lookup("getgrnam_r", name, initialBuffer, GROUP, Passwd::group,
-                    (grp, buf, result) -> (int) C.GETGRNAM_R.invokeExact(
+                    (grp, buf, result) -> (int) GetgrnamR.H.invokeExact(
                             cname, grp, buf, buf.byteSize(), result));
         }
     }
@@ -114,7 +124,7 @@ public final class Passwd {
             while (true) {
                 MemorySegment groups = arena.allocate(C_INT, size);
                 count.set(C_INT, 0, size);
-                int rc = (int) C.GETGROUPLIST.invokeExact(cuser, gid, groups, count);
+                int rc = (int) Getgrouplist.H.invokeExact(cuser, gid, groups, count);
                 int n = count.get(C_INT, 0);
                 if (rc >= 0) {
                     return groups.asSlice(0, (long) n * Integer.BYTES).toArray(C_INT);

@@ -59,23 +59,28 @@ public final class Proc {
     }
 
     private static final class Getresuid {
-        static final MethodHandle H = Native.errnoCall("getresuid", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("getresuid",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
     }
 
     private static final class Getresgid {
-        static final MethodHandle H = Native.errnoCall("getresgid", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("getresgid",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
     }
 
     private static final class Getgroups {
-        static final MethodHandle H = Native.errnoCall("getgroups", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("getgroups",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     }
 
     private static final class Execve {
-        static final MethodHandle H = Native.errnoCall("execve", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("execve",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
     }
 
     private static final class PthreadSigmask {
-        static final MethodHandle H = Native.call("pthread_sigmask", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final MethodHandle H = Native.call("pthread_sigmask",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     }
 
     private Proc() {

@@ -25,7 +25,8 @@ import java.util.Arrays;
 public final class Prot {
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Setgroups {
-        static final MethodHandle H = Native.errnoCall("setgroups", FunctionDescriptor.of(C_INT, C_LONG, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("setgroups",
+                FunctionDescriptor.of(C_INT, C_LONG, C_POINTER));
     }
 
     private static final class Setgid {

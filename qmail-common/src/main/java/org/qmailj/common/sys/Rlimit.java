@@ -35,11 +35,13 @@ public final class Rlimit {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Getrlimit {
-        static final MethodHandle H = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("getrlimit",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     }
 
     private static final class Setrlimit {
-        static final MethodHandle H = Native.errnoCall("setrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("setrlimit",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     }
 
     private Rlimit() {

@@ -32,11 +32,13 @@ public final class TcpSocket {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socket {
-        static final MethodHandle H = Native.errnoCall("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+        static final MethodHandle H = Native.errnoCall("socket",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     }
 
     private static final class Bind {
-        static final MethodHandle H = Native.errnoCall("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("bind",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Listen {
@@ -44,27 +46,33 @@ public final class TcpSocket {
     }
 
     private static final class Accept4 {
-        static final MethodHandle H = Native.errnoCall("accept4", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("accept4",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
     }
 
     private static final class Getsockname {
-        static final MethodHandle H = Native.errnoCall("getsockname", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("getsockname",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     }
 
     private static final class Getpeername {
-        static final MethodHandle H = Native.errnoCall("getpeername", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("getpeername",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     }
 
     private static final class Setsockopt {
-        static final MethodHandle H = Native.errnoCall("setsockopt", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("setsockopt",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Connect {
-        static final MethodHandle H = Native.errnoCall("connect", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("connect",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Shutdown {
-        static final MethodHandle H = Native.errnoCall("shutdown", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final MethodHandle H = Native.errnoCall("shutdown",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT));
     }
 
     /** An IPv4 address (4 bytes, network order) and port. */

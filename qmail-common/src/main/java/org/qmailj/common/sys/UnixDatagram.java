@@ -37,19 +37,23 @@ public final class UnixDatagram implements AutoCloseable {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socket {
-        static final MethodHandle H = Native.errnoCall("socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+        static final MethodHandle H = Native.errnoCall("socket",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     }
 
     private static final class Bind {
-        static final MethodHandle H = Native.errnoCall("bind", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("bind",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Sendto {
-        static final MethodHandle H = Native.errnoCall("sendto", FunctionDescriptor.of( C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("sendto",
+                FunctionDescriptor.of( C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Recv {
-        static final MethodHandle H = Native.errnoCall("recv", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
+        static final MethodHandle H = Native.errnoCall("recv",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
     }
 
     private final int fd;

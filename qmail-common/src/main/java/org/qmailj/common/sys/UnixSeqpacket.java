@@ -63,19 +63,23 @@ public final class UnixSeqpacket {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socketpair {
-        static final MethodHandle H = Native.errnoCall("socketpair", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
+        static final MethodHandle H = Native.errnoCall("socketpair",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
     }
 
     private static final class Sendmsg {
-        static final MethodHandle H = Native.errnoCall("sendmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("sendmsg",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Recvmsg {
-        static final MethodHandle H = Native.errnoCall("recvmsg", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+        static final MethodHandle H = Native.errnoCall("recvmsg",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
     }
 
     private static final class Shutdown {
-        static final MethodHandle H = Native.errnoCall("shutdown", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final MethodHandle H = Native.errnoCall("shutdown",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT));
     }
 
     private UnixSeqpacket() {
