@@ -142,21 +142,9 @@ public final class Fd {
 
     /** open(2) with {@code flags | O_CLOEXEC}; returns the descriptor. */
     public static int open(Path path, int flags, int mode) throws SysException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = Native.errnoState(arena);
-            MemorySegment p = Native.cString(arena, path.toString());
-            while (true) {
-                int fd = (int) Open.H.invokeExact(st, p, flags | O_CLOEXEC, mode);
-                if (fd >= 0) {
-                    return fd;
-                }
-                if (Native.errno(st) != Errno.EINTR) {
-                    throw Native.fail("open", path, st);
-                }
-            }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        int fd = tryOpen(path, flags, mode);
+        if (fd < 0) throw openFailure(path, -fd);
+        return fd;
     }
 
     /**
