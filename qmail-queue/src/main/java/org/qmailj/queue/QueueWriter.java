@@ -223,11 +223,15 @@ public final class QueueWriter {
     /**
      * After the answer to a commit request was lost (the daemon was killed, or the connection
      * broke): finishes or undoes message N for a caller of uid {@code uid}, which was told N
-     * in a prepared answer, so intd/N existed then. Returns true if the message is queued:
-     * {@code todo/N} exists, or {@code intd/N} is gone (only the commit lets it go: qmail-send
-     * removes intd/N and todo/N once it has taken the message; an abort the caller of this method
-     * does not know about is ruled out by the daemon, see WriterServer). Otherwise removes
-     * {@code intd/N} and {@code mess/S/N} if intd/N belongs to {@code uid}, and returns false.
+     * in a prepared answer, so intd/N existed then, complete. Returns true if the message is
+     * queued: {@code todo/N} exists, or {@code intd/N} is gone (only the commit lets it go once
+     * its client was told N: qmail-send removes intd/N and todo/N once it has taken the
+     * message). An empty intd/N is a withdrawn message ({@link Staged#withdraw}): not queued.
+     * Otherwise withdraws N if intd/N belongs to {@code uid}, and returns false.
+     *
+     * <p>The answer is kept on disk, not in this process: a writer killed after withdrawing N
+     * but before its answer reached the client gives the same answer after its restart, where
+     * a removal of intd/N would read as "committed" and lose the message.
      */
     public boolean resolve(long n, long uid) throws IOException {
         if (Files.exists(queue.todo(n))) return true;
@@ -237,6 +241,7 @@ public final class QueueWriter {
         } catch (NoSuchFileException e) {
             return true;
         }
+        if (data.length == 0) return false;
         TodoRecord r;
         try {
             r = TodoRecord.decode(data);
@@ -245,9 +250,18 @@ public final class QueueWriter {
         }
         if (r != null && r.uid() != uid) throw new IOException("intd/" + n + " belongs to another uid");
         if (Files.exists(queue.todo(n))) return true;
-        deleteQuietly(queue.intd(n), true);
-        deleteQuietly(queue.mess(n), true);
+        truncate(queue.intd(n));
+        truncate(queue.mess(n));
         return false;
+    }
+
+    /** Empties {@code p}, keeping its name; a missing file is fine. */
+    private static void truncate(Path p) throws IOException {
+        try (FileChannel c = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            c.truncate(0);
+        } catch (NoSuchFileException e) {
+            // gone already: nothing to empty
+        }
     }
 
     private static void writeRecord(OutputStream out, char tag, byte[] value) throws IOException {
@@ -401,6 +415,29 @@ public final class QueueWriter {
                 // Queued but maybe not durable: say so; a retry may duplicate, never lose.
                 throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to sync todo/: " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * Undoes a message whose client was told N and may ask to resolve it (it stalled past
+         * the read timeout, and may yet send 'C' and then resolve): empties intd/N (first: that
+         * is the answer) and mess/S/N but keeps their names, so every later resolve, from this
+         * writer or one started after a kill, answers "not queued", and N (the inode of mess/S/N)
+         * is not reused meanwhile. qmail-send's 36-hour cleanup removes the two empty files, as
+         * it removes a crashed qmail-queue's leftovers. Not needed when the client closed its
+         * end: a closed client resolves nothing, and {@link #abort} removes the files.
+         */
+        public void withdraw() {
+            closeQuietly(messChannel);
+            messChannel = null;
+            if (linked) return;
+            try {
+                if (intd != null) truncate(intd);
+                if (mess != null) truncate(mess);
+            } catch (IOException e) {
+                // left complete: a resolve withdraws it again, the cleanup removes it
+            }
+            intd = null;
+            mess = null;
         }
 
         /** Removes what was made, unless the message is already committed. */

@@ -48,7 +48,7 @@ final class WriterMetrics {
         e.single("qmail_queued_messages_failed_total", "counter",
                 "Messages refused with an exit code (bad envelope, read or write error, disk trouble); nothing kept.", failed.sum());
         e.single("qmail_queued_messages_aborted_total", "counter",
-                "Messages whose client went away or stalled before its commit; files removed.", aborted.sum());
+                "Messages whose client went away or stalled before its commit; files removed (or emptied, if it was told N and stalled).", aborted.sum());
         e.help("qmail_queued_fsync_seconds", "histogram", "Time the fsyncs of one committed message took together.");
         e.histogram("qmail_queued_fsync_seconds", fsync);
         e.single("qmail_queued_connections_current", "gauge", "Connections admitted and not yet ended.", connections);

@@ -42,9 +42,10 @@ import org.qmailj.common.sys.Proc;
  * streamed to the queue files, so a connection holds a few buffers whatever it sends. Every
  * read has a timeout; a client that stalls is dropped and its files removed.
  *
- * <p>Truth after 'P': once a client was told N, the writer removes intd/N only by a commit
- * (qmail-send takes the message) or records the removal ({@link AbortedNumbers}), so that a
- * resolve may read a missing intd/N as "committed".
+ * <p>Truth after 'P': once a client that may still ask was told N, intd/N goes only by a
+ * commit (qmail-send takes the message); an undo empties it instead
+ * ({@link QueueWriter.Staged#withdraw}), so that a resolve, by this writer or one restarted
+ * after a kill, may read a missing intd/N as "committed" and an empty one as "not queued".
  *
  * <p>Threads: one platform thread accepts (pausing after an error, 10 ms doubling to 1 s, as
  * with too many open files it would otherwise spin); one sweeps read deadlines; each
@@ -66,7 +67,6 @@ public final class WriterServer implements AutoCloseable {
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Long, Object> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KnownUid> knownUids = new ConcurrentHashMap<>();
-    private final AbortedNumbers aborted = new AbortedNumbers(TimeUnit.MINUTES.toNanos(10), 100_000);
     /**
      * Accepted connections whose uid is not yet known: the accept loop takes a permit first,
      * so a flood waits in the kernel's backlog instead of holding descriptors here.
@@ -304,8 +304,7 @@ public final class WriterServer implements AutoCloseable {
             }
         }
         try {
-            boolean queued = !aborted.contains(n) && writer.resolve(n, uid);
-            if (!queued) aborted.add(n); // a repeated resolve must not read the removal as a commit
+            boolean queued = writer.resolve(n, uid);
             WriterProtocol.writeFinal(out, queued ? 0 : QueueExit.COMMUNICATION.code());
         } finally {
             inFlight.remove(n, mark);
@@ -344,13 +343,16 @@ public final class WriterServer implements AutoCloseable {
             try {
                 cmd = in.read();
             } catch (IOException e) {
-                cmd = -1;
+                cmd = -1; // reset (the client died) or closed by the sweeper (timedOut)
             }
             if (cmd != WriterProtocol.COMMIT) {
-                // Went away or stalled after 'P': the removal is recorded, since a client whose
-                // 'C' was lost will ask to resolve N and must hear "not queued".
-                aborted.add(s.number());
-                s.abort();
+                // Stalled after 'P': the client may yet send 'C', fail, and resolve N; it must
+                // hear "not queued" whatever happens to this writer meanwhile, so N is withdrawn
+                // on disk. A client that closed its end or broke the protocol resolves nothing
+                // (ours sends 'C' before it closes): its files go, so that it cannot fill the
+                // queue with withdrawn files faster than one per read timeout per connection.
+                if (c.timedOut()) s.withdraw();
+                else s.abort();
                 settled = true;
                 metrics.aborted.increment();
                 return;
@@ -368,16 +370,16 @@ public final class WriterServer implements AutoCloseable {
             if (settings.killAfterCommit()) Proc.kill(Proc.getpid(), Proc.SIGKILL);
             WriterProtocol.writeFinal(out, 0);
         } catch (Error e) {
-            // Out of memory after 'P' leaves intd/N for the client's resolve to judge (the
-            // restarted writer knows nothing of an abort made here); before 'P', remove.
+            // Out of memory after 'P' leaves intd/N whole for the client's resolve, which
+            // withdraws it (nothing to allocate here); before 'P', remove.
             if (!settled && !c.prepared) s.abort();
             settled = true;
             throw e;
         } finally {
             if (!settled) {
                 metrics.aborted.increment();
-                if (c.prepared) aborted.add(s.number());
-                s.abort();
+                if (c.prepared) s.withdraw();
+                else s.abort();
             }
             inFlight.remove(s.number(), mark);
         }

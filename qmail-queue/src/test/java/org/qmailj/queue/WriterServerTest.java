@@ -210,9 +210,44 @@ class WriterServerTest {
             linked.link();
             assertThat(resolve(s, st.number())).isEqualTo(QueueExit.COMMUNICATION.code());
             assertThat(resolve(s, linked.number())).isZero();
+            // st is withdrawn: its files stay, empty, so N is not reused and every later
+            // resolve (the answer to this one may be lost too) gives the same answer.
             assertThat(t.leftovers()).containsExactlyInAnyOrder(t.queue.mess(linked.number()),
-                    t.queue.intd(linked.number()), t.queue.todo(linked.number()));
+                    t.queue.intd(linked.number()), t.queue.todo(linked.number()),
+                    t.queue.mess(st.number()), t.queue.intd(st.number()));
+            assertThat(Files.size(t.queue.intd(st.number()))).isZero();
+            assertThat(Files.size(t.queue.mess(st.number()))).isZero();
+            assertThat(resolve(s, st.number())).as("asked again").isEqualTo(QueueExit.COMMUNICATION.code());
         }
+        // The writer that withdrew it was killed before its answer arrived; a new one (nothing
+        // in memory) is asked: the answer is the same. Before, intd/N was removed and a missing
+        // intd/N reads as "committed": the client was told 0 and its message was lost
+        // (KillWriterTest caught it, once in many runs).
+        try (WriterServer s = serve(t)) {
+            QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(QmailIds.read(t.home)), Clock.systemUTC());
+            QueueWriter.Staged st = w.stage(new QueueWriter.Origin(Proc.getuid(), 1, null), new ByteArrayInputStream(bytes("z")));
+            st.intd(new Envelope("a", List.of("b")));
+            assertThat(resolve(s, st.number())).isEqualTo(QueueExit.COMMUNICATION.code());
+        }
+        try (WriterServer s = serve(t)) {
+            for (Path p : t.files("intd")) {
+                assertThat(resolve(s, Long.parseLong(p.getFileName().toString()))).as(p.toString())
+                        .isEqualTo(Files.size(p) == 0 ? QueueExit.COMMUNICATION.code() : 0);
+            }
+            assertThat(t.todo()).hasSize(1);
+        }
+    }
+
+    /** Waits (at most 10 s) until message n is withdrawn: intd/N and mess/S/N there and empty. */
+    static void awaitWithdrawn(TestHome t, long n) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!(isEmptyFile(t.queue.intd(n)) && isEmptyFile(t.queue.mess(n))) && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(t.queue.intd(n)).exists().isEmptyFile();
+        assertThat(t.queue.mess(n)).exists().isEmptyFile();
+    }
+
+    private static boolean isEmptyFile(Path p) throws IOException {
+        return Files.isRegularFile(p) && Files.size(p) == 0;
     }
 
     static int resolve(WriterServer s, long n) throws IOException {
