@@ -31,9 +31,10 @@ final class Fresh {
     /**
      * Scheduler thread: bounce/N may exist (the scheduler's addBounce wrote to it). Otherwise
      * it does not, so messdone need not look: bounce/N is written only by the scheduler, for a
-     * message whose todo/N is gone; this message's todo/N went just before the scheduler heard
-     * of it, and an earlier message with the same number removed its bounce/N before its
-     * info/N and mess/N (messdone's order, and C qmail's).
+     * message whose todo/N is gone; this message's todo/N was there when the scheduler heard of
+     * it (and goes, Todo.materialize, before its first bounce paragraph), and an earlier message
+     * with the same number removed its bounce/N before its info/N and mess/N (messdone's order,
+     * and C qmail's).
      */
     boolean bounce;
 

@@ -109,6 +109,7 @@ final class QueueActions {
     }
 
     private String one(ControlRequest.Verb verb, long id, long now) {
+        s.materialize(id); // on its first attempt (todo/N kept): made a queued message like the others
         if (!Files.exists(queue.info(id))) {
             return Files.exists(queue.todo(id)) ? "no " + id + " not yet preprocessed, try again" : "no " + id + " no such message";
         }

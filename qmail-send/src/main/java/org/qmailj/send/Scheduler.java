@@ -369,6 +369,11 @@ final class Scheduler {
             kind = 'D';
             text = "D" + text.substring(1) + "I'm not going to try again; this message has been in the queue too long.\n";
         }
+        // A failure: the message is made durable the qmail way (a no-op unless it is on its
+        // first attempt: Todo) before bounce/N depends on its files. A deferral is left to the
+        // todo thread, which does that for all messages past Todo.FIRST_ATTEMPT seconds in a
+        // batch, off this thread: until then a crash only repeats the first attempt.
+        boolean durable = kind != 'D' || todo.materialize(j.id);
         switch (kind) {
             case 'K' -> {
                 log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.SUCCESS, text.substring(1)));
@@ -376,7 +381,7 @@ final class Scheduler {
             }
             case 'D' -> {
                 log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.FAILURE, text.substring(1)));
-                if (addBounce(j.id, del.entry().address(), text.substring(1))) markDone(j, del);
+                if (durable && addBounce(j.id, del.entry().address(), text.substring(1))) markDone(j, del);
                 else j.deferred = true;
             }
             case 'Z' -> {
@@ -469,14 +474,16 @@ final class Scheduler {
 
     long queuelifetime() { return controls.get().queuelifetime(); }
 
+    /** Makes message {@code id} durable if it is on its first attempt (see {@link Todo}); false if that failed. */
+    boolean materialize(long id) {
+        return todo.materialize(id);
+    }
+
     // ---- finished messages (qmail's messdone) ----
 
     private void runDone(long now) {
         java.util.List<CleanRequest> foops = new java.util.ArrayList<>();
-        while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) {
-            CleanRequest r = messdone(doneq.pop().id(), now);
-            if (r != null) foops.add(r);
-        }
+        while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) messdone(doneq.pop().id(), now, foops);
         if (foops.isEmpty()) return;
         // One write for the round's finished messages, and no wait for the replies: qmail-clean
         // answers in order, and only a failure is logged when its reply comes.
@@ -486,6 +493,9 @@ final class Scheduler {
                 CleanRequest r = foops.get(i);
                 replies.get(i).thenAccept(reply -> {
                     if (reply != CleanReply.DONE) log.line(QmailLog.cleanFailed(r.name()));
+                    // todo/N is gone: the todo thread may take the number again. After a failure
+                    // it stays taken, so that todo/N is not preprocessed without its mess/N.
+                    else if (r.kind() == CleanRequest.Kind.TODO) todo.finished(r.id());
                 });
             }
         } catch (IOException e) {
@@ -499,19 +509,42 @@ final class Scheduler {
 
     /**
      * qmail's messdone up to the cleanup: the bounce, info/N removed, "end msg" logged (qmail
-     * logs it whatever qmail-clean answers). Returns the qmail-clean command that removes
-     * mess/N, for {@link #runDone} to send, or null if the message is not finished here.
+     * logs it whatever qmail-clean answers). Adds the qmail-clean commands that remove mess/N
+     * (and first todo/N, for a message finished at its first attempt) to {@code foops}, for
+     * {@link #runDone} to send; adds nothing if the message is not finished here.
      */
-    private CleanRequest messdone(long id, long now) {
+    private void messdone(long id, long now, java.util.List<CleanRequest> foops) {
+        Todo.Claim first = todo.claim(id);
+        if (first == Todo.Claim.BUSY) { // being made durable: finished right after that
+            doneq.add(now + 1, id);
+            return;
+        }
+        CleanRequest foop = messdone(id, now, first == Todo.Claim.TAKEN);
+        if (foop == null) {
+            if (first == Todo.Claim.TAKEN) todo.unclaim(id);
+            return;
+        }
+        // todo/N first: without it, a crash leaves at most mess/N for the 36-hour cleanup.
+        if (first == Todo.Claim.TAKEN) foops.add(new CleanRequest(CleanRequest.Kind.TODO, id));
+        foops.add(foop);
+    }
+
+    /**
+     * messdone's checks, the bounce and info/N's removal: the qmail-clean command that removes
+     * mess/N, or null if the message is not finished here. {@code firstAttempt}: its todo/N is
+     * kept on purpose (see {@link Todo}).
+     */
+    private CleanRequest messdone(long id, long now, boolean firstAttempt) {
         Fresh f = fresh.get(id);
         boolean bounce;
         if (f != null) {
-            // Preprocessed in this run: todo/N went before, and cannot come back while mess/N is
-            // there; info/N is there, the channel files gone (the scheduler alone unlinks them).
+            // Preprocessed in this run: its todo/N (gone, or kept on its first attempt) cannot
+            // be another message's while mess/N is there; info/N is there, the channel files
+            // gone (the scheduler alone unlinks them).
             for (Channel c : Channel.values()) if (f.has(c)) return null;
             bounce = f.bounce; // see Fresh.bounce: no bounce/N unless addBounce wrote it
         } else {
-            if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
+            if (!firstAttempt && Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
             if (!Files.exists(queue.info(id))) return null; // finished already
             for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
             bounce = Files.exists(queue.bounce(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);
@@ -555,6 +588,8 @@ final class Scheduler {
 
     /** qmail's pqfinish: record each queued message's next attempt as its file's mtime. */
     private void finish() {
+        // Nothing left on its first attempt: the queue at rest is qmail's, todo/ holds only the new.
+        todo.materializeAll();
         for (Channel c : Channel.values()) {
             for (Prioq.Entry e : chanq.get(c).entries()) {
                 try {

@@ -22,7 +22,7 @@ import org.qmailj.common.queue.RecipientFile;
 import org.qmailj.common.queue.TodoRecord;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
-import org.qmailj.common.sys.HeldDir;
+import org.qmailj.common.sys.Fsync;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.Unlink;
 
@@ -30,15 +30,25 @@ import org.qmailj.common.sys.Unlink;
  * Preprocessing of queued messages (INTERNALS.md section 4): for each {@code todo/N} it
  * removes stale {@code info/N}, {@code local/N}, {@code remote/N} where an earlier attempt can
  * have left them ({@link #preprocess}), writes them anew from the
- * envelope with the recipients rewritten ({@link RecipientRewriter}), fsyncs them, fsyncs
- * the directories that got the new names (once per batch of {@link #BATCH} messages, each held
- * open from one batch to the next: {@link HeldDir}), has
- * qmail-clean remove {@code intd/N} and {@code todo/N}, then posts
- * {@link Event.Preprocessed} to the scheduler. Without the directory fsync a crash after
- * todo/N's removal could lose info/N's name and with it the message.
+ * envelope with the recipients rewritten ({@link RecipientRewriter}) and posts
+ * {@link Event.Preprocessed} to the scheduler.
+ *
+ * <p>First attempt without syncs: the new files are not synced and todo/N stays, so the
+ * message is still queued by todo/N, intd/N and mess/N, which qmail-queue made durable. Most
+ * messages are delivered at the first attempt; for them the scheduler has qmail-clean remove
+ * todo/N, then mess/N ({@link #claim}), and info/, local/, remote/ were never synced. A message
+ * whose first attempt does not simply succeed is made durable the qmail way first
+ * ({@link #materialize}: the files fdatasync'd, their directories fsync'd, then qmail-clean
+ * removes intd/N and todo/N): by the scheduler before it writes a bounce paragraph or acts on
+ * a qmail-qctl request, by this thread once the first attempt is older than
+ * {@link #FIRST_ATTEMPT} seconds (a deferral, a slow delivery; in batches, the directory fsyncs
+ * shared), and by the scheduler before it exits. A crash meanwhile
+ * leaves todo/N, which is preprocessed again at the next start (stale files removed first, as
+ * qmail-send does): deliveries done in between may be repeated, never lost. Without the
+ * directory fsync a crash after todo/N's removal could lose info/N's name and the message.
  *
  * <p>Runs on its own platform thread (which hands each message to one of {@link #WORKERS}
- * preprocessing threads, so their fsyncs overlap), so a burst of injections never holds up the
+ * preprocessing threads, so their writes overlap), so a burst of injections never holds up the
  * deliveries of messages already preprocessed. It wakes on lock/trigger (opened for reading
  * non-blocking and reopened before each scan, as qmail-send does; a write descriptor is kept
  * so the fifo never reports hang-up), and rescans every {@link #SLEEP_TODO} seconds anyway.
@@ -120,6 +130,7 @@ final class Todo {
             scan();
             long next = now() + SLEEP_TODO;
             while (!stopped && !wake && now() < next) {
+                materializeOlderThan(now() - FIRST_ATTEMPT);
                 if (rfd >= 0) {
                     try {
                         if (Fd.poll(rfd, Fd.POLLIN, 1000) != 0) break;
@@ -133,7 +144,6 @@ final class Todo {
         }
         closeQuietly(rfd);
         closeQuietly(wfd);
-        heldDirs.values().forEach(HeldDir::close);
     }
 
     private static void drain(int fd) throws SysException {
@@ -181,6 +191,18 @@ final class Todo {
             log.line(QmailLog.unableToOpendir("todo"));
             return;
         }
+        synchronized (provisional) {
+            // todo/N kept on purpose: not preprocessed again. Once its message is being
+            // finished, the todo/N seen may already be a new message's with the same number
+            // (mess/N unlinked before the reply that todo/N went came back): finished(N) looks.
+            skipped.clear();
+            ids.removeIf(id -> {
+                Provisional p = provisional.get(id);
+                if (p == null) return false;
+                if (p.stage == Stage.FINISHING) skipped.add(id);
+                return true;
+            });
+        }
         ids.sort(null);
         // Every todo/N there when this qmail-send started is in this first listing (readdir
         // returns each entry that stays throughout): those may have files of an attempt
@@ -197,7 +219,8 @@ final class Todo {
      * Messages whose preprocessing began in this run and has not ended with todo/N removed: an
      * attempt that failed anywhere (a write, an fsync, qmail-clean, a stop) may have left
      * info/N, local/N or remote/N, so the next attempt removes them first. Added by a worker
-     * when it starts on N, removed by the todo thread once qmail-clean removed todo/N. An entry
+     * when it starts on N, removed once qmail-clean removed todo/N ({@link #finished},
+     * {@link #materialize}). An entry
      * left behind (todo/N gone some other way) can only cost a later message with the same
      * number three unlinks, never its preprocessing.
      */
@@ -219,30 +242,21 @@ final class Todo {
     }
 
     private void batchHeld(List<Long> ids, boolean startup) {
-        // Several messages at once: their fsyncs overlap. Each message's own lines stay in
+        // Several messages at once: their writes overlap. Each message's own lines stay in
         // order; lines of different messages may interleave, as qmailanalog allows.
         List<Written> written = inWorkers(ids, id -> preprocess(id, startup));
-        // The new names in info/, local/ and remote/ must be on disk before todo/N goes: one
-        // fsync per directory touched, for the whole batch.
-        java.util.Set<Path> failed = new java.util.HashSet<>();
-        written.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
-            try {
-                heldDirs.computeIfAbsent(d, HeldDir::new).fsync();
-            } catch (IOException e) {
-                log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
-                failed.add(d);
+        if (stopped) return; // todo/N stays: preprocessed again at the next start
+        long now = now();
+        for (Written w : written) {
+            synchronized (provisional) {
+                provisional.put(w.id(), new Provisional(w, now));
             }
-        });
-        // Those in a directory that did not sync stay in todo/ and are redone at the next scan.
-        List<Written> durable = written.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).toList();
-        if (!stopped) done(durable);
+            events.add(new Event.Preprocessed(w.id(), w.fresh()));
+        }
     }
 
-    /** The split directories fsync'd so far, held open for the next batches (todo thread only). */
-    private final java.util.Map<Path, HeldDir> heldDirs = new java.util.HashMap<>();
-
     /**
-     * One message whose files are written and synced, the directories that got a new name,
+     * One message whose files are written (not synced), the directories that got a new name,
      * and what was written (for the scheduler).
      */
     record Written(long id, List<Path> dirs, Fresh fresh) {}
@@ -275,36 +289,189 @@ final class Todo {
         return List.copyOf(results);
     }
 
+    /** Seconds a message may stay on its first attempt before it is made durable anyway. */
+    static final long FIRST_ATTEMPT = 10;
+
+    /** Where a message preprocessed without syncs stands. */
+    private enum Stage { FIRST, SYNCING, FINISHING }
+
+    /** A message on its first attempt: its files, when it was preprocessed, its stage. */
+    private static final class Provisional {
+        final Written w;
+        final long since;
+        Stage stage = Stage.FIRST;
+
+        Provisional(Written w, long since) {
+            this.w = w;
+            this.since = since;
+        }
+    }
+
+    /** The messages whose todo/N is kept on purpose; guarded by itself, as is {@link #skipped}. */
+    private final java.util.Map<Long, Provisional> provisional = new java.util.HashMap<>();
+
+    /** Numbers the last scan found in todo/ and left alone while their message was being finished. */
+    private final java.util.Set<Long> skipped = new java.util.HashSet<>();
+
+    /** What {@link #claim} found. */
+    enum Claim { NONE, TAKEN, BUSY }
+
     /**
-     * Has qmail-clean remove intd/N and todo/N of each message, then tells the scheduler: S5
-     * reached. The batch's commands go out in one write and the replies are taken as they come
-     * (qmail-clean answers in order), instead of a round trip per message.
+     * For the scheduler finishing message {@code id}: TAKEN if it is still on its first
+     * attempt, and from now on finishing (qmail-clean must remove todo/N before mess/N, and
+     * {@link #finished} or {@link #unclaim} follows); BUSY while {@link #materialize} has it
+     * (try again shortly); NONE if it is not on its first attempt.
      */
-    private void done(List<Written> ws) {
-        if (ws.isEmpty()) return;
+    Claim claim(long id) {
+        synchronized (provisional) {
+            Provisional p = provisional.get(id);
+            if (p == null) return Claim.NONE;
+            if (p.stage != Stage.FIRST) return Claim.BUSY;
+            p.stage = Stage.FINISHING;
+            return Claim.TAKEN;
+        }
+    }
+
+    /** Gives back a {@link Claim#TAKEN} message that is not finished after all. */
+    void unclaim(long id) {
+        synchronized (provisional) {
+            Provisional p = provisional.get(id);
+            if (p != null) p.stage = Stage.FIRST;
+        }
+    }
+
+    /**
+     * qmail-clean has removed todo/N of a message {@link #claim} took. Its mess/N may be gone
+     * too, and a new message may have the number already: if a scan left a todo/N alone while
+     * this one was finished and todo/N is there now, that is the new message's, and another
+     * scan is due now (else it would wait up to {@link #SLEEP_TODO} seconds).
+     */
+    void finished(long id) {
+        unfinished.remove(id); // a todo/N seen from now on is another message (see preprocess)
+        boolean seen;
+        synchronized (provisional) {
+            provisional.remove(id);
+            seen = skipped.remove(id);
+        }
+        if (seen && Files.exists(queue.todo(id))) wake();
+    }
+
+    /**
+     * Makes message {@code id} durable the qmail way if it is on its first attempt (see the
+     * class comment) and waits for that; false if it failed (the message keeps todo/N, and a
+     * later call tries again).
+     */
+    boolean materialize(long id) {
+        return materialize(List.of(id)) == 1;
+    }
+
+    /**
+     * {@link #materialize} for several messages at once, their directory fsyncs and qmail-clean
+     * commands shared; returns how many of them are now durable (or were not on their first
+     * attempt).
+     */
+    private int materialize(List<Long> ids) {
+        List<Written> mine = new ArrayList<>();
+        int others = 0;
+        synchronized (provisional) {
+            for (long id : ids) {
+                Provisional p = provisional.get(id);
+                if (p == null || p.stage != Stage.FIRST) {
+                    others++; // finished already or being finished: nothing to make durable
+                    continue;
+                }
+                p.stage = Stage.SYNCING;
+                mine.add(p.w);
+            }
+        }
+        if (mine.isEmpty()) return others;
+        java.util.Set<Long> ok = java.util.Set.of();
+        gate.readLock().lock();
+        try {
+            ok = syncAndClean(mine);
+        } finally {
+            gate.readLock().unlock();
+            synchronized (provisional) {
+                for (Written w : mine) {
+                    if (ok.contains(w.id())) provisional.remove(w.id());
+                    else provisional.get(w.id()).stage = Stage.FIRST;
+                }
+            }
+        }
+        for (long id : ok) unfinished.remove(id);
+        return others + ok.size();
+    }
+
+    /** {@link #materialize} for each message on its first attempt since {@code t} or before. */
+    void materializeOlderThan(long t) {
+        List<Long> old = new ArrayList<>();
+        synchronized (provisional) {
+            for (Provisional p : provisional.values()) if (p.stage == Stage.FIRST && p.since <= t) old.add(p.w.id());
+        }
+        if (old.isEmpty()) return;
+        old.sort(null);
+        for (int i = 0; i < old.size(); i += BATCH) materialize(old.subList(i, Math.min(old.size(), i + BATCH)));
+    }
+
+    /** Before qmail-send exits: every message on its first attempt made durable. */
+    void materializeAll() {
+        materializeOlderThan(Long.MAX_VALUE);
+    }
+
+    /**
+     * The files of each message fdatasync'd, the directories with their names fsync'd once, then
+     * qmail-clean's todo/N commands in one write; the messages for which all that succeeded.
+     */
+    private java.util.Set<Long> syncAndClean(List<Written> ws) {
+        List<Written> synced = new ArrayList<>();
+        for (Written w : ws) {
+            if (syncFiles(w.id())) synced.add(w);
+        }
+        java.util.Set<Path> failed = new java.util.HashSet<>();
+        synced.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
+            try {
+                Fsync.dir(d);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
+                failed.add(d);
+            }
+        });
+        List<Written> durable = synced.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).toList();
+        java.util.Set<Long> ok = new java.util.HashSet<>();
+        if (durable.isEmpty()) return ok;
         List<java.util.concurrent.CompletableFuture<CleanReply>> replies;
         try {
-            replies = clean.send(ws.stream().map(w -> new CleanRequest(CleanRequest.Kind.TODO, w.id())).toList());
+            replies = clean.send(durable.stream().map(w -> new CleanRequest(CleanRequest.Kind.TODO, w.id())).toList());
         } catch (IOException e) {
-            return; // the scheduler hears of the lost qmail-clean and exits
+            return ok; // the scheduler hears of the lost qmail-clean and exits
         }
-        for (int i = 0; i < ws.size(); i++) {
-            Written w = ws.get(i);
-            long id = w.id();
+        for (int i = 0; i < durable.size(); i++) {
+            long id = durable.get(i).id();
             CleanReply reply;
             try {
                 reply = CleanClient.await(replies.get(i));
             } catch (IOException e) {
-                return;
+                return ok;
             }
-            if (reply != CleanReply.DONE) {
-                log.line(QmailLog.cleanFailed("todo/" + id));
-                continue;
-            }
-            // todo/N is gone: a todo/N seen from now on is another message (see preprocess).
-            unfinished.remove(id);
-            events.add(new Event.Preprocessed(id, w.fresh()));
+            if (reply == CleanReply.DONE) ok.add(id);
+            else log.line(QmailLog.cleanFailed("todo/" + id));
         }
+        return ok;
+    }
+
+    /** info/N, local/N, remote/N fdatasync'd where they are (a channel file gone is a finished channel). */
+    private boolean syncFiles(long id) {
+        for (String dir : new String[] {"info", "local", "remote"}) {
+            try (FileChannel ch = FileChannel.open(split(dir, id), StandardOpenOption.WRITE)) {
+                ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
+            } catch (NoSuchFileException e) {
+                // nothing to sync
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("fsyncing", name(dir, id)));
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -319,7 +486,8 @@ final class Todo {
             Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
     /**
-     * todo_do up to the files: info/N, local/N, remote/N written and synced; null if not.
+     * todo_do up to the files: info/N, local/N, remote/N written (not synced: see the class
+     * comment); null if not.
      *
      * <p>qmail first unlinks info/N, local/N and remote/N, in case an earlier attempt left
      * them (three unlinks, almost always ENOENT). Here that is done only where such an attempt
@@ -332,7 +500,7 @@ final class Todo {
      *     before this one's was made;
      * <li>such files exist only while mess/N does: written while todo/N exists (info/N first),
      *     removed by the scheduler before mess/N (local/N and remote/N, then info/N, then
-     *     qmail-clean's foop; messdone waits for todo/N to be gone), and the 36-hour cleanup
+     *     qmail-clean's foop, with todo/N removed before it), and the 36-hour cleanup
      *     removes mess/N only when neither todo/N nor info/N is there. qmail's own order, so a
      *     queue left by C qmail holds the same;
      * <li>so such files are left only by a preprocessing attempt of this very message (its
@@ -465,15 +633,9 @@ final class Todo {
         }
         try (ch) {
             ByteBuffer b = ByteBuffer.wrap(content);
-            try {
-                while (b.hasRemaining()) ch.write(b);
-            } catch (IOException e) {
-                log.line(QmailLog.trouble("writing to", name(dir, id)));
-                return false;
-            }
-            ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
+            while (b.hasRemaining()) ch.write(b);
         } catch (IOException e) {
-            log.line(QmailLog.trouble("fsyncing", name(dir, id)));
+            log.line(QmailLog.trouble("writing to", name(dir, id)));
             return false;
         }
         return true;

@@ -14,9 +14,11 @@ import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.sys.Proc;
 
 /**
- * The new names in info/, local/ and remote/ are on disk before qmail-clean removes todo/N,
- * and bounce/ after bounce/N is created: strace follows qmail-start and its children and
- * shows, with the path behind each descriptor, that the directory fsyncs come first.
+ * A message whose first attempt fails is made durable the qmail way before anything depends on
+ * it: its info/ and local/ files and their directories are on disk before qmail-clean removes
+ * todo/N, and bounce/ after bounce/N is created. A message delivered at its first attempt
+ * keeps todo/N until it is finished, and todo/N goes before mess/N. strace follows qmail-start
+ * and its children and shows, with the path behind each descriptor, the order of the calls.
  */
 class DurableDirsTest {
     @TempDir Path home;
@@ -28,7 +30,7 @@ class DurableDirsTest {
     }
 
     @Test
-    void directoriesAreSyncedBeforeTodoIsRemovedAndAfterBounceIsCreated() throws Exception {
+    void failedMessageIsSyncedBeforeTodoGoesAndDeliveredOneKeepsTodoUntilItsEnd() throws Exception {
         TestQueue tq = new TestQueue(home.resolve("qmail"), "domain");
         Path trace = home.resolve("trace");
         ProcessHarness h = new ProcessHarness(tq);
@@ -50,12 +52,22 @@ class DurableDirsTest {
 
         List<String> lines = Files.readAllLines(trace, StandardCharsets.ISO_8859_1);
         Path q = tq.q.root().toRealPath();
-        int split = QueueLayout.split(n);
-        int unlinkTodo = first(lines, "unlink", q.resolve("todo").resolve(Long.toString(n)) + "\"");
         String relevant = String.join("\n", lines.stream().filter(l -> l.contains("/queue/")).toList());
-        assertThat(unlinkTodo).as("qmail-clean's unlink of todo/%d in\n%s", n, relevant).isPositive();
-        for (String dir : new String[] {"info", "local", "remote"}) {
+        // Delivered at the first attempt: todo/N is removed, then mess/N; nothing was synced.
+        int todoN = first(lines, "unlink", q.resolve("todo").resolve(Long.toString(n)) + "\"");
+        int messN = first(lines, "unlink", q.resolve("mess").resolve(Integer.toString(QueueLayout.split(n))).resolve(Long.toString(n)) + "\"");
+        assertThat(todoN).as("qmail-clean's unlink of todo/%d in\n%s", n, relevant).isPositive();
+        assertThat(messN).as("unlink of mess/N after todo/N").isGreaterThan(todoN);
+        assertThat(first(lines, "fdatasync(", "<" + q.resolve("info").resolve(Integer.toString(QueueLayout.split(n))).resolve(Long.toString(n)) + ">"))
+                .as("info/%d synced", n).isZero();
+        // Failed at the first attempt: its files and their directories are synced before todo/N goes.
+        int split = QueueLayout.split(f);
+        int unlinkTodo = first(lines, "unlink", q.resolve("todo").resolve(Long.toString(f)) + "\"");
+        assertThat(unlinkTodo).as("qmail-clean's unlink of todo/%d in\n%s", f, relevant).isPositive();
+        for (String dir : new String[] {"info", "local"}) {
+            int data = first(lines, "fdatasync(", "<" + q.resolve(dir).resolve(Integer.toString(split)).resolve(Long.toString(f)) + ">");
             int sync = first(lines, "fsync(", "<" + q.resolve(dir).resolve(Integer.toString(split)) + ">");
+            assertThat(data).as("fdatasync of %s/%d", dir, f).isPositive().isLessThan(unlinkTodo);
             assertThat(sync).as("fsync of %s/%d", dir, split).isPositive().isLessThan(unlinkTodo);
         }
         // bounce/N: its data, then the directory, before the recipient is marked done and the
@@ -65,6 +77,7 @@ class DurableDirsTest {
         int bounceGone = first(lines, "unlink", q.resolve("bounce").resolve(Long.toString(f)) + "\"");
         assertThat(bounceData).isPositive();
         assertThat(bounceDir).isGreaterThan(bounceData).isLessThan(bounceGone);
+        assertThat(bounceData).as("bounce/N written after todo/N's removal").isGreaterThan(unlinkTodo);
     }
 
     /** Index (from 1) of the first line containing both {@code call} and {@code what}; 0 if none. */
