@@ -54,6 +54,11 @@ final class CleanClient {
         });
     }
 
+    /** True once qmail-clean's end of file was read: no command can be done any more. */
+    synchronized boolean lost() {
+        return dead;
+    }
+
     /** Sends one command and waits for its reply. Throws when qmail-clean is gone. */
     CleanReply clean(CleanRequest r) throws IOException {
         return await(send(List.of(r)).getFirst());

@@ -67,7 +67,18 @@ final class QueueView {
             List<Recipient> recipients = new ArrayList<>();
             String sender;
             long birth;
-            if (Files.exists(queue.todo(id))) {
+            byte[] info;
+            try {
+                info = Files.readAllBytes(queue.info(id));
+            } catch (NoSuchFileException e) {
+                info = null;
+            }
+            // info/N whole (F, the sender, NUL): preprocessed, shown from info/, local/, remote/
+            // as qmail-qread does, also while todo/N is kept for the message's first attempt
+            // (qmail-send's Todo). With todo/N there and info/N missing or still being written:
+            // not yet preprocessed.
+            boolean whole = info != null && info.length >= 2 && info[0] == 'F' && info[info.length - 1] == 0;
+            if (!whole && Files.exists(queue.todo(id))) {
                 // Not yet preprocessed: the envelope is todo/N (u, p, F, T records).
                 states.add(State.TODO);
                 byte[] todo = Files.readAllBytes(queue.todo(id));
@@ -78,7 +89,7 @@ final class QueueView {
                     if (r.tag() == 'T') recipients.add(new Recipient("todo", r.value(), false, 0));
                 }
             } else {
-                byte[] info = Files.readAllBytes(queue.info(id));
+                if (info == null) return Optional.empty(); // finished meanwhile
                 if (info.length < 1 || info[0] != 'F') throw new IOException("bad info/" + id);
                 int end = info[info.length - 1] == 0 ? info.length - 1 : info.length;
                 sender = new String(info, 1, end - 1, StandardCharsets.ISO_8859_1);

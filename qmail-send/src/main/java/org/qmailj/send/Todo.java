@@ -371,6 +371,9 @@ final class Todo {
      * attempt).
      */
     private int materialize(List<Long> ids) {
+        // Without qmail-clean todo/N cannot go: the syncs would be for nothing (and at exit
+        // would delay the restart); the next start preprocesses these messages again.
+        if (clean.lost()) return 0;
         List<Written> mine = new ArrayList<>();
         int others = 0;
         synchronized (provisional) {
