@@ -552,8 +552,8 @@ final class Scheduler {
         if (!bounce) return finished(id, now);
         // The bounce queued here is preprocessed by the todo thread, whose "new msg" line must
         // follow this message's "end msg", as in qmail's log: no preprocessing meanwhile. Only
-        // here: the exclusive side parked the scheduler behind the workers' fsyncs (futex
-        // waits and wake-ups) for every message.
+        // here: the exclusive side parked the scheduler behind preprocessing (futex waits and
+        // wake-ups) for every message.
         todo.gate.writeLock().lock();
         try {
             if (!Bounce.handle(id, queue, controls.get(), bounces, log, now)) {

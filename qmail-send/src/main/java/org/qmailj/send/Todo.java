@@ -47,8 +47,7 @@ import org.qmailj.common.sys.Unlink;
  * qmail-send does): deliveries done in between may be repeated, never lost. Without the
  * directory fsync a crash after todo/N's removal could lose info/N's name and the message.
  *
- * <p>Runs on its own platform thread (which hands each message to one of {@link #WORKERS}
- * preprocessing threads, so their writes overlap), so a burst of injections never holds up the
+ * <p>Runs on its own platform thread, so a burst of injections never holds up the
  * deliveries of messages already preprocessed. It wakes on lock/trigger (opened for reading
  * non-blocking and reopened before each scan, as qmail-send does; a write descriptor is kept
  * so the fifo never reports hang-up), and rescans every {@link #SLEEP_TODO} seconds anyway.
@@ -227,8 +226,8 @@ final class Todo {
     private final java.util.Set<Long> unfinished = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * Messages per batch: their directory fsyncs are shared, and a burst still reaches the
-     * scheduler batch by batch instead of after the whole of todo/ was written.
+     * Messages per batch: a scan's log lines go out in one write per batch, and
+     * {@link #materializeOlderThan} shares its directory fsyncs among that many messages.
      */
     static final int BATCH = 64;
 
@@ -241,17 +240,22 @@ final class Todo {
         }
     }
 
+    /**
+     * One message after the other, each handed to the scheduler as soon as it is written.
+     * Without syncs a message is a few small writes: the pool of worker threads that once let
+     * the fsyncs of a batch overlap cost more in hand-offs than it saved. An exception escapes
+     * to this thread and so to FailFast (the daemon exits 111): a bug must not leave a
+     * half-dead qmail-send that no longer preprocesses.
+     */
     private void batchHeld(List<Long> ids, boolean startup) {
-        // Several messages at once: their writes overlap. Each message's own lines stay in
-        // order; lines of different messages may interleave, as qmailanalog allows.
-        List<Written> written = inWorkers(ids, id -> preprocess(id, startup));
-        if (stopped) return; // todo/N stays: preprocessed again at the next start
-        long now = now();
-        for (Written w : written) {
+        for (long id : ids) {
+            if (stopped) return; // todo/N stays: preprocessed again at the next start
+            Written w = preprocess(id, startup);
+            if (w == null) continue;
             synchronized (provisional) {
-                provisional.put(w.id(), new Provisional(w, now));
+                provisional.put(id, new Provisional(w, now()));
             }
-            events.add(new Event.Preprocessed(w.id(), w.fresh()));
+            events.add(new Event.Preprocessed(id, w.fresh()));
         }
     }
 
@@ -261,33 +265,6 @@ final class Todo {
      */
     record Written(long id, List<Path> dirs, Fresh fresh) {}
 
-    /**
-     * Runs {@code step} for each id on the workers and returns the non-null results. An
-     * exception escapes to the worker thread and so to FailFast (the daemon exits 111): a bug
-     * must not leave a half-dead qmail-send that no longer preprocesses.
-     */
-    private <T> List<T> inWorkers(List<Long> ids, java.util.function.LongFunction<T> step) {
-        java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(ids.size());
-        java.util.concurrent.ConcurrentLinkedQueue<T> results = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        for (long id : ids) {
-            workers.execute(() -> {
-                try {
-                    if (stopped) return;
-                    T r = step.apply(id);
-                    if (r != null) results.add(r);
-                } finally {
-                    left.countDown();
-                }
-            });
-        }
-        try {
-            left.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.of();
-        }
-        return List.copyOf(results);
-    }
 
     /** Seconds a message may stay on its first attempt before it is made durable anyway. */
     static final long FIRST_ATTEMPT = 10;
@@ -482,11 +459,6 @@ final class Todo {
      * that a bounce's "new msg" line follows its parent's "end msg" line as in qmail's log.
      */
     final java.util.concurrent.locks.ReentrantReadWriteLock gate = new java.util.concurrent.locks.ReentrantReadWriteLock();
-
-    /** How many messages are preprocessed at once. */
-    static final int WORKERS = 4;
-    private final java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(WORKERS,
-            Thread.ofPlatform().name("todo-", 1).daemon(true).factory());
 
     /**
      * todo_do up to the files: info/N, local/N, remote/N written (not synced: see the class
