@@ -4,46 +4,62 @@ import java.util.List;
 import org.qmailj.common.queue.RecipientFile;
 
 /**
- * What the todo thread just wrote for a message (info/N's sender, its birth, the recipients of
- * local/N and remote/N as written), handed to the scheduler with {@link Event.Preprocessed}, so
- * that the scheduler does not read or stat those files again for a message it was told about.
- * After a restart there is none: messages are rebuilt from the files, as in qmail.
+ * What the todo thread made of a message (info/N's sender, its birth, the recipients of
+ * local/N and remote/N, and those files' bytes), handed to the scheduler with
+ * {@link Event.Preprocessed}, so that the scheduler does not read or stat those files for a
+ * message it was told about. After a restart there is none: messages are rebuilt from the
+ * files, as in qmail.
  *
- * <p>Valid only while the files are exactly as written, so the scheduler drops it (and goes
- * back to the files) as soon as anything else writes them: a deferral (DONE marks, a new
- * mtime), a qmail-qctl action (DONE marks, a new birth). The data is immutable and crosses
- * threads through the event queue; the flags below belong to the scheduler thread.
+ * <p>On its first attempt ({@link #provisional}) the message has no info/, local/, remote/
+ * files at all (see {@link Todo}): these bytes, with the DONE marks of the deliveries made so
+ * far ({@link #mark}), are what {@link Scheduler#materialize} writes if the attempt does not
+ * simply succeed. After that the files exist, and this stays valid only while they are exactly
+ * as written, so the scheduler drops it (and goes back to the files) as soon as anything else
+ * writes them: a deferral (DONE marks, a new mtime), a qmail-qctl action (DONE marks, a new
+ * birth). The constructor's data crosses threads through the event queue; everything mutable
+ * belongs to the scheduler thread.
  */
 final class Fresh {
     final String sender;
     /**
-     * When info/N was written, in seconds: info/N's mtime to the second, or one second more
-     * (the kernel stamps files from a coarser clock); it only feeds the retry schedule and
-     * queuelifetime.
+     * When the todo thread preprocessed the message, in seconds; info/N gets it as its mtime
+     * when it is written. It only feeds the retry schedule and queuelifetime.
      */
     final long birth;
+    /** info/N's bytes. */
+    final byte[] info;
     private final List<RecipientFile.Entry> local;
     private final List<RecipientFile.Entry> remote;
+    /** local/N's and remote/N's bytes, DONE marks included (scheduler thread); null if none. */
+    private final byte[] localBytes, remoteBytes;
     /** Scheduler thread: the channel's recipients were handed to a job (read from the file after that). */
     private boolean localTaken, remoteTaken;
-    /** Scheduler thread: local/N, remote/N are still there (the scheduler alone unlinks them). */
+    /** Scheduler thread: local/N, remote/N are still there, or still to be written (the scheduler alone unlinks them). */
     private boolean localFile, remoteFile;
     /**
      * Scheduler thread: bounce/N may exist (the scheduler's addBounce wrote to it). Otherwise
      * it does not, so messdone need not look: bounce/N is written only by the scheduler, for a
      * message whose todo/N is gone; this message's todo/N was there when the scheduler heard of
-     * it (and goes, Todo.materialize, before its first bounce paragraph), and an earlier message
-     * with the same number removed its bounce/N before its info/N and mess/N (messdone's order,
-     * and C qmail's).
+     * it (and goes, {@link Scheduler#materialize}, before its first bounce paragraph), and an
+     * earlier message with the same number removed its bounce/N before its info/N and mess/N
+     * (messdone's order, and C qmail's).
      */
     boolean bounce;
+    /** Scheduler thread: on its first attempt, todo/N kept and no info/, local/, remote/ file written. */
+    boolean provisional = true;
+    /** Scheduler thread: when the scheduler heard of it (for Todo.FIRST_ATTEMPT). */
+    long since;
 
-    /** {@code local}/{@code remote}: the recipients written to local/N, remote/N; null if none was written. */
-    Fresh(String sender, long birth, List<RecipientFile.Entry> local, List<RecipientFile.Entry> remote) {
+    /** {@code local}/{@code remote}: the recipients of local/N, remote/N and their bytes; null if none. */
+    Fresh(String sender, long birth, byte[] info, List<RecipientFile.Entry> local, byte[] localBytes,
+            List<RecipientFile.Entry> remote, byte[] remoteBytes) {
         this.sender = sender;
         this.birth = birth;
+        this.info = info;
         this.local = local;
         this.remote = remote;
+        this.localBytes = localBytes;
+        this.remoteBytes = remoteBytes;
         this.localFile = local != null;
         this.remoteFile = remote != null;
     }
@@ -64,9 +80,20 @@ final class Fresh {
         return remote;
     }
 
-    /** The scheduler unlinked the channel's file. */
+    /** The scheduler unlinked the channel's file (or, on the first attempt, will not write it). */
     void unlinked(Channel c) {
         if (c == Channel.LOCAL) localFile = false;
         else remoteFile = false;
+    }
+
+    /** On the first attempt: the recipient at {@code offset} is done (RecipientFile's DONE mark, in memory). */
+    void mark(Channel c, long offset) {
+        (c == Channel.LOCAL ? localBytes : remoteBytes)[(int) offset] = 'D';
+    }
+
+    /** The channel file's bytes to write now, or null if it has none left. */
+    byte[] file(Channel c) {
+        if (!has(c)) return null;
+        return c == Channel.LOCAL ? localBytes : remoteBytes;
     }
 }

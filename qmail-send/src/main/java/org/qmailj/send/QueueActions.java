@@ -109,7 +109,8 @@ final class QueueActions {
     }
 
     private String one(ControlRequest.Verb verb, long id, long now) {
-        s.materialize(id); // on its first attempt (todo/N kept): made a queued message like the others
+        // On its first attempt (todo/N kept, no files): made a queued message like the others.
+        if (!s.materialize(id)) return "no " + id + " not yet preprocessed, try again";
         if (!Files.exists(queue.info(id))) {
             return Files.exists(queue.todo(id)) ? "no " + id + " not yet preprocessed, try again" : "no " + id + " no such message";
         }

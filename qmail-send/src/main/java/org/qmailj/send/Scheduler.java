@@ -102,11 +102,13 @@ final class Scheduler {
             for (Pass p : passes.values()) p.run(now);
             runDone(now);
             runFail(now);
+            runFirstAttempts(now);
             if (exiting && canExit()) break;
             long wake = Long.MAX_VALUE;
             for (Pass p : passes.values()) wake = Math.min(wake, p.selprep());
             if (doneq.min() != null) wake = Math.min(wake, doneq.min().dt());
             if (failq.min() != null) wake = Math.min(wake, failq.min().dt());
+            if (!firstAttempts.isEmpty()) wake = Math.min(wake, firstAttempts.peekFirst().since() + Todo.FIRST_ATTEMPT);
             long waitMs = wake == Long.MAX_VALUE ? 3_600_000 : Math.max(0, (wake - now) * 1000 - (System.currentTimeMillis() % 1000) + 5);
             if (wake <= now) waitMs = 0;
             for (Comm c : comm.values()) c.flush(); // the round's delivery commands, one write each
@@ -235,7 +237,9 @@ final class Scheduler {
      */
     private void pqaddNew(Event.Preprocessed p, long now) {
         Fresh f = p.fresh();
+        f.since = now;
         fresh.put(p.id(), f);
+        firstAttempts.addLast(new FirstAttempt(now, p.id()));
         boolean any = false;
         for (Channel c : Channel.values()) {
             if (f.has(c)) {
@@ -248,10 +252,62 @@ final class Scheduler {
 
     /**
      * Something other than the scheduler's own unlinks changed message {@code id}'s files (a
-     * deferral, a qmail-qctl action): from now on they are read from disk.
+     * deferral, a qmail-qctl action): from now on they are read from disk. Only for a message
+     * with files: one on its first attempt is materialized first (its Fresh is all there is).
      */
     void forgetFresh(long id) {
+        Fresh f = fresh.get(id);
+        if (f != null && f.provisional) throw new IllegalStateException("msg " + id + " forgotten on its first attempt");
         fresh.remove(id);
+    }
+
+    // ---- the first attempt (see Todo) ----
+
+    /** A message the scheduler heard of at {@code since}, in that order. */
+    private record FirstAttempt(long since, long id) {}
+
+    /** Messages preprocessed in this run, oldest first, until their first attempt is {@link Todo#FIRST_ATTEMPT} old. */
+    private final java.util.ArrayDeque<FirstAttempt> firstAttempts = new java.util.ArrayDeque<>();
+
+    /** Messages on their first attempt for {@link Todo#FIRST_ATTEMPT} seconds or more are made durable, a batch at a time. */
+    private void runFirstAttempts(long now) {
+        java.util.List<Long> due = new java.util.ArrayList<>();
+        while (!firstAttempts.isEmpty() && firstAttempts.peekFirst().since() + Todo.FIRST_ATTEMPT <= now) {
+            FirstAttempt a = firstAttempts.pollFirst();
+            Fresh f = fresh.get(a.id());
+            // Finished, made durable already, or another message with the number since.
+            if (f != null && f.provisional && f.since == a.since()) due.add(a.id());
+        }
+        for (int i = 0; i < due.size(); i += Todo.BATCH) {
+            java.util.List<Long> batch = due.subList(i, Math.min(due.size(), i + Todo.BATCH));
+            java.util.Set<Long> ok = materialize(batch);
+            // Failed (logged): tried again a little later.
+            for (long id : batch) if (!ok.contains(id)) fresh.get(id).since = now - Todo.FIRST_ATTEMPT + SLEEP_SYSFAIL;
+            for (long id : batch) if (!ok.contains(id)) firstAttempts.addLast(new FirstAttempt(fresh.get(id).since, id));
+        }
+    }
+
+    /**
+     * Makes message {@code id} a queued message the qmail way if it is on its first attempt (see
+     * {@link Todo}): its files written, as the deliveries so far left them, and synced, then
+     * todo/N removed. True if it is so now (or was not on its first attempt).
+     */
+    boolean materialize(long id) {
+        Fresh f = fresh.get(id);
+        if (f == null || !f.provisional) return true;
+        return materialize(java.util.List.of(id)).contains(id);
+    }
+
+    /** {@link #materialize} for messages on their first attempt, at once; the numbers for which it succeeded. */
+    private java.util.Set<Long> materialize(java.util.List<Long> ids) {
+        java.util.List<Todo.ToWrite> ms = new java.util.ArrayList<>();
+        for (long id : ids) {
+            Fresh f = fresh.get(id);
+            ms.add(new Todo.ToWrite(id, f.birth, f.info, f.file(Channel.LOCAL), f.file(Channel.REMOTE)));
+        }
+        java.util.Set<Long> ok = todo.materialize(ms);
+        for (long id : ok) fresh.get(id).provisional = false;
+        return ok;
     }
 
     Path chanFile(long id, Channel c) {
@@ -266,7 +322,12 @@ final class Scheduler {
         if (f != null) {
             java.util.List<RecipientFile.Entry> written = f.take(c);
             if (written != null) return new Job(id, c, f.sender, f.birth, f.birth + controls.get().queuelifetime() < now, written);
-            forgetFresh(id); // a second job on the channel: the file says more than the todo thread knew
+            // A second job on the channel: the file says more than the todo thread knew.
+            if (!materialize(id)) {
+                chanq.get(c).add(now + SLEEP_SYSFAIL, id);
+                return null;
+            }
+            forgetFresh(id);
         }
         String sender;
         long birth;
@@ -301,6 +362,19 @@ final class Scheduler {
     /** A job whose deliveries are all back: finished, or queued for its next retry. */
     void closeJob(Job j, long now) {
         Path f = chanFile(j.id, j.channel);
+        Fresh first = fresh.get(j.id);
+        if (first != null && first.provisional) {
+            if (!j.deferred) { // no file to unlink: it was never written
+                first.unlinked(j.channel);
+                checkDone(j.id, now);
+                return;
+            }
+            // Its retry time is the channel file's mtime: the files first.
+            if (!materialize(j.id)) {
+                chanq.get(j.channel).add(now + SLEEP_SYSFAIL, j.id);
+                return;
+            }
+        }
         if (!j.deferred) {
             try {
                 Unlink.ifExists(f);
@@ -370,10 +444,9 @@ final class Scheduler {
             text = "D" + text.substring(1) + "I'm not going to try again; this message has been in the queue too long.\n";
         }
         // A failure: the message is made durable the qmail way (a no-op unless it is on its
-        // first attempt: Todo) before bounce/N depends on its files. A deferral is left to the
-        // todo thread, which does that for all messages past Todo.FIRST_ATTEMPT seconds in a
-        // batch, off this thread: until then a crash only repeats the first attempt.
-        boolean durable = kind != 'D' || todo.materialize(j.id);
+        // first attempt: Todo) before bounce/N depends on its files; a deferral when its job
+        // closes (closeJob: the retry time is the channel file's mtime).
+        boolean durable = kind != 'D' || materialize(j.id);
         switch (kind) {
             case 'K' -> {
                 log.line(QmailLog.delivery(del.delid(), QmailLog.Outcome.SUCCESS, text.substring(1)));
@@ -419,6 +492,11 @@ final class Scheduler {
     private void markDone(Job j, Deliveries.Delivery del) {
         if (j.outstanding == 1 && j.hitEof() && !j.deferred) {
             j.unmarked = del.entry().offset();
+            return;
+        }
+        Fresh f = fresh.get(j.id);
+        if (f != null && f.provisional) { // no file yet: the mark goes into what materialize would write
+            f.mark(j.channel, del.entry().offset());
             return;
         }
         try {
@@ -474,10 +552,6 @@ final class Scheduler {
 
     long queuelifetime() { return controls.get().queuelifetime(); }
 
-    /** Makes message {@code id} durable if it is on its first attempt (see {@link Todo}); false if that failed. */
-    boolean materialize(long id) {
-        return todo.materialize(id);
-    }
 
     // ---- finished messages (qmail's messdone) ----
 
@@ -514,18 +588,15 @@ final class Scheduler {
      * {@link #runDone} to send; adds nothing if the message is not finished here.
      */
     private void messdone(long id, long now, java.util.List<CleanRequest> foops) {
-        Todo.Claim first = todo.claim(id);
-        if (first == Todo.Claim.BUSY) { // being made durable: finished right after that
-            doneq.add(now + 1, id);
-            return;
-        }
-        CleanRequest foop = messdone(id, now, first == Todo.Claim.TAKEN);
-        if (foop == null) {
-            if (first == Todo.Claim.TAKEN) todo.unclaim(id);
-            return;
-        }
+        Fresh f = fresh.get(id);
+        boolean first = f != null && f.provisional;
+        CleanRequest foop = messdone(id, now, first);
+        if (foop == null) return;
         // todo/N first: without it, a crash leaves at most mess/N for the 36-hour cleanup.
-        if (first == Todo.Claim.TAKEN) foops.add(new CleanRequest(CleanRequest.Kind.TODO, id));
+        if (first) {
+            todo.finishing(id);
+            foops.add(new CleanRequest(CleanRequest.Kind.TODO, id));
+        }
         foops.add(foop);
     }
 
@@ -539,17 +610,17 @@ final class Scheduler {
         boolean bounce;
         if (f != null) {
             // Preprocessed in this run: its todo/N (gone, or kept on its first attempt) cannot
-            // be another message's while mess/N is there; info/N is there, the channel files
-            // gone (the scheduler alone unlinks them).
+            // be another message's while mess/N is there; info/N is there (or, on the first
+            // attempt, not written), the channel files gone (the scheduler alone unlinks them).
             for (Channel c : Channel.values()) if (f.has(c)) return null;
             bounce = f.bounce; // see Fresh.bounce: no bounce/N unless addBounce wrote it
         } else {
-            if (!firstAttempt && Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
+            if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
             if (!Files.exists(queue.info(id))) return null; // finished already
             for (Channel c : Channel.values()) if (Files.exists(chanFile(id, c))) return null;
             bounce = Files.exists(queue.bounce(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         }
-        if (!bounce) return finished(id, now);
+        if (!bounce) return finished(id, now, firstAttempt);
         // The bounce queued here is preprocessed by the todo thread, whose "new msg" line must
         // follow this message's "end msg", as in qmail's log: no preprocessing meanwhile. Only
         // here: the exclusive side parked the scheduler behind preprocessing (futex waits and
@@ -560,17 +631,20 @@ final class Scheduler {
                 doneq.add(now + SLEEP_SYSFAIL, id);
                 return null;
             }
-            return finished(id, now);
+            return finished(id, now, firstAttempt);
         } finally {
             todo.gate.writeLock().unlock();
         }
     }
 
-    /** messdone once bounce/N is gone: info/N removed, "end msg"; the foop for qmail-clean. */
-    private CleanRequest finished(long id, long now) {
+    /**
+     * messdone once bounce/N is gone: info/N removed (none was written on the first attempt),
+     * "end msg"; the foop for qmail-clean.
+     */
+    private CleanRequest finished(long id, long now, boolean firstAttempt) {
         actions.forget(id);
-        forgetFresh(id);
-        try {
+        fresh.remove(id);
+        if (!firstAttempt) try {
             Unlink.ifExists(queue.info(id));
         } catch (IOException e) {
             log.line(QmailLog.unableTo("unlink", Todo.name("info", id)));
@@ -589,7 +663,8 @@ final class Scheduler {
     /** qmail's pqfinish: record each queued message's next attempt as its file's mtime. */
     private void finish() {
         // Nothing left on its first attempt: the queue at rest is qmail's, todo/ holds only the new.
-        todo.materializeAll();
+        java.util.List<Long> first = fresh.entrySet().stream().filter(e -> e.getValue().provisional).map(Map.Entry::getKey).sorted().toList();
+        for (int i = 0; i < first.size(); i += Todo.BATCH) materialize(first.subList(i, Math.min(first.size(), i + Todo.BATCH)));
         for (Channel c : Channel.values()) {
             for (Prioq.Entry e : chanq.get(c).entries()) {
                 try {

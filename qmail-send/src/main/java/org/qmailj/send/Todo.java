@@ -33,17 +33,19 @@ import org.qmailj.common.sys.Unlink;
  * envelope with the recipients rewritten ({@link RecipientRewriter}) and posts
  * {@link Event.Preprocessed} to the scheduler.
  *
- * <p>First attempt without syncs: the new files are not synced and todo/N stays, so the
- * message is still queued by todo/N, intd/N and mess/N, which qmail-queue made durable. Most
- * messages are delivered at the first attempt; for them the scheduler has qmail-clean remove
- * todo/N, then mess/N ({@link #claim}), and info/, local/, remote/ were never synced. A message
- * whose first attempt does not simply succeed is made durable the qmail way first
- * ({@link #materialize}: the files fdatasync'd, their directories fsync'd, then qmail-clean
- * removes intd/N and todo/N): by the scheduler before it writes a bounce paragraph or acts on
- * a qmail-qctl request, by this thread once the first attempt is older than
- * {@link #FIRST_ATTEMPT} seconds (a deferral, a slow delivery; in batches, the directory fsyncs
- * shared), and by the scheduler before it exits. A crash meanwhile
- * leaves todo/N, which is preprocessed again at the next start (stale files removed first, as
+ * <p>First attempt without files: nothing is written and todo/N stays, so the message is
+ * still queued by todo/N, intd/N and mess/N, which qmail-queue made durable; scans leave a
+ * todo/N kept so alone ({@link #keep}). Most messages are delivered at the first attempt; for
+ * them the scheduler has qmail-clean remove todo/N, then mess/N ({@link #finishing}), and no
+ * info/, local/, remote/ file ever existed: no inode allocated and freed (on ext4 without a
+ * journal each new inode scans past every inode freed in the last seconds, which made these
+ * three files most of qmail-send's CPU). A message whose first attempt does not simply succeed
+ * is made a queued message the qmail way first ({@link #materialize}, called by the scheduler,
+ * which knows the DONE marks so far: the files written and fdatasync'd, their directories
+ * fsync'd, then qmail-clean removes intd/N and todo/N): before a bounce paragraph, a deferral's
+ * retry time or a qmail-qctl action, once the first attempt is older than
+ * {@link #FIRST_ATTEMPT} seconds, and before qmail-send exits. A crash meanwhile leaves
+ * todo/N, which is preprocessed again at the next start (stale files removed first, as
  * qmail-send does): deliveries done in between may be repeated, never lost. Without the
  * directory fsync a crash after todo/N's removal could lose info/N's name and the message.
  *
@@ -129,7 +131,6 @@ final class Todo {
             scan();
             long next = now() + SLEEP_TODO;
             while (!stopped && !wake && now() < next) {
-                materializeOlderThan(now() - FIRST_ATTEMPT);
                 if (rfd >= 0) {
                     try {
                         if (Fd.poll(rfd, Fd.POLLIN, 1000) != 0) break;
@@ -190,15 +191,15 @@ final class Todo {
             log.line(QmailLog.unableToOpendir("todo"));
             return;
         }
-        synchronized (provisional) {
+        synchronized (kept) {
             // todo/N kept on purpose: not preprocessed again. Once its message is being
             // finished, the todo/N seen may already be a new message's with the same number
             // (mess/N unlinked before the reply that todo/N went came back): finished(N) looks.
             skipped.clear();
             ids.removeIf(id -> {
-                Provisional p = provisional.get(id);
-                if (p == null) return false;
-                if (p.stage == Stage.FINISHING) skipped.add(id);
+                Boolean finishing = kept.get(id);
+                if (finishing == null) return false;
+                if (finishing) skipped.add(id);
                 return true;
             });
         }
@@ -214,20 +215,11 @@ final class Todo {
     /** A listing of todo/ succeeded once (todo thread only). */
     private boolean listed;
 
-    /**
-     * Messages whose preprocessing began in this run and has not ended with todo/N removed: an
-     * attempt that failed anywhere (a write, an fsync, qmail-clean, a stop) may have left
-     * info/N, local/N or remote/N, so the next attempt removes them first. Added by a worker
-     * when it starts on N, removed once qmail-clean removed todo/N ({@link #finished},
-     * {@link #materialize}). An entry
-     * left behind (todo/N gone some other way) can only cost a later message with the same
-     * number three unlinks, never its preprocessing.
-     */
-    private final java.util.Set<Long> unfinished = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * Messages per batch: a scan's log lines go out in one write per batch, and
-     * {@link #materializeOlderThan} shares its directory fsyncs among that many messages.
+     * Messages per batch: a scan's log lines go out in one write per batch, and the
+     * scheduler makes at most that many messages durable at once (their directory fsyncs and
+     * qmail-clean commands shared).
      */
     static final int BATCH = 64;
 
@@ -250,178 +242,93 @@ final class Todo {
     private void batchHeld(List<Long> ids, boolean startup) {
         for (long id : ids) {
             if (stopped) return; // todo/N stays: preprocessed again at the next start
-            Written w = preprocess(id, startup);
-            if (w == null) continue;
-            synchronized (provisional) {
-                provisional.put(id, new Provisional(w, now()));
+            Fresh f = preprocess(id, startup);
+            if (f == null) continue;
+            synchronized (kept) {
+                kept.put(id, false);
             }
-            events.add(new Event.Preprocessed(id, w.fresh()));
+            events.add(new Event.Preprocessed(id, f));
         }
     }
-
-    /**
-     * One message whose files are written (not synced), the directories that got a new name,
-     * and what was written (for the scheduler).
-     */
-    record Written(long id, List<Path> dirs, Fresh fresh) {}
-
 
     /** Seconds a message may stay on its first attempt before it is made durable anyway. */
     static final long FIRST_ATTEMPT = 10;
 
-    /** Where a message preprocessed without syncs stands. */
-    private enum Stage { FIRST, SYNCING, FINISHING }
-
-    /** A message on its first attempt: its files, when it was preprocessed, its stage. */
-    private static final class Provisional {
-        final Written w;
-        final long since;
-        Stage stage = Stage.FIRST;
-
-        Provisional(Written w, long since) {
-            this.w = w;
-            this.since = since;
-        }
-    }
-
-    /** The messages whose todo/N is kept on purpose; guarded by itself, as is {@link #skipped}. */
-    private final java.util.Map<Long, Provisional> provisional = new java.util.HashMap<>();
+    /**
+     * The messages whose todo/N is kept on purpose, each with whether the scheduler is
+     * finishing it; guarded by itself, as is {@link #skipped}.
+     */
+    private final java.util.Map<Long, Boolean> kept = new java.util.HashMap<>();
 
     /** Numbers the last scan found in todo/ and left alone while their message was being finished. */
     private final java.util.Set<Long> skipped = new java.util.HashSet<>();
 
-    /** What {@link #claim} found. */
-    enum Claim { NONE, TAKEN, BUSY }
-
     /**
-     * For the scheduler finishing message {@code id}: TAKEN if it is still on its first
-     * attempt, and from now on finishing (qmail-clean must remove todo/N before mess/N, and
-     * {@link #finished} or {@link #unclaim} follows); BUSY while {@link #materialize} has it
-     * (try again shortly); NONE if it is not on its first attempt.
+     * The scheduler finishes message {@code id} on its first attempt: qmail-clean removes todo/N,
+     * then mess/N, and {@link #finished} follows when it says todo/N is gone.
      */
-    Claim claim(long id) {
-        synchronized (provisional) {
-            Provisional p = provisional.get(id);
-            if (p == null) return Claim.NONE;
-            if (p.stage != Stage.FIRST) return Claim.BUSY;
-            p.stage = Stage.FINISHING;
-            return Claim.TAKEN;
-        }
-    }
-
-    /** Gives back a {@link Claim#TAKEN} message that is not finished after all. */
-    void unclaim(long id) {
-        synchronized (provisional) {
-            Provisional p = provisional.get(id);
-            if (p != null) p.stage = Stage.FIRST;
+    void finishing(long id) {
+        synchronized (kept) {
+            kept.replace(id, true);
         }
     }
 
     /**
-     * qmail-clean has removed todo/N of a message {@link #claim} took. Its mess/N may be gone
-     * too, and a new message may have the number already: if a scan left a todo/N alone while
-     * this one was finished and todo/N is there now, that is the new message's, and another
-     * scan is due now (else it would wait up to {@link #SLEEP_TODO} seconds).
+     * qmail-clean has removed todo/N of a message {@link #finishing} named. Its mess/N may be
+     * gone too, and a new message may have the number already: if a scan left a todo/N alone
+     * while this one was finished and todo/N is there now, that is the new message's, and
+     * another scan is due now (else it would wait up to {@link #SLEEP_TODO} seconds).
      */
     void finished(long id) {
-        unfinished.remove(id); // a todo/N seen from now on is another message (see preprocess)
         boolean seen;
-        synchronized (provisional) {
-            provisional.remove(id);
+        synchronized (kept) {
+            kept.remove(id);
             seen = skipped.remove(id);
         }
         if (seen && Files.exists(queue.todo(id))) wake();
     }
 
-    /**
-     * Makes message {@code id} durable the qmail way if it is on its first attempt (see the
-     * class comment) and waits for that; false if it failed (the message keeps todo/N, and a
-     * later call tries again).
-     */
-    boolean materialize(long id) {
-        return materialize(List.of(id)) == 1;
-    }
+    /** The files of a message on its first attempt, as the scheduler wants them written. */
+    record ToWrite(long id, long birth, byte[] info, byte[] local, byte[] remote) {}
 
     /**
-     * {@link #materialize} for several messages at once, their directory fsyncs and qmail-clean
-     * commands shared; returns how many of them are now durable (or were not on their first
-     * attempt).
+     * Makes messages on their first attempt queued ones the qmail way (scheduler thread): for
+     * each, info/N and the channel files that have recipients left written and fdatasync'd
+     * (info/N's mtime set to the birth; a channel file without recipients left removed, in
+     * case an earlier try wrote it), the directories with new names fsync'd once, then
+     * qmail-clean's todo/N commands in one write. Returns the numbers for which all that
+     * succeeded: their todo/N is gone. Nothing is done once qmail-clean is lost (todo/N could
+     * not go; the next start preprocesses those messages again).
      */
-    private int materialize(List<Long> ids) {
-        // Without qmail-clean todo/N cannot go: the syncs would be for nothing (and at exit
-        // would delay the restart); the next start preprocesses these messages again.
-        if (clean.lost()) return 0;
-        List<Written> mine = new ArrayList<>();
-        int others = 0;
-        synchronized (provisional) {
-            for (long id : ids) {
-                Provisional p = provisional.get(id);
-                if (p == null || p.stage != Stage.FIRST) {
-                    others++; // finished already or being finished: nothing to make durable
-                    continue;
-                }
-                p.stage = Stage.SYNCING;
-                mine.add(p.w);
+    java.util.Set<Long> materialize(List<ToWrite> ms) {
+        java.util.Set<Long> ok = new java.util.HashSet<>();
+        if (clean.lost()) return ok;
+        List<ToWrite> written = new ArrayList<>();
+        java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+        for (ToWrite m : ms) {
+            if (writeAll(m)) {
+                written.add(m);
+                dirs.add(split("info", m.id()).getParent());
+                if (m.local() != null) dirs.add(split("local", m.id()).getParent());
+                if (m.remote() != null) dirs.add(split("remote", m.id()).getParent());
             }
-        }
-        if (mine.isEmpty()) return others;
-        java.util.Set<Long> ok = java.util.Set.of();
-        gate.readLock().lock();
-        try {
-            ok = syncAndClean(mine);
-        } finally {
-            gate.readLock().unlock();
-            synchronized (provisional) {
-                for (Written w : mine) {
-                    if (ok.contains(w.id())) provisional.remove(w.id());
-                    else provisional.get(w.id()).stage = Stage.FIRST;
-                }
-            }
-        }
-        for (long id : ok) unfinished.remove(id);
-        return others + ok.size();
-    }
-
-    /** {@link #materialize} for each message on its first attempt since {@code t} or before. */
-    void materializeOlderThan(long t) {
-        List<Long> old = new ArrayList<>();
-        synchronized (provisional) {
-            for (Provisional p : provisional.values()) if (p.stage == Stage.FIRST && p.since <= t) old.add(p.w.id());
-        }
-        if (old.isEmpty()) return;
-        old.sort(null);
-        for (int i = 0; i < old.size(); i += BATCH) materialize(old.subList(i, Math.min(old.size(), i + BATCH)));
-    }
-
-    /** Before qmail-send exits: every message on its first attempt made durable. */
-    void materializeAll() {
-        materializeOlderThan(Long.MAX_VALUE);
-    }
-
-    /**
-     * The files of each message fdatasync'd, the directories with their names fsync'd once, then
-     * qmail-clean's todo/N commands in one write; the messages for which all that succeeded.
-     */
-    private java.util.Set<Long> syncAndClean(List<Written> ws) {
-        List<Written> synced = new ArrayList<>();
-        for (Written w : ws) {
-            if (syncFiles(w.id())) synced.add(w);
         }
         java.util.Set<Path> failed = new java.util.HashSet<>();
-        synced.stream().flatMap(w -> w.dirs().stream()).distinct().forEach(d -> {
+        for (Path d : dirs) {
             try {
                 Fsync.dir(d);
             } catch (IOException e) {
                 log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
                 failed.add(d);
             }
-        });
-        List<Written> durable = synced.stream().filter(w -> w.dirs().stream().noneMatch(failed::contains)).toList();
-        java.util.Set<Long> ok = new java.util.HashSet<>();
+        }
+        List<ToWrite> durable = written.stream().filter(m -> !failed.contains(split("info", m.id()).getParent())
+                && (m.local() == null || !failed.contains(split("local", m.id()).getParent()))
+                && (m.remote() == null || !failed.contains(split("remote", m.id()).getParent()))).toList();
         if (durable.isEmpty()) return ok;
         List<java.util.concurrent.CompletableFuture<CleanReply>> replies;
         try {
-            replies = clean.send(durable.stream().map(w -> new CleanRequest(CleanRequest.Kind.TODO, w.id())).toList());
+            replies = clean.send(durable.stream().map(m -> new CleanRequest(CleanRequest.Kind.TODO, m.id())).toList());
         } catch (IOException e) {
             return ok; // the scheduler hears of the lost qmail-clean and exits
         }
@@ -431,27 +338,40 @@ final class Todo {
             try {
                 reply = CleanClient.await(replies.get(i));
             } catch (IOException e) {
-                return ok;
+                break;
             }
-            if (reply == CleanReply.DONE) ok.add(id);
-            else log.line(QmailLog.cleanFailed("todo/" + id));
+            if (reply != CleanReply.DONE) {
+                log.line(QmailLog.cleanFailed("todo/" + id));
+                continue;
+            }
+            ok.add(id);
+            synchronized (kept) {
+                kept.remove(id);
+            }
         }
         return ok;
     }
 
-    /** info/N, local/N, remote/N fdatasync'd where they are (a channel file gone is a finished channel). */
-    private boolean syncFiles(long id) {
-        for (String dir : new String[] {"info", "local", "remote"}) {
-            try (FileChannel ch = FileChannel.open(split(dir, id), StandardOpenOption.WRITE)) {
-                ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
-            } catch (NoSuchFileException e) {
-                // nothing to sync
-            } catch (IOException e) {
-                log.line(QmailLog.trouble("fsyncing", name(dir, id)));
-                return false;
-            }
+    private boolean writeAll(ToWrite m) {
+        if (!write("info", m.id(), m.info())) return false;
+        try {
+            Files.setLastModifiedTime(split("info", m.id()), java.nio.file.attribute.FileTime.fromMillis(m.birth() * 1000));
+        } catch (IOException e) {
+            log.line(QmailLog.unableToUtime(name("info", m.id())));
+            return false;
         }
-        return true;
+        return channel("local", m.id(), m.local()) && channel("remote", m.id(), m.remote());
+    }
+
+    private boolean channel(String dir, long id, byte[] content) {
+        if (content != null) return write(dir, id, content);
+        try {
+            Unlink.ifExists(split(dir, id));
+            return true;
+        } catch (IOException e) {
+            log.line(QmailLog.unableTo("unlink", name(dir, id)));
+            return false;
+        }
     }
 
     /**
@@ -461,41 +381,36 @@ final class Todo {
     final java.util.concurrent.locks.ReentrantReadWriteLock gate = new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     /**
-     * todo_do up to the files: info/N, local/N, remote/N written (not synced: see the class
-     * comment); null if not.
+     * todo_do up to the files, without the files: what info/N, local/N and remote/N would hold,
+     * for the scheduler ({@link Fresh}; written only if the first attempt does not simply
+     * succeed, see the class comment); null if the message cannot be preprocessed now.
      *
      * <p>qmail first unlinks info/N, local/N and remote/N, in case an earlier attempt left
-     * them (three unlinks, almost always ENOENT). Here that is done only where such an attempt
-     * can have been: for a message found by the first scan after the start ({@code startup})
-     * and for one whose attempt in this run did not end with todo/N removed
-     * ({@link #unfinished}). Any other todo/N is a message queued after the start and not tried
+     * them (three unlinks, almost always ENOENT). Here that is done only for a message found by
+     * the first scan after the start ({@code startup}): nothing in this run writes those files
+     * while todo/N is there except {@link #materialize}, which removes todo/N once they are
+     * written (or, after a failure, keeps todo/N kept and is tried again by the scheduler, its
+     * files truncated). Any other todo/N is a message queued after the start and not tried
      * yet, and no info/N, local/N, remote/N can be left from before:
      * <ul>
      * <li>N is the inode of mess/N, so an earlier message numbered N had its mess/N unlinked
      *     before this one's was made;
      * <li>such files exist only while mess/N does: written while todo/N exists (info/N first),
      *     removed by the scheduler before mess/N (local/N and remote/N, then info/N, then
-     *     qmail-clean's foop, with todo/N removed before it), and the 36-hour cleanup
-     *     removes mess/N only when neither todo/N nor info/N is there. qmail's own order, so a
-     *     queue left by C qmail holds the same;
-     * <li>so such files are left only by a preprocessing attempt of this very message (its
-     *     todo/N still there): before the start, found by the first scan; or in this run,
-     *     still in {@link #unfinished}.
+     *     qmail-clean's foop), and the 36-hour cleanup removes mess/N only when neither todo/N
+     *     nor info/N is there. qmail's own order, so a queue left by C qmail holds the same.
      * </ul>
-     * The files are created with O_EXCL besides, so a stale info/N, or a stale channel file
-     * this message uses, would fail the attempt (logged) and the next one removes it.
      */
-    Written preprocess(long id, boolean startup) {
-        boolean retried = !unfinished.add(id);
+    Fresh preprocess(long id, boolean startup) {
         gate.readLock().lock();
         try {
-            return preprocessLocked(id, startup || retried);
+            return preprocessLocked(id, startup);
         } finally {
             gate.readLock().unlock();
         }
     }
 
-    private Written preprocessLocked(long id, boolean mayHaveLeftovers) {
+    private Fresh preprocessLocked(long id, boolean mayHaveLeftovers) {
         String todoName = "todo/" + id;
         byte[] data;
         try {
@@ -542,26 +457,12 @@ final class Todo {
         byte[] info = new byte[sender.length + 2];
         info[0] = 'F';
         System.arraycopy(sender, 0, info, 1, sender.length);
-        List<Path> dirs = new ArrayList<>(3);
-        long birth = System.currentTimeMillis() / 1000; // info/N's mtime to the second (see Fresh.birth)
-        if (!write("info", id, info)) return null;
-        dirs.add(split("info", id).getParent());
-        List<RecipientFile.Entry> localWritten = null;
-        List<RecipientFile.Entry> remoteWritten = null;
-        if (!local.isEmpty()) {
-            byte[] b = RecipientFile.encode(local);
-            if (!write("local", id, b)) return null;
-            dirs.add(split("local", id).getParent());
-            localWritten = entries(b);
-        }
-        if (!remote.isEmpty()) {
-            byte[] b = RecipientFile.encode(remote);
-            if (!write("remote", id, b)) return null;
-            dirs.add(split("remote", id).getParent());
-            remoteWritten = entries(b);
-        }
+        long birth = System.currentTimeMillis() / 1000; // info/N's mtime if it is written (Fresh.birth)
+        byte[] localBytes = local.isEmpty() ? null : RecipientFile.encode(local);
+        byte[] remoteBytes = remote.isEmpty() ? null : RecipientFile.encode(remote);
         log.line(QmailLog.infoMsg(id, bytes, r.sender(), r.pid(), r.uid()));
-        return new Written(id, dirs, new Fresh(r.sender(), birth, localWritten, remoteWritten));
+        return new Fresh(r.sender(), birth, info, localBytes == null ? null : entries(localBytes), localBytes,
+                remoteBytes == null ? null : entries(remoteBytes), remoteBytes);
     }
 
     /**
@@ -601,16 +502,23 @@ final class Todo {
         Path p = split(dir, id);
         FileChannel ch;
         try {
-            ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // Not O_EXCL: an earlier materialize of this message may have failed after a write.
+            ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         } catch (IOException e) {
             log.line(QmailLog.unableTo("create", name(dir, id)));
             return false;
         }
         try (ch) {
             ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) ch.write(b);
+            try {
+                while (b.hasRemaining()) ch.write(b);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("writing to", name(dir, id)));
+                return false;
+            }
+            ch.force(false); // fdatasync: the data and the size, as fsync would for a new file
         } catch (IOException e) {
-            log.line(QmailLog.trouble("writing to", name(dir, id)));
+            log.line(QmailLog.trouble("fsyncing", name(dir, id)));
             return false;
         }
         return true;

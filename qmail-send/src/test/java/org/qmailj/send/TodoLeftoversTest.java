@@ -20,9 +20,10 @@ import org.qmailj.common.sys.Fifo;
 
 /**
  * Preprocessing removes info/N, local/N, remote/N left by an earlier attempt only where one can
- * have been (Todo.preprocess): a message found at the start, and one whose attempt in this run
- * failed. Everything else is a new message, often with the inode number of one just finished;
- * none of those may inherit a file, nor stay in todo/.
+ * have been (Todo.preprocess): a message found at the start (in this run those files are
+ * written only by Scheduler.materialize, which removes todo/N once they are). Everything else
+ * is a new message, often with the inode number of one just finished; none of those may
+ * inherit a file, nor stay in todo/.
  */
 class TodoLeftoversTest {
     @TempDir Path home;
@@ -46,37 +47,6 @@ class TodoLeftoversTest {
             h.await("the queue empty", () -> SendHarness.quiet(() -> tq.leftovers().isEmpty()), 20);
             assertThat(h.delivered()).containsExactlyInAnyOrder("me@domain <left1@x> s@domain", "you@domain <left2@x> s@domain");
             assertThat(h.log()).doesNotContain("warning");
-        }
-    }
-
-    /**
-     * An attempt in this run that wrote info/N and then failed (a directory squats local/N):
-     * the next attempt must remove info/N first, else it can never create it again and the
-     * message stays in todo/ for good.
-     */
-    @Test
-    void aFailedAttemptInThisRunIsRedoneFromScratch() throws Exception {
-        TestQueue tq = new TestQueue(home, "domain");
-        try (SendHarness h = new SendHarness(tq).start()) {
-            // The first scan (which removes leftovers of everything it finds) is over.
-            long first = tq.inject("first@x", "s@domain", "first");
-            h.awaitLog("end msg " + first, 20);
-            Path[] squat = new Path[1];
-            long n = tq.inject("squat@x", "s@domain", List.of("me", "far@remote.example"), id -> {
-                squat[0] = tq.q.local(id);
-                Files.createDirectory(squat[0]);
-            });
-            String create = "warning: unable to create local/" + QueueLayout.split(n) + "/" + n + "; will try again later";
-            h.awaitLog(create, 20);
-            assertThat(tq.q.info(n)).exists(); // written before the failure
-            assertThat(tq.q.todo(n)).exists();
-            Files.delete(squat[0]);
-            Fifo.pull(tq.q.trigger());
-            h.awaitLog("end msg " + n, 20);
-            h.await("the queue empty", () -> SendHarness.quiet(() -> tq.leftovers().isEmpty()), 20);
-            assertThat(h.delivered()).containsExactlyInAnyOrder("first@domain <first@x> s@domain",
-                    "me@domain <squat@x> s@domain", "far@remote.example <squat@x> s@domain");
-            assertThat(h.log().lines().filter(l -> l.startsWith("warning:"))).containsExactly(create);
         }
     }
 

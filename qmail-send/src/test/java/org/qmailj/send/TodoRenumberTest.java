@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,7 +21,7 @@ import org.qmailj.common.sys.Fifo;
  * get the number (the inode of its mess/N) and its todo/N. A scan in that window leaves the
  * new todo/N alone too: once the reply comes, another scan must follow at once, not after
  * Todo.SLEEP_TODO seconds. The window is simulated with the same todo/N, since a test cannot
- * choose an inode number; the scheduler's part (info/N and local/N unlinked) is done by hand.
+ * choose an inode number; the scheduler's part is the call of Todo.finishing.
  */
 class TodoRenumberTest {
     @TempDir Path home;
@@ -46,18 +45,16 @@ class TodoRenumberTest {
         try {
             todo.scan();
             assertThat(events.poll()).isInstanceOfSatisfying(Event.Preprocessed.class, p -> assertThat(p.id()).isEqualTo(n));
-            // First attempt: todo/N and intd/N kept, the files written.
+            // First attempt: todo/N and intd/N kept, no info/N or local/N written.
             assertThat(tq.q.todo(n)).exists();
             assertThat(tq.q.intd(n)).exists();
-            assertThat(tq.q.info(n)).exists();
-            assertThat(tq.q.local(n)).exists();
+            assertThat(tq.q.info(n)).doesNotExist();
+            assertThat(tq.q.local(n)).doesNotExist();
             todo.scan();
             assertThat(events).as("todo/N kept on purpose is not preprocessed again").isEmpty();
 
-            // Delivered: the scheduler unlinks local/N and info/N and claims the message.
-            assertThat(todo.claim(n)).isEqualTo(Todo.Claim.TAKEN);
-            Files.delete(tq.q.local(n));
-            Files.delete(tq.q.info(n));
+            // Delivered: the scheduler finishes the message (qmail-clean gets todo/N, then mess/N).
+            todo.finishing(n);
             drain(rfd);
             // A scan while qmail-clean works: the todo/N there is (here: stands for) the new message's.
             todo.scan();
@@ -72,7 +69,7 @@ class TodoRenumberTest {
             assertThat(logBytes.toString(StandardCharsets.ISO_8859_1)).doesNotContain("warning");
 
             // Finished with no scan in between: no scan is asked for (none is needed).
-            assertThat(todo.claim(n)).isEqualTo(Todo.Claim.TAKEN);
+            todo.finishing(n);
             drain(rfd);
             todo.finished(n);
             assertThat(Fd.poll(rfd, Fd.POLLIN, 200)).isZero();
