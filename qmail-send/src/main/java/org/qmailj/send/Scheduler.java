@@ -552,7 +552,6 @@ final class Scheduler {
 
     long queuelifetime() { return controls.get().queuelifetime(); }
 
-
     // ---- finished messages (qmail's messdone) ----
 
     private void runDone(long now) {
