@@ -7,8 +7,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.FileTime;
 import org.qmailj.common.Exit;
 import org.qmailj.common.FailFast;
@@ -29,11 +35,31 @@ public final class QmailClean {
     static final long STALE_SECONDS = 36 * 3600;
     static final long PID_SCAN_SECONDS = 3600;
 
+    /** At most this many files in queue/pool; past it finished files are unlinked as before. */
+    static final int POOL_CAP = 40_000;
+    /** A message file larger than this is unlinked, not pooled: the pool holds its blocks. */
+    static final long POOL_MAX_BYTES = 16 * 1024;
+    /** How often the pool is counted again (the writer takes files from it meanwhile). */
+    static final int POOL_RECOUNT = 1024;
+
     private final QueueLayout queue;
+    private final Path pool;
     private long lastPidScan = Long.MIN_VALUE / 2;
+    /** Files in the pool as last counted, plus those added since; -1: no pool, unlink. */
+    private int pooled = -1;
+    private int sinceCount;
 
     QmailClean(QueueLayout queue) {
         this.queue = queue;
+        this.pool = queue.dir("pool");
+        try {
+            Files.createDirectory(pool, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException e) {
+            // made by an earlier run
+        } catch (IOException e) {
+            return; // no pool: files are unlinked as by qmail
+        }
+        pooled = count();
     }
 
     public static void main(String[] args) {
@@ -98,7 +124,7 @@ public final class QmailClean {
         long id = r.id();
         if (r.kind() == CleanRequest.Kind.TODO) {
             boolean ok = unlink(queue.intd(id));
-            ok &= unlink(queue.todo(id));
+            ok &= ok ? release(queue.todo(id), id, 'e', false) : unlink(queue.todo(id));
             if (ok && intdGone.size() < MAX_REMEMBERED) intdGone.add(id);
             return ok ? CleanReply.DONE : CleanReply.FAILED;
         }
@@ -106,8 +132,49 @@ public final class QmailClean {
         // intd/N only for a new message numbered N, which needs inode N free, and mess/N holds
         // it from before todo/N until this unlink; so nothing can have made intd/N again.
         boolean ok = intdGone.remove(id) || unlink(queue.intd(id));
-        ok &= unlink(queue.mess(id));
+        ok &= release(queue.mess(id), id, 'm', true);
         return ok ? CleanReply.DONE : CleanReply.FAILED;
+    }
+
+    /**
+     * Removes {@code p}, the last name of a finished message's file (its envelope after
+     * intd/N's unlink, or its message file), by moving it to queue/pool/T.N.KIND for the
+     * queue writer to write again (qmail-queue's InodePool says when it may); unlinks it
+     * when there is no pool, the pool is full, it is not a regular file, or (a message file,
+     * {@code sized}) it is larger than {@link #POOL_MAX_BYTES}. True when {@code p} is gone.
+     */
+    private boolean release(Path p, long id, char kind, boolean sized) {
+        if (pooled < 0) return unlink(p);
+        if (pooled >= POOL_CAP) {
+            // full: count again now and then, as the writer empties it
+            if (++sinceCount >= POOL_RECOUNT) pooled = count();
+            return unlink(p);
+        }
+        try {
+            // A regular file only: a directory in a queue name's place is '!', as unlink(2) makes it.
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile() || (sized && a.size() > POOL_MAX_BYTES)) return unlink(p);
+            long now = System.currentTimeMillis() / 1000;
+            Files.move(p, queue.pool(now, id, kind), StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            return unlink(p);
+        }
+        pooled++;
+        if (++sinceCount >= POOL_RECOUNT) pooled = count();
+        return true;
+    }
+
+    private int count() {
+        sinceCount = 0;
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(pool)) {
+            for (Path ignored : ds) n++;
+        } catch (IOException e) {
+            return -1;
+        }
+        return n;
     }
 
     /**
@@ -136,6 +203,23 @@ public final class QmailClean {
         if (now - lastPidScan < PID_SCAN_SECONDS) return;
         lastPidScan = now;
         cleanPid(now);
+        if (pooled >= 0) cleanPool(now);
+    }
+
+    /**
+     * Unlinks pool files past their age (qmail-queued does too, but only when it lists the
+     * pool for a new message: a queue that went quiet would keep them), and counts again.
+     */
+    void cleanPool(long now) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(pool)) {
+            for (Path p : ds) {
+                long t = QueueLayout.pooledAt(p.getFileName().toString());
+                if (t >= 0 && t + QueueLayout.POOL_MAX_AGE_SECONDS < now) unlink(p);
+            }
+        } catch (IOException e) {
+            // unreadable now: the next scan tries again
+        }
+        pooled = count();
     }
 
     /** Removes pid/ files whose last change is more than 36 hours old. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,13 +48,14 @@ class QmailCleanTest {
     }
 
     /**
-     * Each queue name costs one unlink(2) and nothing else (no stat first), and intd/N is not
+     * Without a pool (queue/pool cannot be made), each queue name costs one unlink(2) and nothing else (no stat first), and intd/N is not
      * unlinked again at foop/N when this process removed it with todo/N (a foop without a todo
      * before, as the 36-hour cleanup sends, unlinks it): strace shows every file call naming
      * the queue's intd/, todo/ and mess/.
      */
     @Test
     void eachNameIsOneUnlinkWithoutAStat() throws IOException {
+        Files.write(q.dir("pool"), b("")); // no pool: a file where its directory would be
         Files.write(q.mess(461), b("m"));
         Files.write(q.intd(461), b("i"));
         Files.write(q.todo(461), b("t"));
@@ -75,6 +77,73 @@ class QmailCleanTest {
         assertThat(q.mess(461)).doesNotExist();
         assertThat(q.intd(463)).doesNotExist();
         assertThat(q.mess(463)).doesNotExist();
+    }
+
+    /**
+     * With queue/pool (made at start, mode 0700): the last name of a finished message's
+     * envelope (todo/N, once intd/N is unlinked) and of its message file go there as
+     * T.N.e and T.N.m, the same inodes, for the queue writer to write again; a message file
+     * over 16 KiB is unlinked (the pool would hold its blocks), as is todo/N when intd/N could
+     * not be unlinked (the inode keeps a queue name).
+     */
+    @Test
+    void finishedFilesGoToThePool() throws IOException {
+        Files.write(q.mess(461), b("m"));
+        Files.write(q.intd(461), b("i"));
+        Files.createLink(q.todo(461), q.intd(461));
+        Files.write(q.mess(470), new byte[20_000]);
+        Files.createDirectories(q.intd(471).resolve("x"));
+        Files.write(q.todo(471), b("t"));
+        long messIno = (Long) Files.getAttribute(q.mess(461), "unix:ino");
+        long envIno = (Long) Files.getAttribute(q.todo(461), "unix:ino");
+        long before = System.currentTimeMillis() / 1000;
+        assertThat(runReal("todo/461\0foop/461\0foop/470\0todo/471\0").out()).isEqualTo("+++!");
+        long after = System.currentTimeMillis() / 1000;
+        Path pool = q.dir("pool");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pool))).isEqualTo("rwx------");
+        List<String> names;
+        try (var s = Files.list(pool)) {
+            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertThat(names).hasSize(2);
+        for (String n : names) {
+            long t = Long.parseLong(n.substring(0, n.indexOf('.')));
+            assertThat(t).isBetween(before, after);
+            Path p = pool.resolve(n);
+            if (n.endsWith(".461.e")) {
+                assertThat(Files.getAttribute(p, "unix:ino")).isEqualTo(envIno);
+                assertThat(Files.getAttribute(p, "unix:nlink")).isEqualTo(1);
+            } else {
+                assertThat(n).endsWith(".461.m");
+                assertThat(Files.getAttribute(p, "unix:ino")).isEqualTo(messIno);
+                assertThat(Files.readString(p)).isEqualTo("m");
+            }
+        }
+        assertThat(q.mess(461)).doesNotExist();
+        assertThat(q.todo(461)).doesNotExist();
+        assertThat(q.intd(461)).doesNotExist();
+        assertThat(q.mess(470)).doesNotExist();
+        assertThat(q.todo(471)).doesNotExist();
+    }
+
+    /**
+     * The hourly scan unlinks pool files past their hour (a queue gone quiet would keep them:
+     * qmail-queued drops them only when it lists the pool for a new message) and leaves
+     * younger ones and names that are not the pool's.
+     */
+    @Test
+    void theHourlyScanEmptiesThePoolOfOldFiles() throws IOException {
+        long now = System.currentTimeMillis() / 1000;
+        QmailClean clean = new QmailClean(q);
+        Files.write(q.pool(now - 3601, 5, 'm'), b("old"));
+        Files.write(q.pool(now - 3601, 5, 'e'), b("old"));
+        Files.write(q.pool(now - 3599, 6, 'm'), b("young"));
+        Files.write(q.dir("pool").resolve("other"), b("?"));
+        clean.cleanPool(now);
+        try (var s = Files.list(q.dir("pool"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList())
+                    .containsExactlyInAnyOrder((now - 3599) + ".6.m", "other");
+        }
     }
 
     /** A todo/N that failed (intd/N would not go) does not spare foop/N its unlink of intd/N. */

@@ -71,7 +71,7 @@ public final class QmailQueued {
             } catch (IllegalArgumentException e) {
                 throw new IOException(e.getMessage());
             }
-            WriterServer server = WriterServer.bind(new QueueWriter(q, ReceivedLine.of(ids), Clock.systemUTC()), ids, settings);
+            WriterServer server = WriterServer.bind(new QueueWriter(q, ReceivedLine.of(ids), Clock.systemUTC(), true), ids, settings);
             WriterMetrics.serve(home, server, w -> System.err.println("qmail-queued: warning: " + w))
                     .ifPresent(m -> System.err.println("qmail-queued: metrics on " + m.address().getAddress().getHostAddress()
                             + ":" + m.address().getPort()));

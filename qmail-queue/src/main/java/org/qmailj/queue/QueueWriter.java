@@ -74,8 +74,19 @@ public final class QueueWriter {
     private final ConcurrentHashMap<Path, DirSync> dirSyncs = new ConcurrentHashMap<>();
     /** todo/'s group commit: its fsync, then the trigger, once for every message of the round. */
     private final DirSync todoSync;
+    /** Finished messages' files to write again, or null. */
+    private final InodePool pool;
 
     public QueueWriter(QueueLayout queue, ReceivedLine received, Clock clock) {
+        this(queue, received, clock, false);
+    }
+
+    /**
+     * With {@code reuse}, new messages are written into finished messages' files from
+     * queue/pool where it can ({@link InodePool}): the queue writer daemon's way.
+     */
+    public QueueWriter(QueueLayout queue, ReceivedLine received, Clock clock, boolean reuse) {
+        this.pool = reuse ? new InodePool(queue, clock) : null;
         this.queue = queue;
         this.received = received;
         this.clock = clock;
@@ -113,6 +124,11 @@ public final class QueueWriter {
      * must be linked or aborted.
      */
     public Staged stage(Origin origin, InputStream message) throws QueueFailure {
+        InodePool.Claimed reused = pool == null ? null : pool.claim();
+        if (reused != null) {
+            Staged s = reuse(origin, message, reused);
+            if (s != null) return s;
+        }
         Path pidFile = null;
         FileChannel ch = null;
         long now = clock.instant().getEpochSecond();
@@ -153,6 +169,41 @@ public final class QueueWriter {
             // Error too: a thread that runs out of memory still removes what it made.
             closeQuietly(ch);
             if (pidFile != null) deleteQuietly(pidFile, true);
+            s.abort();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #stage} into a pool file: linked to mess/S/N (N its inode; a link, not a rename,
+     * so an existing mess/S/N fails as with a new file), its pool name unlinked, emptied,
+     * written. Null when the link fails before anything was written: then a new file is made.
+     */
+    private Staged reuse(Origin origin, InputStream message, InodePool.Claimed c) throws QueueFailure {
+        long n = c.inode();
+        Path mess = queue.mess(n);
+        try {
+            Files.createLink(mess, c.path());
+        } catch (IOException e) {
+            return null;
+        }
+        Staged s = new Staged(origin);
+        s.number = n;
+        s.qp = origin.qp() > 0 ? origin.qp() : n;
+        s.mess = mess;
+        FileChannel ch = null;
+        try {
+            if (!c.path().toFile().delete()) throw new QueueFailure(QueueExit.PID_DIR, "unable to unlink " + c.path());
+            try {
+                ch = FileChannel.open(mess, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            } catch (IOException e) {
+                throw new QueueFailure(QueueExit.MESS_DIR, "unable to open " + mess + ": " + e.getMessage(), e);
+            }
+            s.bytes = copy(received.line(origin.pid(), origin.uid(), origin.role(), clock.instant()), message, ch);
+            s.messChannel = ch;
+            return s;
+        } catch (QueueFailure | RuntimeException | Error e) {
+            closeQuietly(ch);
             s.abort();
             throw e;
         }
@@ -346,7 +397,8 @@ public final class QueueWriter {
             Path p = queue.intd(number);
             FileChannel ch;
             try {
-                ch = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                FileChannel reused = reusedIntd(p);
+                ch = reused != null ? reused : FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         PosixFilePermissions.asFileAttribute(MODE_0644));
             } catch (IOException e) {
                 abort();
@@ -391,6 +443,19 @@ public final class QueueWriter {
                 fail(ch);
                 throw e;
             }
+        }
+
+        /**
+         * intd/N from a pool file (linked, so an existing intd/N fails as CREATE_NEW would; its
+         * pool name unlinked; emptied), or null when there is none to take.
+         */
+        private FileChannel reusedIntd(Path p) throws IOException {
+            InodePool.Claimed c = pool == null ? null : pool.claim();
+            if (c == null) return null;
+            Files.createLink(p, c.path());
+            intd = p;
+            if (!c.path().toFile().delete()) throw new IOException("unable to unlink " + c.path());
+            return FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         }
 
         private void fail(FileChannel ch) {

@@ -556,8 +556,21 @@ final class Scheduler {
 
     private void runDone(long now) {
         java.util.List<CleanRequest> foops = new java.util.ArrayList<>();
-        while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) messdone(doneq.pop().id(), now, foops);
+        java.util.Set<java.nio.file.Path> emptied = new java.util.TreeSet<>();
+        while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) messdone(doneq.pop().id(), now, foops, emptied);
         if (foops.isEmpty()) return;
+        // qmail-clean may give mess/N's inode to a new message N (queue/pool): the names this
+        // process removed for the finished ones (info/N, local/N, remote/N, bounce/N) must be
+        // gone on disk first, or a crash could bring them back beside the new message.
+        for (java.nio.file.Path d : emptied) {
+            try {
+                Fsync.dir(d);
+            } catch (IOException e) {
+                log.line(QmailLog.trouble("fsyncing", queue.root().relativize(d).toString()));
+                foops.removeIf(r -> r.kind() == CleanRequest.Kind.FOOP && !firstAttemptFoops.contains(r.id()));
+            }
+        }
+        firstAttemptFoops.clear();
         // One write for the round's finished messages, and no wait for the replies: qmail-clean
         // answers in order, and only a failure is logged when its reply comes.
         try {
@@ -586,7 +599,7 @@ final class Scheduler {
      * (and first todo/N, for a message finished at its first attempt) to {@code foops}, for
      * {@link #runDone} to send; adds nothing if the message is not finished here.
      */
-    private void messdone(long id, long now, java.util.List<CleanRequest> foops) {
+    private void messdone(long id, long now, java.util.List<CleanRequest> foops, java.util.Set<java.nio.file.Path> emptied) {
         Fresh f = fresh.get(id);
         boolean first = f != null && f.provisional;
         CleanRequest foop = messdone(id, now, first);
@@ -595,9 +608,19 @@ final class Scheduler {
         if (first) {
             todo.finishing(id);
             foops.add(new CleanRequest(CleanRequest.Kind.TODO, id));
+            firstAttemptFoops.add(id);
+        } else {
+            // Written after the first attempt: info/N, the channel files, maybe bounce/N.
+            emptied.add(queue.info(id).getParent());
+            emptied.add(queue.local(id).getParent());
+            emptied.add(queue.remote(id).getParent());
+            emptied.add(queue.bounce(id).getParent());
         }
         foops.add(foop);
     }
+
+    /** The round's finished messages that never had files of qmail-send's (see runDone). */
+    private final java.util.Set<Long> firstAttemptFoops = new java.util.HashSet<>();
 
     /**
      * messdone's checks, the bounce and info/N's removal: the qmail-clean command that removes

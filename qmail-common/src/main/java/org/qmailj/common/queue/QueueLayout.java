@@ -47,6 +47,29 @@ public record QueueLayout(Path root) {
     public Path intd(long n) { return root.resolve("intd").resolve(Long.toString(n)); }
     public Path bounce(long n) { return root.resolve("bounce").resolve(Long.toString(n)); }
 
+    /**
+     * queue/pool/T.N.KIND: a finished message's file (KIND 'm') or envelope ('e') that
+     * qmail-clean moved there at second T, for qmail-queued to write again. Not a qmail
+     * directory: C qmail neither fills nor reads it.
+     */
+    public Path pool(long t, long n, char kind) { return root.resolve("pool").resolve(t + "." + n + "." + kind); }
+
+    /** A pool file older than this is unlinked, not written again (the pool is for a busy queue). */
+    public static final long POOL_MAX_AGE_SECONDS = 3600;
+
+    /** T of a pool name {@code T.N.m} or {@code T.N.e}; -1 for anything else. */
+    public static long pooledAt(String name) {
+        int dot = name.indexOf('.');
+        if (dot <= 0 || dot > 18) return -1;
+        long t = 0;
+        for (int i = 0; i < dot; i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            t = t * 10 + (c - '0');
+        }
+        return t;
+    }
+
     public Path dir(String name) { return root.resolve(name); }
     public Path pidDir() { return root.resolve("pid"); }
     public Path lockDir() { return root.resolve("lock"); }

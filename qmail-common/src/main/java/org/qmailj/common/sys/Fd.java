@@ -66,8 +66,11 @@ public final class Fd {
     public record Pipe(int read, int write) {
     }
 
-    /** What {@link #stat} tells of an open descriptor: st_mode (type and permission bits), owner, size. */
-    public record Stat(int mode, int uid, int gid, long size) {
+    /**
+     * What {@link #stat} tells of an open descriptor: st_mode (type and permission bits),
+     * owner, size, number of hard links, inode number.
+     */
+    public record Stat(int mode, int uid, int gid, long size, int nlink, long ino) {
         public static final int S_IFMT = 0170000;
         public static final int S_IFREG = 0100000;
 
@@ -130,6 +133,11 @@ public final class Fd {
     private static final class Lseek {
         static final MethodHandle H = Native.errnoCall("lseek",
                 FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle H = Native.variadicErrnoCall("fcntl",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), 2);
     }
 
     private static final class Statx {
@@ -236,8 +244,8 @@ public final class Fd {
     public static Stat stat(int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            // struct statx: stx_mask u32 @0, stx_uid u32 @20, stx_gid u32 @24, stx_mode u16 @28,
-            // stx_size u64 @40; 256 bytes in all.
+            // struct statx: stx_mask u32 @0, stx_nlink u32 @16, stx_uid u32 @20, stx_gid u32 @24,
+            // stx_mode u16 @28, stx_ino u64 @32, stx_size u64 @40; 256 bytes in all.
             MemorySegment buf = arena.allocate(256, 8);
             int rc = (int) Statx.H.invokeExact(st, fd, Native.cString(arena, ""), AT_EMPTY_PATH,
                     STATX_BASIC_STATS, buf);
@@ -245,9 +253,33 @@ public final class Fd {
                 throw Native.fail("statx", "fd " + fd, st);
             }
             return new Stat(buf.get(C_SHORT, 28) & 0xffff, buf.get(C_INT, 20), buf.get(C_INT, 24),
-                    buf.get(C_LONG, 40));
+                    buf.get(C_LONG, 40), buf.get(C_INT, 16), buf.get(C_LONG, 32));
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        }
+    }
+
+    private static final int F_SETLEASE = 1024;
+    private static final int F_WRLCK = 1;
+    private static final int F_UNLCK = 2;
+
+    /**
+     * Whether {@code fd} is the only open file description of its file in the whole system:
+     * the kernel grants a write lease (fcntl F_SETLEASE, F_WRLCK) only then, counting every
+     * process's descriptors and mappings (a mapping holds its file open). The lease is
+     * given back at once. False as well when no lease can be had at all (leases disabled, a
+     * file of another owner without CAP_LEASE): the caller cannot know, so it must assume
+     * the worst.
+     */
+    public static boolean soleOpener(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = Native.errnoState(arena);
+            int rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_WRLCK);
+            if (rc != 0) return false;
+            rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_UNLCK);
+            return true;
+        } catch (Throwable t) {
+            throw Native.unchecked(t);
         }
     }
 

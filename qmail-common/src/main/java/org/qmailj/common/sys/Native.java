@@ -55,6 +55,12 @@ final class Native {
         return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO);
     }
 
+    /** {@link #errnoCall} for a variadic C function whose variadic arguments start at {@code firstVariadic}. */
+    static MethodHandle variadicErrnoCall(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO,
+                Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
     /** A handle for a call that reports failure in its return value, not errno. */
     static MethodHandle call(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
