@@ -6,8 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.qmailj.clean.CleanReply;
@@ -271,7 +276,7 @@ final class Scheduler {
 
     /** Messages on their first attempt for {@link Todo#FIRST_ATTEMPT} seconds or more are made durable, a batch at a time. */
     private void runFirstAttempts(long now) {
-        java.util.List<Long> due = new java.util.ArrayList<>();
+        List<Long> due = new ArrayList<>();
         while (!firstAttempts.isEmpty() && firstAttempts.peekFirst().since() + Todo.FIRST_ATTEMPT <= now) {
             FirstAttempt a = firstAttempts.pollFirst();
             Fresh f = fresh.get(a.id());
@@ -279,8 +284,8 @@ final class Scheduler {
             if (f != null && f.provisional && f.since == a.since()) due.add(a.id());
         }
         for (int i = 0; i < due.size(); i += Todo.BATCH) {
-            java.util.List<Long> batch = due.subList(i, Math.min(due.size(), i + Todo.BATCH));
-            java.util.Set<Long> ok = materialize(batch);
+            List<Long> batch = due.subList(i, Math.min(due.size(), i + Todo.BATCH));
+            Set<Long> ok = materialize(batch);
             // Failed (logged): tried again a little later.
             for (long id : batch) if (!ok.contains(id)) fresh.get(id).since = now - Todo.FIRST_ATTEMPT + SLEEP_SYSFAIL;
             for (long id : batch) if (!ok.contains(id)) firstAttempts.addLast(new FirstAttempt(fresh.get(id).since, id));
@@ -295,17 +300,17 @@ final class Scheduler {
     boolean materialize(long id) {
         Fresh f = fresh.get(id);
         if (f == null || !f.provisional) return true;
-        return materialize(java.util.List.of(id)).contains(id);
+        return materialize(List.of(id)).contains(id);
     }
 
     /** {@link #materialize} for messages on their first attempt, at once; the numbers for which it succeeded. */
-    private java.util.Set<Long> materialize(java.util.List<Long> ids) {
-        java.util.List<Todo.ToWrite> ms = new java.util.ArrayList<>();
+    private Set<Long> materialize(List<Long> ids) {
+        List<Todo.ToWrite> ms = new ArrayList<>();
         for (long id : ids) {
             Fresh f = fresh.get(id);
             ms.add(new Todo.ToWrite(id, f.birth, f.info, f.file(Channel.LOCAL), f.file(Channel.REMOTE)));
         }
-        java.util.Set<Long> ok = todo.materialize(ms);
+        Set<Long> ok = todo.materialize(ms);
         for (long id : ok) fresh.get(id).provisional = false;
         return ok;
     }
@@ -320,7 +325,7 @@ final class Scheduler {
         if (actions.park(id, c)) return null; // held: kept aside until released
         Fresh f = fresh.get(id);
         if (f != null) {
-            java.util.List<RecipientFile.Entry> written = f.take(c);
+            List<RecipientFile.Entry> written = f.take(c);
             if (written != null) return new Job(id, c, f.sender, f.birth, f.birth + controls.get().queuelifetime() < now, written);
             // A second job on the channel: the file says more than the todo thread knew.
             if (!materialize(id)) {
@@ -344,7 +349,7 @@ final class Scheduler {
             failq.add(now + SLEEP_SYSFAIL, id);
             return null;
         }
-        java.util.List<RecipientFile.Entry> entries;
+        List<RecipientFile.Entry> entries;
         try {
             entries = RecipientFile.decode(Files.readAllBytes(chanFile(id, c)));
         } catch (NoSuchFileException e) {
@@ -532,8 +537,8 @@ final class Scheduler {
     // ---- for QueueActions ----
 
     /** The open jobs of message {@code id}: one a pass is still starting, those with deliveries out. */
-    java.util.List<Job> openJobs(long id) {
-        java.util.List<Job> jobs = new java.util.ArrayList<>();
+    List<Job> openJobs(long id) {
+        List<Job> jobs = new ArrayList<>();
         for (Channel c : Channel.values()) {
             Job cur = passes.get(c).current();
             if (cur != null && cur.id == id) jobs.add(cur);
@@ -555,14 +560,14 @@ final class Scheduler {
     // ---- finished messages (qmail's messdone) ----
 
     private void runDone(long now) {
-        java.util.List<CleanRequest> foops = new java.util.ArrayList<>();
-        java.util.Set<java.nio.file.Path> emptied = new java.util.TreeSet<>();
+        List<CleanRequest> foops = new ArrayList<>();
+        Set<Path> emptied = new TreeSet<>();
         while (doneq.min() != null && doneq.min().dt() <= now && !exitingHard()) messdone(doneq.pop().id(), now, foops, emptied);
         if (foops.isEmpty()) return;
         // qmail-clean may give mess/N's inode to a new message N (queue/pool): the names this
         // process removed for the finished ones (info/N, local/N, remote/N, bounce/N) must be
         // gone on disk first, or a crash could bring them back beside the new message.
-        for (java.nio.file.Path d : emptied) {
+        for (Path d : emptied) {
             try {
                 Fsync.dir(d);
             } catch (IOException e) {
@@ -599,7 +604,7 @@ final class Scheduler {
      * (and first todo/N, for a message finished at its first attempt) to {@code foops}, for
      * {@link #runDone} to send; adds nothing if the message is not finished here.
      */
-    private void messdone(long id, long now, java.util.List<CleanRequest> foops, java.util.Set<java.nio.file.Path> emptied) {
+    private void messdone(long id, long now, List<CleanRequest> foops, Set<Path> emptied) {
         Fresh f = fresh.get(id);
         boolean first = f != null && f.provisional;
         CleanRequest foop = messdone(id, now, first);
@@ -620,7 +625,7 @@ final class Scheduler {
     }
 
     /** The round's finished messages that never had files of qmail-send's (see runDone). */
-    private final java.util.Set<Long> firstAttemptFoops = new java.util.HashSet<>();
+    private final Set<Long> firstAttemptFoops = new HashSet<>();
 
     /**
      * messdone's checks, the bounce and info/N's removal: the qmail-clean command that removes
@@ -685,7 +690,7 @@ final class Scheduler {
     /** qmail's pqfinish: record each queued message's next attempt as its file's mtime. */
     private void finish() {
         // Nothing left on its first attempt: the queue at rest is qmail's, todo/ holds only the new.
-        java.util.List<Long> first = fresh.entrySet().stream().filter(e -> e.getValue().provisional).map(Map.Entry::getKey).sorted().toList();
+        List<Long> first = fresh.entrySet().stream().filter(e -> e.getValue().provisional).map(Map.Entry::getKey).sorted().toList();
         for (int i = 0; i < first.size(); i += Todo.BATCH) materialize(first.subList(i, Math.min(first.size(), i + Todo.BATCH)));
         for (Channel c : Channel.values()) {
             for (Prioq.Entry e : chanq.get(c).entries()) {

@@ -276,7 +276,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             int rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_WRLCK);
             if (rc != 0) return false;
-            rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_UNLCK);
+            rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_UNLCK); // cannot fail: the lease is ours
             return true;
         } catch (Throwable t) {
             throw Native.unchecked(t);
