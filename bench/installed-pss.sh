@@ -43,20 +43,28 @@ env - PATH="$home/bin:/usr/bin:/bin:/usr/sbin:/sbin" $exec_line > "$work/svscan.
 for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 [ -S "$home/queue/lock/qmail-queue.sock" ] || sleep 5
 
+pids() { # every process of this install: its command line names $home, or it runs below it (the log services' cat)
+  for d in /proc/[0-9]*; do
+    if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF "$home" || [[ $(readlink "$d/cwd" 2>/dev/null) == "$home"/* ]]; then
+      echo "${d#/proc/}"
+    fi
+  done
+}
 roles() { # "ROLE PSS_KiB" for every process of this install, workers separately
-  for p in $(pgrep -f "$home" || true); do
+  for p in $(pids); do
     c=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || continue
     k=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null) || continue
     case $c in
       *org.qmailj.local.LocalWorker*) r=qmail-local-worker ;;
       *-Dqmail.program=*) r=$(sed 's/.*-Dqmail.program=\([^ ]*\).*/\1/' <<< "$c") ;;
       *java*) r="other-jvm" ;;
+      /bin/cat*) r="cat (log feeder)" ;;
       *) continue ;; # sleep, sh: not JVMs
     esac
     echo "$r $k"
   done
 }
-table() { awk '{n[$1]++; k[$1]+=$2; t+=$2} END {for (r in n) printf "  %-20s %2d  %6.1f MiB\n", r, n[r], k[r]/1024; printf "  %-20s     %6.1f MiB\n", "total", t/1024}' | sort; }
+table() { awk '{r=$1; for (i=2; i<NF; i++) r=r " " $i; n[r]++; k[r]+=$NF; t+=$NF} END {for (r in n) printf "  %-20s %2d  %6.1f MiB\n", r, n[r], k[r]/1024; printf "  %-20s     %6.1f MiB\n", "total", t/1024}' | sort; }
 sleep "$SETTLE"
 echo "installed system, idle ${SETTLE}s after start (role, processes, PSS):"; roles | table
 for i in $(seq "$U"); do
@@ -70,7 +78,7 @@ sleep 5
 echo "after $M messages to each of $U users:"; roles | table
 roles | awk '$1 == "qmail-local-worker" {printf "  worker PSS %.1f MiB\n", $2/1024}'
 echo "processes (pid uid role):"
-for p in $(pgrep -f "$home" || true); do
+for p in $(pids); do
   c=$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null) || continue
   printf '  %s %s %s\n' "$p" "$(awk '/^Uid:/ {print $2}' /proc/$p/status 2>/dev/null)" "$(cut -c1-150 <<< "$c" | sed "s|$home|H|g")"
 done

@@ -116,7 +116,15 @@ class MtaInstallIT {
         String smtpRun = Files.readString(home.resolve("supervise/qmail-smtpd/run"));
         assertThat(smtpRun).contains("tcpserver -v -R").contains("-x " + home.toRealPath() + "/control/tcp.smtp.cdb")
                 .contains("127.0.0.1 2525 " + home.toRealPath() + "/bin/qmail-smtpd");
-        assertThat(Files.readString(home.resolve("supervise/qmail-send/log/run"))).contains("setuidgid qmaill").contains("multilog t " + prefix.resolve("var/log/qmail/qmail-send"));
+        // Every log through one multilogs JVM: a fifo per service, qmaill's, fed by its log/run.
+        Path fifo = home.toRealPath().resolve("supervise/qmail-log/fifo/qmail-send");
+        assertThat(Files.readString(home.resolve("supervise/qmail-send/log/run"))).contains("fifo=" + fifo + "\n")
+                .contains("setuidgid qmaill /bin/cat 1<>\"$fifo\"");
+        assertThat(Files.readString(home.resolve("supervise/qmail-log/run"))).contains("setuidgid qmaill " + home.toRealPath() + "/bin/multilogs")
+                .contains(fifo + " t " + prefix.resolve("var/log/qmail/qmail-send"));
+        assertThat(Files.readAttributes(fifo, "unix:mode").get("mode")).isEqualTo(0010600);
+        assertThat(fileUid(fifo)).isEqualTo(uid(prefix, "qmaill"));
+        assertThat(Files.readSymbolicLink(home.resolve("service/qmail-log"))).isEqualTo(home.toRealPath().resolve("supervise/qmail-log"));
         assertThat(Files.readSymbolicLink(home.resolve("service/qmail-send"))).isEqualTo(home.toRealPath().resolve("supervise/qmail-send"));
         assertThat(fileUid(prefix.resolve("var/log/qmail/qmail-smtpd"))).isEqualTo(uid(prefix, "qmaill"));
 

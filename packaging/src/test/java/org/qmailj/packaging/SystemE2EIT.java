@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,10 @@ class SystemE2EIT {
                 .forEach(ProcessHandle::destroyForcibly);
     }
 
-    /** user and command line of every process whose command line mentions {@code dir}. */
+    /**
+     * user and command line of every process whose command line mentions {@code dir} or whose
+     * working directory is below it (the log services' cat, in its service's log directory).
+     */
     static List<String> processes(Path dir) {
         List<String> out = new ArrayList<>();
         try (Stream<Path> ps = Files.list(Path.of("/proc"))) {
@@ -85,7 +89,7 @@ class SystemE2EIT {
                 if (!p.getFileName().toString().matches("\\d+")) continue;
                 try {
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1).replace('\0', ' ');
-                    if (!cmd.contains(dir.toString())) continue;
+                    if (!cmd.contains(dir.toString()) && !cwdBelow(p, dir)) continue;
                     int uid = (Integer) Files.getAttribute(p, "unix:uid");
                     String user = Cmd.run(List.of("id", "-nu", Integer.toString(uid))).out().strip();
                     out.add(user + " " + cmd);
@@ -99,9 +103,32 @@ class SystemE2EIT {
         return out;
     }
 
+    private static boolean cwdBelow(Path proc, Path dir) {
+        try {
+            return Files.readSymbolicLink(proc.resolve("cwd")).toString().startsWith(dir + "/");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static String userOf(List<String> ps, String mainClass) {
         return ps.stream().filter(l -> l.contains(" " + mainClass + " ") || l.endsWith(" " + mainClass + " ") || l.contains(" " + mainClass))
                 .map(l -> l.substring(0, l.indexOf(' '))).findFirst().orElse("(not running)");
+    }
+
+    /** The multilogs JVM of this install. */
+    static Optional<ProcessHandle> logger(Path home) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                .map(c -> c.contains("org.qmailj.splogger.Multilogs") && c.contains(home.toString())).orElse(false)).findFirst();
+    }
+
+    /** A log directory's current file, or "" while there is none. */
+    static String log(Path dir) {
+        try {
+            return Files.readString(dir.resolve("current"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     @Test
@@ -154,7 +181,7 @@ class SystemE2EIT {
             Map<String, String> expected = Map.of("org.qmailj.send.QmailSend", "qmails", "org.qmailj.lspawn.QmailLspawn", "root",
                     "org.qmailj.rspawn.QmailRspawn", "qmailr", "org.qmailj.clean.QmailClean", "qmailq",
                     "org.qmailj.queue.QmailQueued", "qmailq", "org.qmailj.tcpserver.Tcpserver", "qmaild",
-                    "org.qmailj.splogger.Multilog", "qmaill");
+                    "org.qmailj.splogger.Multilogs", "qmaill");
             try {
                 await("every daemon under its uid", () -> {
                     List<String> now = processes(home);
@@ -210,6 +237,29 @@ class SystemE2EIT {
                     "a SELECT INBOX\r\nb FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\nc LOGOUT\r\n".getBytes(StandardCharsets.US_ASCII), 60);
             assertThat(imap.out()).as(imap.toString()).contains("* 3 EXISTS").contains("Subject: via smtp")
                     .contains("Subject: via sendmail").contains("Subject: via qmqp").contains("a OK").contains("b OK");
+
+            // One logger JVM writes every service's log; a cat per service feeds it.
+            ps = processes(home);
+            assertThat(ps.stream().filter(l -> l.contains("org.qmailj.splogger.Multilog")).count()).as(String.join("\n", ps)).isEqualTo(1);
+            assertThat(ps.stream().filter(l -> l.startsWith("qmaill /bin/cat")).count()).as(String.join("\n", ps)).isEqualTo(4);
+            Path logs = Path.of("/var/log/qmail");
+            await("qmail-send's log lines", () -> log(logs.resolve("qmail-send")).contains(" status: local 0/10 remote 0/20"), 60);
+            assertThat(log(logs.resolve("qmail-send"))).containsPattern("(?m)^@[0-9a-f]{24} info msg \\d+: bytes \\d+ from <someone@elsewhere.example>");
+            await("tcpserver's log lines", () -> log(logs.resolve("qmail-smtpd")).contains(" tcpserver: ok "), 60);
+            // qmail-queued says nothing while all is well; its log is open all the same.
+            for (String quiet : List.of("qmail-queued", "qmail-submission")) {
+                assertThat(logs.resolve(quiet).resolve("current")).exists();
+                assertThat(Files.getOwner(logs.resolve(quiet).resolve("current")).getName()).isEqualTo("qmaill");
+            }
+
+            // kill -9 of the logger loses nothing that has not reached it: what the daemons
+            // write meanwhile waits in the fifo for the next multilogs.
+            ProcessHandle logger = logger(home).orElseThrow();
+            assertThat(logger.destroyForcibly()).isTrue();
+            assertThat(logger.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
+            ok("printf 'To: " + USER + "@e2e.example\\nSubject: logged\\n\\nfive\\n' | /usr/sbin/sendmail -f while-no-logger@e2e.example -t");
+            await("a new logger", () -> logger(home).filter(p -> p.pid() != logger.pid()).isPresent(), 60);
+            await("the line written while no logger ran", () -> log(logs.resolve("qmail-send")).contains("from <while-no-logger@e2e.example>"), 60);
 
             // svc -d stops the services.
             for (String svc : List.of("qmail-smtpd", "qmail-send", "qmail-queued")) {

@@ -7,14 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.qmailj.common.sys.Fifo;
+import org.qmailj.common.sys.SysException;
 
 /**
  * What makes a QMAIL_HOME the machine's MTA (INSTALL.ids.md, INSTALL.alias.md, SENDMAIL.md):
  * the qmail users and groups, the alias user's .qmail files and Maildir, control/defaultdelivery,
- * the supervise service directories with their log services, the SMTP rules, the sendmail
- * links (the previous sendmail kept aside), a systemd unit running svscan, and the man pages.
+ * the supervise service directories with their log services (written by one multilogs JVM),
+ * the SMTP rules, the sendmail links (the previous sendmail kept aside), a systemd unit running
+ * svscan, and the man pages.
  * Everything added outside QMAIL_HOME is recorded in lib/installed for {@link Uninstall}.
  * Each step leaves what already exists alone, so running it twice changes nothing.
  */
@@ -113,7 +117,7 @@ final class MtaSetup {
         if (upgradeScan == null) {
             services(owners);
         } else {
-            queuedService(owners);
+            queuedService(owners, false);
             Path link = upgradeScan.resolve("qmail-queued");
             Path target = home.resolve("supervise").resolve("qmail-queued");
             if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
@@ -150,13 +154,13 @@ final class MtaSetup {
         }
     }
 
-    private void queuedService(Ownership owners) throws IOException {
+    private void queuedService(Ownership owners, boolean sharedLog) throws IOException {
         service(home.resolve("supervise").resolve("qmail-queued"), """
                 #!/bin/sh
                 # The queue writer: qmail-queue, qmail-smtpd and qmail-local queue through its
                 # socket (queue/lock/qmail-queue.sock). Started as root, it becomes qmailq.
                 exec env - PATH="%1$s:/usr/bin:/bin" %1$s/qmail-queued 2>&1
-                """.formatted(home.resolve("bin")), "qmail-queued", owners);
+                """.formatted(home.resolve("bin")), "qmail-queued", owners, sharedLog);
     }
 
     private void services(Ownership owners) throws IOException {
@@ -165,13 +169,13 @@ final class MtaSetup {
         Path sup = home.resolve("supervise");
         Path svc = home.resolve("service");
         Files.createDirectories(svc);
-        queuedService(owners);
+        queuedService(owners, true);
         service(sup.resolve("qmail-send"), """
                 #!/bin/sh
                 # qmail-start and the four delivery daemons. Deliveries go where
                 # control/defaultdelivery says; its activity record goes to log/.
                 exec env - PATH="%1$s:/usr/bin:/bin" %1$s/qmail-start "`cat %2$s/defaultdelivery`"
-                """.formatted(bin, ctl), "qmail-send", owners);
+                """.formatted(bin, ctl), "qmail-send", owners, true);
         service(sup.resolve("qmail-smtpd"), """
                 #!/bin/sh
                 # SMTP on %3$s port %4$s, run as qmaild:nofiles; relaying by control/tcp.smtp
@@ -182,9 +186,10 @@ final class MtaSetup {
                 NOFILESGID=`id -g qmaild`
                 exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -x %2$s/tcp.smtp.cdb -c 40 -b 512 \\
                   -u "$QMAILDUID" -g "$NOFILESGID" %3$s %4$s %1$s/qmail-smtpd 2>&1
-                """.formatted(bin, ctl, smtp.host(), smtp.port()), "qmail-smtpd", owners);
+                """.formatted(bin, ctl, smtp.host(), smtp.port()), "qmail-smtpd", owners, true);
         submissionService(owners);
-        for (String name : List.of("qmail-queued", "qmail-send", "qmail-smtpd", "qmail-submission")) {
+        logService(LOGGED, owners);
+        for (String name : List.of("qmail-log", "qmail-queued", "qmail-send", "qmail-smtpd", "qmail-submission")) {
             Path link = svc.resolve(name);
             if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) Files.createSymbolicLink(link, sup.resolve(name));
         }
@@ -213,11 +218,59 @@ final class MtaSetup {
                 export SUBMISSION
                 exec %1$s/tcpserver -v -R -l "`head -1 %2$s/me`" -c 40 -b 512 \\
                   -u "$QMAILDUID" -g "$NOFILESGID" %3$s 587 %1$s/qmail-smtpd 2>&1
-                """.formatted(bin, ctl, smtp.host()), "qmail-submission", owners);
+                """.formatted(bin, ctl, smtp.host()), "qmail-submission", owners, true);
         if (fresh) writeIfChanged(dir.resolve("down"), "", 0644);
     }
 
-    private void service(Path dir, String run, String logName, Ownership owners) throws IOException {
+    /** The services whose logs the qmail-log service writes. */
+    static final List<String> LOGGED = List.of("qmail-queued", "qmail-send", "qmail-smtpd", "qmail-submission");
+
+    /**
+     * The qmail-log service: one multilogs JVM (as qmaill) writes every service's log, instead
+     * of a multilog JVM per service (about 15 MiB of PSS each). Service NAME's log/run passes
+     * what supervise's pipe brings on to fifo/NAME here with cat(1), holding the fifo open for
+     * reading too ({@code 1<>}), so that a write never fails and what is in the fifo waits there
+     * while multilogs restarts, as it waits in the pipe for a restarted multilog.
+     */
+    private void logService(List<String> names, Ownership owners) throws IOException {
+        String bin = home.resolve("bin").toString();
+        Path dir = home.resolve("supervise").resolve("qmail-log");
+        Path fifos = dir.resolve("fifo");
+        Files.createDirectories(fifos);
+        Files.setAttribute(dir, "unix:mode", 01755);
+        Files.setAttribute(fifos, "unix:mode", 0755);
+        StringBuilder groups = new StringBuilder();
+        for (String name : names) {
+            Path fifo = fifos.resolve(name);
+            if (!Files.exists(fifo, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Fifo.make(fifo, 0600);
+                } catch (SysException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+            // chmod(2) by path: with NOFOLLOW_LINKS the JDK opens the file to fchmod it, and
+            // opening a fifo nobody writes blocks.
+            Files.setAttribute(fifo, "unix:mode", 0600);
+            if (!owners.sandbox()) {
+                Files.setAttribute(fifo, "unix:uid", owners.uid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(fifo, "unix:gid", owners.ids().userGid("qmaill"), LinkOption.NOFOLLOW_LINKS);
+            }
+            if (!groups.isEmpty()) groups.append(" :: \\\n");
+            groups.append("  ").append(fifo).append(" t ").append(sys.logDir().resolve(name));
+        }
+        writeIfChanged(dir.resolve("run"), """
+                #!/bin/sh
+                # Every service's log, in one JVM: multilogs reads fifo/NAME, which service
+                # NAME's log/run feeds, and writes it as `multilog t DIR` would. svc -a here
+                # rotates every log; svc -d here holds the services' logs (and then the
+                # services) until svc -u.
+                exec env - PATH="%1$s:/usr/bin:/bin" %1$s/setuidgid qmaill %1$s/multilogs \\
+                %2$s
+                """.formatted(bin, groups), 0755);
+    }
+
+    private void service(Path dir, String run, String logName, Ownership owners, boolean sharedLog) throws IOException {
         Files.createDirectories(dir.resolve("log"));
         Files.setAttribute(dir, "unix:mode", 01755);
         writeIfChanged(dir.resolve("run"), run, 0755);
@@ -234,10 +287,32 @@ final class MtaSetup {
             }
         }
         Files.setAttribute(logDir, "unix:mode", 0750);
-        writeIfChanged(dir.resolve("log").resolve("run"), """
+        String logRun = sharedLog ? """
+                #!/bin/sh
+                # To the qmail-log service, whose multilogs writes %3$s.
+                fifo=%2$s
+                test -p "$fifo" || { echo "$fifo is not a named pipe: run qmail-install --mta again" >&2; exit 111; }
+                exec %1$s/setuidgid qmaill /bin/cat 1<>"$fifo"
+                """.formatted(home.resolve("bin"), home.resolve("supervise/qmail-log/fifo").resolve(logName), logDir)
+                : """
                 #!/bin/sh
                 exec %1$s/setuidgid qmaill %1$s/multilog t %2$s
-                """.formatted(home.resolve("bin"), logDir), 0755);
+                """.formatted(home.resolve("bin"), logDir);
+        if (writeIfChanged(dir.resolve("log").resolve("run"), logRun, 0755)) restartIfRunning(dir.resolve("log"));
+    }
+
+    /**
+     * svc -t for a log service whose run script changed under a running supervise (an install
+     * over an earlier one), so the new script takes over now: an old multilog would otherwise
+     * hold its directory's lock, and multilogs could not take it.
+     */
+    private void restartIfRunning(Path service) throws IOException {
+        Path svc = home.resolve("bin").resolve("svc");
+        if (!Files.isExecutable(svc) || !Files.exists(service.resolve("supervise/control"), LinkOption.NOFOLLOW_LINKS)) return;
+        ProcessBuilder pb = new ProcessBuilder(svc.toString(), "-t", service.toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        waitFor(pb.start()); // fails when no supervise runs there: then the next start runs the new script
     }
 
     /** SENDMAIL.md: /usr/sbin/sendmail and /usr/lib/sendmail become ours; a previous one is kept aside. */
@@ -290,14 +365,15 @@ final class MtaSetup {
         }
     }
 
-    private void writeIfChanged(Path f, String content, int mode) throws IOException {
+    /** True when {@code f} was written (it was missing or said something else). */
+    private boolean writeIfChanged(Path f, String content, int mode) throws IOException {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        if (!Files.exists(f) || !java.util.Arrays.equals(Files.readAllBytes(f), bytes)) {
-            Path tmp = f.resolveSibling(f.getFileName() + ".new");
-            Files.write(tmp, bytes);
-            Files.setAttribute(tmp, "unix:mode", mode);
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
+        if (Files.exists(f) && Arrays.equals(Files.readAllBytes(f), bytes)) return false;
+        Path tmp = f.resolveSibling(f.getFileName() + ".new");
+        Files.write(tmp, bytes);
+        Files.setAttribute(tmp, "unix:mode", mode);
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return true;
     }
 
     private static void createIfMissing(Path f, String content, int mode) throws IOException {

@@ -50,7 +50,11 @@ class SubmissionServiceTest {
                 .contains("127.0.0.1 587 " + real + "/bin/qmail-smtpd 2>&1\n")
                 .doesNotContain("tcp.smtp.cdb");
         assertThat(dir.resolve("down")).isRegularFile();
-        assertThat(Files.readString(dir.resolve("log/run"))).contains("multilog t " + prefix.resolve("var/log/qmail/qmail-submission"));
+        assertThat(Files.readString(dir.resolve("log/run")))
+                .contains("exec " + real + "/bin/setuidgid qmaill /bin/cat 1<>\"$fifo\"\n")
+                .contains("fifo=" + real + "/supervise/qmail-log/fifo/qmail-submission\n");
+        assertThat(Files.readString(home.resolve("supervise/qmail-log/run")))
+                .contains(real + "/supervise/qmail-log/fifo/qmail-submission t " + prefix.resolve("var/log/qmail/qmail-submission") + "\n");
         assertThat(Files.readSymbolicLink(home.resolve("service/qmail-submission"))).isEqualTo(real.resolve("supervise/qmail-submission"));
 
         // Once the administrator has brought it up, another install leaves it up.
