@@ -68,7 +68,10 @@ budget() { # name -> extra flags
     # a JVM per POP3 connection for now; messages are streamed (tested at -Xmx16m)
     qmail-popup|qmail-pop3d) echo "-Xmx16m -Xss256k" ;;
     supervise|svscan) echo "-Xmx8m -XX:MaxMetaspaceSize=24m -XX:ReservedCodeCacheSize=4m -Xss256k $small" ;;
-    svscan-inprocess) echo "-Xmx32m $small" ;;
+    # Every supervisor in one JVM, mostly asleep: a 1 MiB young generation and no JIT. With
+    # nine service directories, private memory 25.1 -> 17.0 MiB 25 s after start, and 9 -> 5
+    # CPU ticks in the next idle minute (no compiles); start-up +0.06 s CPU.
+    svscan-inprocess) echo "-Xmx32m -Xmn1m -Xint $small" ;;
   esac
 }
 
