@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qmailj.common.sys.Proc;
 
 /**
  * --mta's shared log service, as any user (the stand-in tree and prefix of
@@ -23,14 +22,7 @@ class LogServiceTest {
         Path calls = tmp.resolve("svc-calls");
         // A stand-in svc that says what it was asked, so the test sees each restart.
         UpgradeTest.write(from.resolve("bin/svc"), "#!/bin/sh\necho \"$@\" >> " + calls + "\n", 0755);
-        Path prefix = tmp.resolve("root");
-        StringBuilder passwd = new StringBuilder();
-        for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
-            passwd.append(u).append(":x:").append(Proc.getuid()).append(':').append(Proc.getgid())
-                    .append("::/nonexistent:/usr/sbin/nologin\n");
-        }
-        UpgradeTest.write(prefix.resolve("etc/passwd"), passwd.toString(), 0644);
-        UpgradeTest.write(prefix.resolve("etc/group"), "qmail:x:" + Proc.getgid() + ":\nnofiles:x:" + Proc.getgid() + ":\n", 0644);
+        Path prefix = SubmissionServiceTest.usersPrefix(tmp);
         Path home = tmp.resolve("var-qmail");
         List<String> args = List.of("--mta", home.toString(), "--prefix=" + prefix, "--smtp=127.0.0.1:2525",
                 "--me=mx.example", "--no-aot");

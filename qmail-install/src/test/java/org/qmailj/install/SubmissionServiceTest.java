@@ -26,9 +26,8 @@ class SubmissionServiceTest {
         return from;
     }
 
-    @Test
-    void createdDownOnceAndLeftUpAfterwards() throws Exception {
-        Path from = standInTree(tmp);
+    /** A --prefix whose etc/passwd and etc/group map every qmail user and group to the invoking one. */
+    static Path usersPrefix(Path tmp) throws java.io.IOException {
         Path prefix = tmp.resolve("root");
         StringBuilder passwd = new StringBuilder();
         for (String u : List.of("alias", "qmaild", "qmaill", "qmailp", "qmailq", "qmailr", "qmails")) {
@@ -37,6 +36,13 @@ class SubmissionServiceTest {
         }
         UpgradeTest.write(prefix.resolve("etc/passwd"), passwd.toString(), 0644);
         UpgradeTest.write(prefix.resolve("etc/group"), "qmail:x:" + Proc.getgid() + ":\nnofiles:x:" + Proc.getgid() + ":\n", 0644);
+        return prefix;
+    }
+
+    @Test
+    void createdDownOnceAndLeftUpAfterwards() throws Exception {
+        Path from = standInTree(tmp);
+        Path prefix = usersPrefix(tmp);
         Path home = tmp.resolve("var-qmail");
 
         QmailInstallTest.Run r = QmailInstallTest.run(from, "--mta", home.toString(), "--prefix=" + prefix,
