@@ -124,6 +124,7 @@ class MtaInstallIT {
                 .contains(fifo + " t " + prefix.resolve("var/log/qmail/qmail-send"));
         assertThat(Files.readAttributes(fifo, "unix:mode").get("mode")).isEqualTo(0010600);
         assertThat(fileUid(fifo)).isEqualTo(uid(prefix, "qmaill"));
+        assertThat(home.resolve("supervise/qmail-log/stoplast")).isRegularFile();
         assertThat(Files.readSymbolicLink(home.resolve("service/qmail-log"))).isEqualTo(home.toRealPath().resolve("supervise/qmail-log"));
         assertThat(Files.readSymbolicLink(home.resolve("service/qmail-send"))).isEqualTo(home.toRealPath().resolve("supervise/qmail-send"));
         assertThat(fileUid(prefix.resolve("var/log/qmail/qmail-smtpd"))).isEqualTo(uid(prefix, "qmaill"));

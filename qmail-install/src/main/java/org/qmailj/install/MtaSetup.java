@@ -259,12 +259,15 @@ final class MtaSetup {
             if (!groups.isEmpty()) groups.append(" :: \\\n");
             groups.append("  ").append(fifo).append(" t ").append(sys.logDir().resolve(name));
         }
+        // svscan-inprocess, stopping, takes this service down after the others (their last
+        // lines come through the fifos).
+        createIfMissing(dir.resolve("stoplast"), "", 0644);
         writeIfChanged(dir.resolve("run"), """
                 #!/bin/sh
                 # Every service's log, in one JVM: multilogs reads fifo/NAME, which service
                 # NAME's log/run feeds, and writes it as `multilog t DIR` would. svc -a here
                 # rotates every log; svc -d here holds the services' logs (and then the
-                # services) until svc -u.
+                # services) until svc -u. ./stoplast: svscan-inprocess stops this one last.
                 exec env - PATH="%1$s:/usr/bin:/bin" %1$s/setuidgid qmaill %1$s/multilogs \\
                 %2$s
                 """.formatted(bin, groups), 0755);

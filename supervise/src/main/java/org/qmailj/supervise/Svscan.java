@@ -62,6 +62,8 @@ public final class Svscan {
     /** How long TERM waits for the services' runs (qmail-send finishing its deliveries). */
     private static final long STOP_SERVICES_MS = 60_000;
     private static final long STOP_LOGS_MS = 10_000;
+    /** In a service directory: on TERM, svscan-inprocess takes this service down last. */
+    static final String STOP_LAST = "stoplast";
 
     private Svscan(boolean inProcess) {
         this.inProcess = inProcess;
@@ -115,32 +117,44 @@ public final class Svscan {
      * qmail-send beside the first. So the services go down with the scan: svc -dx to each
      * service (TERM and CONT to its run, whose supervisor then exits), then each log's
      * supervisor is told to exit once its run has ended, and its pipe's last writer (ours)
-     * closes so multilog reads EOF after the service's final lines. Plain svscan keeps
-     * daemontools' behaviour: TERM ends svscan alone and every supervise runs on.
+     * closes so multilog reads EOF after the service's final lines. A service whose directory
+     * holds a file named {@value #STOP_LAST} (qmail-install's qmail-log, which the other
+     * services' logs feed through fifos) goes down the same way, but only once every other
+     * service and log has ended. Plain svscan keeps daemontools' behaviour: TERM ends svscan
+     * alone and every supervise runs on.
      */
     private void terminate(Path here) {
-        for (Service s : services) {
+        // A logger that other services write to by other ways than supervise's pipe (a fifo)
+        // goes last: it must read what they write while they stop.
+        List<Service> last = services.stream().filter(s -> s.name != null && Files.exists(here.resolve(s.name).resolve(STOP_LAST))).toList();
+        List<Service> first = services.stream().filter(s -> !last.contains(s)).toList();
+        takeDown(here, first);
+        takeDown(here, last);
+    }
+
+    private void takeDown(Path here, List<Service> group) {
+        for (Service s : group) {
             if (s.pid == IN_PROCESS) control(here.resolve(s.name), "dx");
         }
-        awaitEnded(true, STOP_SERVICES_MS);
-        for (Service s : services) {
+        awaitEnded(group, true, STOP_SERVICES_MS);
+        for (Service s : group) {
             Supervise log = s.logSupervisor;
             if (s.pidLog != IN_PROCESS || log == null) continue;
             log.exitWhenDown(); // before the EOF, so that the log's exit is its last
             if (s.pipe != null) closeQuietly(s.pipe.write());
         }
-        if (!awaitEnded(false, STOP_LOGS_MS)) {
-            for (Service s : services) {
+        if (!awaitEnded(group, false, STOP_LOGS_MS)) {
+            for (Service s : group) {
                 if (s.pidLog == IN_PROCESS) control(here.resolve(s.name).resolve("log"), "dx");
             }
-            awaitEnded(false, STOP_LOGS_MS);
+            awaitEnded(group, false, STOP_LOGS_MS);
         }
     }
 
-    /** Waits until no in-process supervisor of services (or of logs) runs; false on timeout. */
-    private boolean awaitEnded(boolean mains, long ms) {
+    /** Waits until no in-process supervisor of the group's services (or logs) runs; false on timeout. */
+    private static boolean awaitEnded(List<Service> group, boolean mains, long ms) {
         long deadline = System.nanoTime() + ms * 1_000_000L;
-        while (services.stream().anyMatch(s -> (mains ? s.pid : s.pidLog) == IN_PROCESS)) {
+        while (group.stream().anyMatch(s -> (mains ? s.pid : s.pidLog) == IN_PROCESS)) {
             if (System.nanoTime() > deadline) return false;
             try {
                 Thread.sleep(50);

@@ -108,6 +108,41 @@ class SvscanTest {
         assertThat(read(tmp.resolve("svscan.out"))).isEmpty();
     }
 
+    /**
+     * A service with a {@code stoplast} file (a logger the others feed through a fifo) gets
+     * its TERM only after every other service and its log have ended; without the file the
+     * same logger is stopped at once, beside them.
+     */
+    @Test
+    void inProcessTermStopsAStoplastServiceAfterTheOthers() throws Exception {
+        for (boolean marked : new boolean[] {true, false}) {
+            Path service = Files.createDirectories(tmp.resolve(marked ? "marked" : "unmarked"));
+            // a takes a second to stop, as a qmail-send finishing its deliveries does
+            script(service.resolve("a/run"), "trap 'sleep 1; echo last; exit 0' TERM\nwhile :; do echo tick; sleep 0.1; done\n");
+            script(service.resolve("a/log/run"), "cat >> captured\necho eof >> captured\n");
+            script(service.resolve("z/run"), "trap 'if grep -q eof ../a/log/captured; then echo after; else echo before; fi > order; exit 0' TERM\n"
+                    + "while :; do sleep 0.1; done\n");
+            if (marked) Files.createFile(service.resolve("z/stoplast"));
+            ProcessBuilder pb = new ProcessBuilder(Tools.java("org.qmailj.supervise.SvscanInProcess", service.toString()))
+                    .redirectErrorStream(true).redirectOutput(service.resolve("svscan.out").toFile());
+            pb.environment().put("PATH", "/bin:/usr/bin");
+            Process svscan = pb.start();
+            try {
+                await("a, a/log and z up", () -> quiet(() -> svok(service.resolve("a")) == 0
+                        && svok(service.resolve("a/log")) == 0 && svok(service.resolve("z")) == 0));
+                await("a's output reaches its log", () -> read(service.resolve("a/log/captured")).contains("tick\n"));
+                svscan.toHandle().destroy();
+                assertThat(svscan.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("svscan-inprocess exits").isTrue();
+                assertThat(svscan.exitValue()).isZero();
+                assertThat(read(service.resolve("a/log/captured"))).endsWith("last\neof\n");
+                assertThat(read(service.resolve("z/order"))).isEqualTo(marked ? "after\n" : "before\n");
+            } finally {
+                if (svscan.isAlive()) stopAll(svscan, service);
+            }
+            assertThat(read(service.resolve("svscan.out"))).isEmpty();
+        }
+    }
+
     private void scan(String main, String path) throws Exception {
         Path service = Files.createDirectories(tmp.resolve("service"));
         script(service.resolve("a/run"), "echo $$ >> pids\nwhile :; do echo tick; sleep 0.1; done\n");
