@@ -243,6 +243,9 @@ class SystemE2EIT {
             ps = processes(home);
             assertThat(ps.stream().filter(l -> l.contains("org.qmailj.splogger.Multilog")).count()).as(String.join("\n", ps)).isEqualTo(1);
             assertThat(ps.stream().filter(l -> l.startsWith("qmaill /bin/cat")).count()).as(String.join("\n", ps)).isEqualTo(4);
+            // One queue writer: qmail-start waited for the service's instead of starting its own.
+            assertThat(ps.stream().filter(l -> l.contains("org.qmailj.queue.QmailQueued")).count()).as(String.join("\n", ps)).isEqualTo(1);
+            assertThat(ps.stream().filter(l -> l.contains("while :; do")).count()).as(String.join("\n", ps)).isZero();
             Path logs = Path.of("/var/log/qmail");
             await("qmail-send's log lines", () -> log(logs.resolve("qmail-send")).contains(" status: local 0/10 remote 0/20"), 60);
             assertThat(log(logs.resolve("qmail-send"))).containsPattern("(?m)^@[0-9a-f]{24} info msg \\d+: bytes \\d+ from <someone@elsewhere.example>");

@@ -46,7 +46,9 @@ import org.qmailj.common.sys.SysException;
  * open across the exec): when qmail-send exits, however it exits, the writer sees end of file,
  * removes the socket and exits 0, and the loop ends. A qmail-queued service started later
  * waits on the writers' lock (queue/lock/qmail-queued) and takes over then; one that already
- * answers means none is started here.
+ * answers means none is started here. Where {@code supervise/qmail-queued/run} exists (and no
+ * {@code down} beside it), qmail-start first waits up to 10 s for that service's writer to
+ * answer: svscan starts it together with qmail-send.
  */
 public final class QmailStart {
     private static final int BASE = 1000;
@@ -56,6 +58,9 @@ public final class QmailStart {
     /** Restarts a writer that failed (not one that saw end of input: exit 0, or a usage error). */
     private static final String WRITER_LOOP =
             "while :; do \"$0\" -e; r=$?; [ $r = 0 ] || [ $r = 100 ] && exit $r; sleep 1; done";
+
+    /** How long a supervised qmail-queued (supervise/qmail-queued/run) gets to answer. */
+    private static final long SERVICE_WAIT_NANOS = 10_000_000_000L;
 
     private QmailStart() {}
 
@@ -130,7 +135,23 @@ public final class QmailStart {
     private static Fd.Pipe startWriter(QmailHome home, Map<String, String> env) throws IOException {
         Path queued = home.bin().resolve("qmail-queued");
         if (!Files.isExecutable(queued)) return null;
-        if (new SocketQueueClient(WriterProtocol.socket(new QueueLayout(home.queue()))).answers()) return null;
+        SocketQueueClient writer = new SocketQueueClient(WriterProtocol.socket(new QueueLayout(home.queue())));
+        if (writer.answers()) return null;
+        // qmail-install's layout supervises a qmail-queued beside qmail-send, and svscan starts
+        // both at once: a writer of our own would then run beside the service's (which waits on
+        // the writers' lock) as long as qmail-send does. Give the service time to answer.
+        Path service = home.root().resolve("supervise").resolve("qmail-queued");
+        if (Files.isRegularFile(service.resolve("run")) && !Files.exists(service.resolve("down"))) {
+            long deadline = System.nanoTime() + SERVICE_WAIT_NANOS;
+            while (System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (writer.answers()) return null;
+            }
+        }
         Fd.Pipe life = Fd.pipe();
         Spawn.spawn("/bin/bash", List.of("qmail-queued", "-c", WRITER_LOOP, queued.toString()), env,
                 List.of(new FdAction.Dup2(life.read(), 0), new FdAction.Dup2(2, 1), new FdAction.Dup2(2, 2)));

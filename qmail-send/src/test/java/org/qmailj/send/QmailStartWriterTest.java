@@ -110,6 +110,32 @@ class QmailStartWriterTest {
         inject(c, "later@x");
     }
 
+    /**
+     * qmail-install's layout: supervise/qmail-queued/run exists, and svscan starts the service
+     * together with qmail-send. qmail-start waits for it rather than start a writer of its own
+     * that would run beside it as long as qmail-send.
+     */
+    @Test
+    void aSupervisedWriterStartingLateIsWaitedFor() throws Exception {
+        TestQueue tq = queue();
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
+        harnesses.add(h);
+        Files.createDirectories(home.resolve("supervise/qmail-queued"));
+        Files.writeString(home.resolve("supervise/qmail-queued/run"), "#!/bin/sh\n");
+        SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
+        h.start();
+        Thread.sleep(2000);
+        assertThat(h.logLines()).as("qmail-send waits for the writer").doesNotContain("status: local 0/10 remote 0/20");
+        supervisedWriter(tq, home.resolve("service.err"));
+        h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
+        assertThat(startedWriter(h)).isEmpty();
+        inject(c, "waited@x");
+        awaitDelivered(h, "waited@x");
+        assertThat(startedWriter(h)).isEmpty();
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+    }
+
     @Test
     void aLaterServiceWaitsAndTakesOverAndAKilledWriterComesBack() throws Exception {
         TestQueue tq = queue();
