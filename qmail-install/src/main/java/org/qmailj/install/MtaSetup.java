@@ -312,10 +312,7 @@ final class MtaSetup {
     private void restartIfRunning(Path service) throws IOException {
         Path svc = home.resolve("bin").resolve("svc");
         if (!Files.isExecutable(svc) || !Files.exists(service.resolve("supervise/control"), LinkOption.NOFOLLOW_LINKS)) return;
-        ProcessBuilder pb = new ProcessBuilder(svc.toString(), "-t", service.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        waitFor(pb.start()); // fails when no supervise runs there: then the next start runs the new script
+        quiet(svc.toString(), "-t", service.toString()); // fails when no supervise runs there: then the next start runs the new script
     }
 
     /** SENDMAIL.md: /usr/sbin/sendmail and /usr/lib/sendmail become ours; a previous one is kept aside. */
@@ -390,6 +387,12 @@ final class MtaSetup {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (waitFor(p) != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+    }
+
+    /** Runs {@code cmd}, its output discarded; its exit code. */
+    static int quiet(String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return waitFor(p);
     }
 
     static int waitFor(Process p) throws IOException {

@@ -81,10 +81,10 @@ final class Rollback {
         Path svok = home.resolve("bin/svok");
         if (!Files.isExecutable(svc) || !Files.isDirectory(dir)) return;
         List<Path> dirs = new ArrayList<>(List.of(dir, dir.resolve("log")));
-        for (Path d : dirs) Uninstall.quiet(svc.toString(), "-dx", d.toString());
+        for (Path d : dirs) MtaSetup.quiet(svc.toString(), "-dx", d.toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         for (Path d : dirs) {
-            while (Files.isExecutable(svok) && Uninstall.quiet(svok.toString(), d.toString()) == 0) {
+            while (Files.isExecutable(svok) && MtaSetup.quiet(svok.toString(), d.toString()) == 0) {
                 if (System.nanoTime() > deadline) throw new IOException("supervise of " + d + " did not stop: stop it, then run --rollback again");
                 pause();
             }

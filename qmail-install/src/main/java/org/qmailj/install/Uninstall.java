@@ -93,7 +93,7 @@ final class Uninstall {
         for (Path d : dirs) command(svc.toString(), "-dx", d.toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (Path d : dirs) {
-            while (Files.isExecutable(svok) && quiet(svok.toString(), d.toString()) == 0 && System.nanoTime() < deadline) {
+            while (Files.isExecutable(svok) && MtaSetup.quiet(svok.toString(), d.toString()) == 0 && System.nanoTime() < deadline) {
                 sleep();
             }
         }
@@ -156,7 +156,7 @@ final class Uninstall {
     /** A command that may fail while the services wind down: tried for up to 15 seconds. */
     private void retried(String... cmd) throws IOException {
         for (int i = 0; i < 30; i++) {
-            if (quiet(cmd) == 0) return;
+            if (MtaSetup.quiet(cmd) == 0) return;
             sleep500();
         }
         command(cmd);
@@ -172,12 +172,7 @@ final class Uninstall {
     }
 
     private void command(String... cmd) throws IOException {
-        if (quiet(cmd) != 0) err.println("qmail-install: warning: " + String.join(" ", cmd) + " failed");
-    }
-
-    static int quiet(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return MtaSetup.waitFor(p);
+        if (MtaSetup.quiet(cmd) != 0) err.println("qmail-install: warning: " + String.join(" ", cmd) + " failed");
     }
 
     private static void sleep() throws IOException {

@@ -124,8 +124,11 @@ class QmailStartWriterTest {
         Files.writeString(home.resolve("supervise/qmail-queued/run"), "#!/bin/sh\n");
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
         h.start();
-        Thread.sleep(2000);
-        assertThat(h.logLines()).as("qmail-send waits for the writer").doesNotContain("status: local 0/10 remote 0/20");
+        // qmail-start has spawned qmail-clean and the spawners and is still qmail-start: it
+        // asks for the writer next. Only then does the service start.
+        h.await("qmail-start's children", () -> h.children().size() == 3, 60);
+        assertThat(ProcessHandle.of(h.sendPid()).orElseThrow().info().commandLine().orElse(""))
+                .as("qmail-start waits for the writer").contains("org.qmailj.send.QmailStart");
         supervisedWriter(tq, home.resolve("service.err"));
         h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
         assertThat(startedWriter(h)).isEmpty();
