@@ -38,16 +38,18 @@ wait_for() {
 send() { smtp-source -s 10 -l "$L" -m "$1" -f bench@example.com -t alice@sandbox.localdomain "127.0.0.1:$port"; }
 sendpid() { cat "$dir/run/qmail-send.pid"; }
 # The daemons under qmail-send: qmail-lspawn, qmail-rspawn, qmail-clean (children of qmail-send's
-# pid, which qmail-start exec'd into qmail-send), by their launcher's main class.
+# pid, which qmail-start exec'd into qmail-send), by their launcher's main class. qmail-clean is
+# usually a session in qmail-queued: then "clean" is that JVM (it does nothing else in a drain).
 daemon_pid() { # name
   local p f
   for p in /proc/[0-9]*; do
     f=$(tr '\0' ' ' 2>/dev/null < "$p/cmdline") || continue
     case $f in *"-Dqmail.home=$dir "*) ;; *) continue ;; esac
     case $1:$f in
-      send:*QmailSend*|lspawn:*QmailLspawn*|rspawn:*QmailRspawn*|clean:*QmailClean*) echo "${p#/proc/}"; return ;;
+      send:*QmailSend*|lspawn:*QmailLspawn*|rspawn:*QmailRspawn*|clean:*QmailClean*|queued:*QmailQueued*) echo "${p#/proc/}"; return ;;
     esac
   done
+  [ "$1" != clean ] || daemon_pid queued
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Context switches of all its threads (hand-offs between threads and processes, waits for I/O).

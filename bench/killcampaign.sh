@@ -1,7 +1,7 @@
 #!/bin/bash
 # Kill -9 campaign (issue 12): N trials, each a kill -9 of one daemon of the sandbox suite
 # picked at random (qmail-send, qmail-lspawn, a qmail-local worker, qmail-rspawn,
-# qmail-clean, qmail-queued, tcpserver) at a random moment under continuous load, then a
+# qmail-clean when it runs as a process, qmail-queued, tcpserver) at a random moment under continuous load, then a
 # restart of what died the way supervise would (scripts/sandbox start restarts the stopped
 # top-level daemons; qmail-send's helpers die with it and come back with qmail-start).
 # Load: SMTP sessions to the catch-all and qmail-inject to the catch-all and to a remote
@@ -63,10 +63,11 @@ suite() {
     index($0, home " ") && match($0, /-Dqmail\.program=[^ ]+/) {print $1, substr($0, RSTART + 16, RLENGTH - 16)}'
 }
 pids_of() { suite | awk -v r="$1" '$2 == r {print $1}'; }
-# Up: the three top-level daemons and qmail-send's three helpers.
+# Up: the three top-level daemons and qmail-send's spawners (qmail-clean is a session in
+# qmail-queued, a process of its own only when no writer took it).
 suite_up() {
   local s; s=$(suite | awk '{print $2}' | sort -u | tr '\n' ' ')
-  for r in qmail-queued qmail-send tcpserver qmail-lspawn qmail-rspawn qmail-clean; do
+  for r in qmail-queued qmail-send tcpserver qmail-lspawn qmail-rspawn; do
     case " $s" in *" $r "*) ;; *) return 1 ;; esac
   done
 }
@@ -148,13 +149,16 @@ for i in $(seq "$N"); do
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   # qmail-send and its helpers go together: a helper's death takes qmail-send down (qmail:
   # "lost spawn connection"), qmail-send's death the helpers (end of their input). Wait for
-  # that, as supervise would only see qmail-send exit.
-  case $role in qmail-send|qmail-lspawn|qmail-rspawn|qmail-clean)
+  # that, as supervise would only see qmail-send exit. qmail-queued serves qmail-clean for
+  # qmail-send when no qmail-clean process runs: its death takes qmail-send down too.
+  group="qmail-send|qmail-lspawn|qmail-rspawn|qmail-clean"
+  echo "$running" | awk '$2 == "qmail-clean"' | grep -q . || group="$group|qmail-queued"
+  if [[ $role =~ ^($group)$ ]]; then
     deadline=$(( $(date +%s) + 30 ))
     for p in $(qmail_send_pid) $helpers; do
       while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
-    done ;;
-  esac
+    done
+  fi
   t1=$(date +%s%N)
   restart 60 || { echo "bench/killcampaign.sh: trial $i: the suite did not come back within 60 s after killing $role" >&2; exit 1; }
   printf 'trial %3d: kill -9 %-18s pid %-7s gone in %5d ms, suite up again %5d ms later\n' "$i" "$role" "$pid" \

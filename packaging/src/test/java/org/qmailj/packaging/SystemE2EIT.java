@@ -180,7 +180,7 @@ class SystemE2EIT {
 
             // Each daemon under its own uid (INSTALL.ids.md).
             Map<String, String> expected = Map.of("org.qmailj.send.QmailSend", "qmails", "org.qmailj.lspawn.QmailLspawn", "root",
-                    "org.qmailj.rspawn.QmailRspawn", "qmailr", "org.qmailj.clean.QmailClean", "qmailq",
+                    "org.qmailj.rspawn.QmailRspawn", "qmailr",
                     "org.qmailj.queue.QmailQueued", "qmailq", "org.qmailj.tcpserver.Tcpserver", "qmaild",
                     "org.qmailj.splogger.Multilogs", "qmaill");
             try {
@@ -246,11 +246,14 @@ class SystemE2EIT {
             // One queue writer: qmail-start waited for the service's instead of starting its own.
             assertThat(ps.stream().filter(l -> l.contains("org.qmailj.queue.QmailQueued")).count()).as(String.join("\n", ps)).isEqualTo(1);
             assertThat(ps.stream().filter(l -> l.contains("while :; do")).count()).as(String.join("\n", ps)).isZero();
+            // qmail-clean is that writer's clean session for qmail-start: no JVM of its own.
+            assertThat(ps.stream().filter(l -> l.contains("org.qmailj.clean.QmailClean")).count()).as(String.join("\n", ps)).isZero();
             Path logs = Path.of("/var/log/qmail");
+            await("qmail-queued serving qmail-clean", () -> log(logs.resolve("qmail-queued")).contains(" qmail-queued: info: serving qmail-clean for uid 0"), 60);
             await("qmail-send's log lines", () -> log(logs.resolve("qmail-send")).contains(" status: local 0/10 remote 0/20"), 60);
             assertThat(log(logs.resolve("qmail-send"))).containsPattern("(?m)^@[0-9a-f]{24} info msg \\d+: bytes \\d+ from <someone@elsewhere.example>");
             await("tcpserver's log lines", () -> log(logs.resolve("qmail-smtpd")).contains(" tcpserver: ok "), 60);
-            // qmail-queued says nothing while all is well; its log is open all the same.
+            // The submission service says nothing while all is well; its log is open all the same.
             for (String quiet : List.of("qmail-queued", "qmail-submission")) {
                 assertThat(logs.resolve(quiet).resolve("current")).exists();
                 assertThat(Files.getOwner(logs.resolve(quiet).resolve("current")).getName()).isEqualTo("qmaill");

@@ -69,11 +69,20 @@ public final class QmailClean {
         InputStream in = new FileInputStream(FileDescriptor.in);
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         try {
-            new QmailClean(queue).serve(in, out);
+            session(queue, in, out);
         } catch (IOException e) {
             Exit.now(Exit.SOFT);
         }
         Exit.now(Exit.OK);
+    }
+
+    /**
+     * A qmail-clean session on {@code in} and {@code out} until end of input: what qmail-queued
+     * runs for qmail-start's clean request (WriterProtocol's 'K'), as the same user (qmailq).
+     * Each session has its own state; the pool is shared with the writer as between processes.
+     */
+    public static void session(QueueLayout queue, InputStream in, OutputStream out) throws IOException {
+        new QmailClean(queue).serve(in, out);
     }
 
     /**

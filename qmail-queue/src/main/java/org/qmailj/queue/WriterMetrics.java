@@ -26,6 +26,8 @@ final class WriterMetrics {
     final LongAdder admitted = new LongAdder();
     final LongAdder refusedPerUid = new LongAdder();
     final LongAdder refusedTotal = new LongAdder();
+    /** qmail-clean sessions now open (qmail-send's, normally one). */
+    final LongAdder cleanSessions = new LongAdder();
     final Histogram fsync = new Histogram(FSYNC_BOUNDS);
     final long startedAt = System.currentTimeMillis();
 
@@ -57,6 +59,8 @@ final class WriterMetrics {
                 "Connections answered 71 over budget, by the limit reached: per_uid (QMAILQUEUED_PERUID) or total.");
         e.sample("qmail_queued_connections_refused_total", refusedPerUid.sum(), "limit", "per_uid");
         e.sample("qmail_queued_connections_refused_total", refusedTotal.sum(), "limit", "total");
+        e.single("qmail_queued_clean_sessions_current", "gauge",
+                "qmail-clean sessions served for qmail-send (outside the connections above).", cleanSessions.sum());
         e.jvm("qmail-queued", startedAt);
         return e.text();
     }

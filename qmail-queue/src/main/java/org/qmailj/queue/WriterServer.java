@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import org.qmailj.clean.QmailClean;
 import org.qmailj.common.FailFast;
 import org.qmailj.common.QmailIds;
 import org.qmailj.common.queue.QueueExit;
@@ -249,21 +250,27 @@ public final class WriterServer implements AutoCloseable {
             Connection c = new Connection(ch, uid.get());
             live.add(c);
             metrics.admitted.increment();
+            InputStream in = new BufferedInputStream(c.input(), 8192);
+            boolean clean = false;
             try {
-                InputStream in = new BufferedInputStream(c.input(), 8192);
                 int request = in.read();
                 if (request < 0) return; // a probe
                 if (request == WriterProtocol.RESOLVE) {
                     resolve(uid.get(), WriterProtocol.readNumber(in), out);
                 } else if (request == WriterProtocol.INJECT) {
                     inject(c, in, out);
+                } else if (request == WriterProtocol.CLEAN && cleans(uid.get())) {
+                    clean = true;
                 } else {
                     WriterProtocol.writeFinal(out, QueueExit.BUG.code());
                 }
             } finally {
+                // A clean session leaves the budget and the sweeper's set: it lasts as long as
+                // qmail-send, and it waits for work.
                 live.remove(c);
                 budget.release(uid.get());
             }
+            if (clean) clean(uid.get(), in, out);
         } catch (IOException e) {
             // the client went away or stalled; inject() has removed what it made
         } catch (RuntimeException e) {
@@ -273,6 +280,26 @@ public final class WriterServer implements AutoCloseable {
             fatal(e);
         } finally {
             if (!triaged) triage.release(); // after the close: the descriptor is free
+        }
+    }
+
+    /** Who may have a clean session: root (qmail-start) and this writer's own uid (a sandbox). */
+    private static boolean cleans(long uid) {
+        return uid == 0 || uid == Proc.getuid();
+    }
+
+    /**
+     * qmail-clean(8) on this connection until qmail-send closes it ({@link WriterProtocol}'s
+     * 'K'); the commands are checked as qmail-clean checks them.
+     */
+    private void clean(long uid, InputStream in, OutputStream out) throws IOException {
+        WriterProtocol.writeFinal(out, 0);
+        metrics.cleanSessions.increment();
+        System.err.println(PROGRAM + ": info: serving qmail-clean for uid " + uid);
+        try {
+            QmailClean.session(writer.layout(), in, out);
+        } finally {
+            metrics.cleanSessions.decrement();
         }
     }
 

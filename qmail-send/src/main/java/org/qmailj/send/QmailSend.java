@@ -92,10 +92,14 @@ public final class QmailSend {
     private static Wiring fromDescriptors() throws IOException {
         // Replies are read through a buffer: a report is a dozen bytes, and unbuffered each one
         // was a read(2) per byte (22 system calls per delivery, measured with strace -c).
+        // 5 and 6 may be one socket to the queue writer's clean session (qmail-start's
+        // choice): a socket cannot be reopened through /proc, so it is used as it is.
+        boolean cleanSocket = Fd.stat(5).isSocket() && Fd.stat(6).isSocket();
         Wiring w = new Wiring(new FileOutputStream("/proc/self/fd/0", true),
                 buffered("/proc/self/fd/2"), new FileOutputStream("/proc/self/fd/1", true),
                 buffered("/proc/self/fd/4"), new FileOutputStream("/proc/self/fd/3", true),
-                buffered("/proc/self/fd/6"), new FileOutputStream("/proc/self/fd/5", true));
+                cleanSocket ? new java.io.BufferedInputStream(Fd.inputStream(6), 4096) : buffered("/proc/self/fd/6"),
+                cleanSocket ? Fd.outputStream(5) : new FileOutputStream("/proc/self/fd/5", true));
         try {
             int devnull = Fd.open(Path.of("/dev/null"), Fd.O_WRONLY, 0);
             Fd.dup2(devnull, 1);

@@ -18,10 +18,11 @@ import org.qmailj.common.sys.Proc;
 import org.qmailj.common.sys.Spawn;
 import org.qmailj.common.sys.Spawn.FdAction;
 import org.qmailj.common.sys.SysException;
+import org.qmailj.common.sys.UnixStream;
 
 /**
  * qmail-start - turn on mail delivery (qmail-start(8)). It starts qmail-lspawn (root, given
- * {@code defaultdelivery}), qmail-rspawn (qmailr) and qmail-clean (qmailq) from
+ * {@code defaultdelivery}), qmail-rspawn (qmailr) and qmail-clean (qmailq; see below) from
  * {@code QMAIL_HOME/bin} with the pipes qmail-send(8) expects, starts the logger (qmaill)
  * if one is given, then becomes qmail-send (qmails) itself, keeping its pid, so the signals
  * sent to qmail-start reach qmail-send.
@@ -49,6 +50,14 @@ import org.qmailj.common.sys.SysException;
  * answers means none is started here. Where {@code supervise/qmail-queued/run} exists (and no
  * {@code down} beside it), qmail-start first waits up to 10 s for that service's writer to
  * answer: svscan starts it together with qmail-send.
+ *
+ * <p>qmail-clean: the writer runs as qmailq, as qmail-clean does, so when one answers
+ * qmail-start asks it for a clean session ({@code 'K'}, honoured for root, see
+ * {@link WriterProtocol}) and gives that socket to qmail-send as descriptors 5 and 6 instead
+ * of starting a qmail-clean JVM. The cost is a coupling: a writer that stops (a restart of the
+ * qmail-queued service, a crash) is "lost qmail-clean connection" for qmail-send, which exits
+ * for supervise to start it again, as qmail does when qmail-clean dies. A tree without
+ * qmail-queued, or a writer that refuses, gets qmail-clean as before.
  */
 public final class QmailStart {
     private static final int BASE = 1000;
@@ -85,7 +94,6 @@ public final class QmailStart {
         Fd.Pipe log = Fd.pipe();
         Fd.Pipe toL = Fd.pipe(), fromL = Fd.pipe();
         Fd.Pipe toR = Fd.pipe(), fromR = Fd.pipe();
-        Fd.Pipe toC = Fd.pipe(), fromC = Fd.pipe();
 
         // The logger reads qmail-send's activity record; without one it goes to our stdout.
         int logFd = 1;
@@ -109,11 +117,16 @@ public final class QmailStart {
         if (args.length >= 1) lspawn.add(args[0]);
         spawn(bin.resolve("qmail-lspawn").toString(), lspawn, env, toL.read(), fromL.write());
         spawn(bin.resolve("qmail-rspawn").toString(), List.of("qmail-rspawn"), env, toR.read(), fromR.write());
-        spawn(bin.resolve("qmail-clean").toString(), List.of("qmail-clean"), env, toC.read(), fromC.write());
         Fd.Pipe writerLife = startWriter(home, env);
+        int[] clean = cleanSession(home, writerLife != null);
+        if (clean == null) {
+            Fd.Pipe toC = Fd.pipe(), fromC = Fd.pipe();
+            spawn(bin.resolve("qmail-clean").toString(), List.of("qmail-clean"), env, toC.read(), fromC.write());
+            clean = new int[] {toC.write(), fromC.read()};
+        }
 
         // Become qmail-send with descriptors 0..6 as qmail-send(8) describes them.
-        int[] fds = {logFd, toL.write(), fromL.read(), toR.write(), fromR.read(), toC.write(), fromC.read()};
+        int[] fds = {logFd, toL.write(), fromL.read(), toR.write(), fromR.read(), clean[0], clean[1]};
         StringBuilder script = new StringBuilder("exec \"$0\"");
         for (int i = 0; i < fds.length; i++) {
             Fd.dup2(fds[i], BASE + i);
@@ -157,6 +170,52 @@ public final class QmailStart {
                 List.of(new FdAction.Dup2(life.read(), 0), new FdAction.Dup2(2, 1), new FdAction.Dup2(2, 2)));
         Fd.close(life.read());
         return life;
+    }
+
+    /**
+     * qmail-clean inside the queue writer (both qmailq; one JVM fewer): a 'K' request on the
+     * writer's socket, made as root, answered 'X' 0. Returns the socket twice (qmail-send's
+     * descriptors 5 and 6), or null when no writer takes it (none in the tree, an older one
+     * that answers 81, none answering): then qmail-clean is spawned as before. A writer
+     * qmail-start has just started ({@code ownWriter}) gets the time a JVM takes to start.
+     */
+    private static int[] cleanSession(QmailHome home, boolean ownWriter) {
+        if (!Files.isExecutable(home.bin().resolve("qmail-queued"))) return null;
+        Path socket = WriterProtocol.socket(new QueueLayout(home.queue()));
+        long deadline = System.nanoTime() + (ownWriter ? SERVICE_WAIT_NANOS : 0);
+        while (true) {
+            try {
+                int fd = UnixStream.connect(socket);
+                if (askClean(fd, deadline)) return new int[] {fd, fd};
+                Fd.closeQuietly(fd);
+                return null; // refused, or no answer in time
+            } catch (SysException e) {
+                // not listening (yet)
+            }
+            if (System.nanoTime() >= deadline) return null;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return null;
+            }
+        }
+    }
+
+    /** Sends 'K' and reads the answer, 'X' and a code, waiting until {@code deadline} (at least 10 s). */
+    private static boolean askClean(int fd, long deadline) throws SysException {
+        Fd.write(fd, new byte[] {WriterProtocol.CLEAN}, 0, 1);
+        long until = Math.max(deadline, System.nanoTime() + SERVICE_WAIT_NANOS);
+        byte[] answer = new byte[2];
+        int n = 0;
+        while (n < 2) {
+            long left = (until - System.nanoTime()) / 1_000_000;
+            if (left <= 0) return false;
+            if (Fd.poll(fd, Fd.POLLIN, (int) left) == 0) continue;
+            int r = Fd.read(fd, answer, n, 2 - n);
+            if (r <= 0) return false;
+            n += r;
+        }
+        return answer[0] == WriterProtocol.FINAL && answer[1] == 0;
     }
 
     private static void spawn(String path, List<String> argv, Map<String, String> env, int in, int out) throws SysException {

@@ -138,6 +138,15 @@ class QmailStartWriterRootTest {
                 .filter(p -> p.info().commandLine().orElse("").contains("org.qmailj.queue.QmailQueued")).findFirst().orElseThrow();
         assertThat(status(queued.pid())).containsPattern("\nUid:\\s+" + QMAILQ + "\\s+" + QMAILQ + "\\s+" + QMAILQ + "\\s+" + QMAILQ + "\n");
         assertThat(Files.getAttribute(socket, "unix:uid")).isEqualTo(QMAILQ);
+        // qmail-clean is the writer's clean session for qmail-start (root): no JVM of its own.
+        assertThat(h.child("QmailClean")).isEmpty();
+        h.await("the writer serving qmail-clean", () -> {
+            try {
+                return Files.readString(home.resolve("stderr")).contains("qmail-queued: info: serving qmail-clean for uid 0\n");
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60);
 
         // A local delivery; a failure bounced to a local sender; a failure whose bounce fails too.
         QueueResult ok = inject(writer, "plain@x", "someone@domain", "me@domain");

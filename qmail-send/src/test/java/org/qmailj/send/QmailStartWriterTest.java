@@ -22,7 +22,8 @@ import org.qmailj.common.sys.Proc;
 /**
  * The queue writer qmail-start starts (sandbox ids: every role is the running user): none when
  * one already answers; a supervised qmail-queued started later waits on the writers' lock and
- * takes over when qmail-send stops; a writer killed under qmail-send is started again.
+ * takes over when qmail-send stops. qmail-clean runs in whichever writer answers; a writer
+ * killed under qmail-send takes qmail-send down with it.
  */
 class QmailStartWriterTest {
     private final List<ProcessHarness> harnesses = new ArrayList<>();
@@ -101,7 +102,18 @@ class QmailStartWriterTest {
         awaitDelivered(h, "served@x");
         assertThat(h.logText()).contains("info msg " + n + ": bytes ").contains(" qp " + n + " uid ");
         assertThat(startedWriter(h)).isEmpty();
-        assertThat(h.children()).hasSize(3);
+        // qmail-clean runs in the service's writer: the spawners are the only children, and
+        // the delivered message's files went through the writer's clean session.
+        assertThat(h.children()).hasSize(2);
+        assertThat(h.child("QmailClean")).isEmpty();
+        h.await("the message cleaned", () -> {
+            try {
+                return tq.leftovers().isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        }, 60);
+        assertThat(Files.readString(home.resolve("service.err"))).endsWith("qmail-queued: info: serving qmail-clean for uid " + Proc.getuid() + "\n");
 
         h.signal(Proc.SIGTERM);
         assertThat(h.waitExit(60)).isZero();
@@ -124,9 +136,9 @@ class QmailStartWriterTest {
         Files.writeString(home.resolve("supervise/qmail-queued/run"), "#!/bin/sh\n");
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
         h.start();
-        // qmail-start has spawned qmail-clean and the spawners and is still qmail-start: it
-        // asks for the writer next. Only then does the service start.
-        h.await("qmail-start's children", () -> h.children().size() == 3, 60);
+        // qmail-start has spawned the spawners and is still qmail-start: it asks for the
+        // writer next. Only then does the service start.
+        h.await("qmail-start's children", () -> h.children().size() == 2, 60);
         assertThat(ProcessHandle.of(h.sendPid()).orElseThrow().info().commandLine().orElse(""))
                 .as("qmail-start waits for the writer").contains("org.qmailj.send.QmailStart");
         supervisedWriter(tq, home.resolve("service.err"));
@@ -135,12 +147,13 @@ class QmailStartWriterTest {
         inject(c, "waited@x");
         awaitDelivered(h, "waited@x");
         assertThat(startedWriter(h)).isEmpty();
+        assertThat(h.child("QmailClean")).as("qmail-clean runs in the service's writer").isEmpty();
         h.signal(Proc.SIGTERM);
         assertThat(h.waitExit(60)).isZero();
     }
 
     @Test
-    void aLaterServiceWaitsAndTakesOverAndAKilledWriterComesBack() throws Exception {
+    void aLaterServiceWaitsAndTakesOver() throws Exception {
         TestQueue tq = queue();
         ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
         harnesses.add(h);
@@ -148,17 +161,11 @@ class QmailStartWriterTest {
         h.start();
         h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
         ProcessHandle first = startedWriter(h).orElseThrow();
+        // The spawners and the writer's loop; qmail-clean is in the writer.
+        assertThat(h.children()).hasSize(3);
+        assertThat(h.child("QmailClean")).isEmpty();
         inject(c, "first@x");
         awaitDelivered(h, "first@x");
-
-        // Killed outright (its socket file stays, stale): the loop starts another.
-        first.destroyForcibly();
-        ProcessHarness.awaitGone(List.of(first), 30);
-        h.await("a new writer", () -> startedWriter(h).isPresent() && c.answers(), 60);
-        ProcessHandle second = startedWriter(h).orElseThrow();
-        assertThat(second.pid()).isNotEqualTo(first.pid());
-        inject(c, "second@x");
-        awaitDelivered(h, "second@x");
 
         // A supervised writer started now waits for the lock rather than take the socket.
         Path err = home.resolve("service.err");
@@ -171,17 +178,53 @@ class QmailStartWriterTest {
             }
         }, 60);
         assertThat(service.isAlive()).isTrue();
-        inject(c, "third@x");
-        awaitDelivered(h, "third@x");
+        inject(c, "second@x");
+        awaitDelivered(h, "second@x");
 
         h.signal(Proc.SIGTERM);
         assertThat(h.waitExit(60)).isZero();
-        ProcessHarness.awaitGone(List.of(second), 60);
+        ProcessHarness.awaitGone(List.of(first), 60);
         // The service has the lock and the socket now.
         h.await("the service answering", c::answers, 60);
         assertThat(service.isAlive()).isTrue();
-        inject(c, "fourth@x");
+        inject(c, "third@x");
         assertThat(Files.readString(err)).isEqualTo("qmail-queued: another queue writer runs (it holds "
                 + tq.q.lockDir().resolve("qmail-queued") + "); waiting for it to stop\n");
+    }
+
+    /**
+     * qmail-clean runs in the writer, so a writer killed under qmail-send is "lost qmail-clean
+     * connection": qmail-send exits 111 (supervise starts qmail-start again), the writer's loop
+     * ends with it, and the next qmail-start delivers what was queued meanwhile.
+     */
+    @Test
+    void aKilledWriterTakesQmailSendDownAndTheNextStartGoesOn() throws Exception {
+        TestQueue tq = queue();
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
+        harnesses.add(h);
+        SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
+        h.start();
+        h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
+        ProcessHandle first = startedWriter(h).orElseThrow();
+        ProcessHandle loop = h.children().stream()
+                .filter(p -> p.descendants().anyMatch(d -> d.pid() == first.pid())).findFirst().orElseThrow();
+        inject(c, "first@x");
+        awaitDelivered(h, "first@x");
+
+        first.destroyForcibly();
+        assertThat(h.waitExit(60)).isEqualTo(111);
+        assertThat(h.logLines()).contains("alert: oh no! lost qmail-clean connection! dying...");
+        // The loop's next writer sees end of file on the life line qmail-send held, and the loop ends.
+        ProcessHarness.awaitGone(List.of(loop), 30);
+
+        long n = tq.inject("meanwhile@x", "a@domain", "me@domain");
+        h.start();
+        h.await("a new writer", () -> startedWriter(h).isPresent() && c.answers(), 60);
+        awaitDelivered(h, "meanwhile@x");
+        h.await("end msg " + n, () -> h.logLines().contains("end msg " + n), 60);
+        inject(c, "second@x");
+        awaitDelivered(h, "second@x");
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
     }
 }

@@ -24,6 +24,11 @@ import java.nio.file.Path;
  * message = *( len32 1*OCTET ) len32-zero   ; chunks; len32 = 4-byte big-endian length, 1..1 MiB
  * envelope = qmail-queue's fd-1 envelope: 'F' sender NUL *( 'T' rcpt NUL ) NUL
  * resolve = 'R' num64                       ; "did message N get queued?" after a lost answer
+ * clean   = 'K'                             ; a qmail-clean(8) session, for qmail-start: after
+ *                                           ;   the answer 'X' 0 the connection carries
+ *                                           ;   qmail-clean's commands and replies until
+ *                                           ;   end of file; refused ('X' 81) unless the peer
+ *                                           ;   is root or the writer's own uid
  *
  * answer  = prepared / final
  * prepared = 'P' num64                      ; mess/S/N and intd/N are on disk, synced;
@@ -40,6 +45,13 @@ import java.nio.file.Path;
  * mess/S/N and answers 'X' 74. A client that disconnects before 'C' leaves nothing behind.
  * The writer streams the envelope into intd/N as it arrives and times every read: a client
  * that stops sending is dropped and what it made removed. num64 is 8 bytes big-endian.
+ *
+ * <p>A clean session is qmail-clean running inside the writer (both are qmailq), one JVM
+ * fewer: qmail-start asks for one as root and gives the socket to qmail-send as its
+ * descriptors 5 and 6. The session is outside the connection budget and read timeouts (its
+ * client waits for work, as qmail-send's pipes to qmail-clean do), and it ends with either
+ * side: qmail-send's exit ends it, and the writer's exit is "lost qmail-clean connection" for
+ * qmail-send, which exits for supervise to start both again.
  *
  * <p>The qp (qmail_qp) is the number the writer records as the envelope's {@code p} field and
  * the client reports ("250 ok ... qp Q", "Kok ... qp Q", "bounce msg N qp Q"; qmail-send
@@ -60,6 +72,7 @@ public final class WriterProtocol {
     public static final byte PREPARED = 'P';
     public static final byte FINAL = 'X';
     public static final byte COMMIT = 'C';
+    public static final byte CLEAN = 'K';
 
     private WriterProtocol() {}
 

@@ -74,8 +74,14 @@ public final class Fd {
         public static final int S_IFMT = 0170000;
         public static final int S_IFREG = 0100000;
 
+        public static final int S_IFSOCK = 0140000;
+
         public boolean isRegularFile() {
             return (mode & S_IFMT) == S_IFREG;
+        }
+
+        public boolean isSocket() {
+            return (mode & S_IFMT) == S_IFSOCK;
         }
     }
 

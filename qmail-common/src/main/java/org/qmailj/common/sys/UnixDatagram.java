@@ -181,7 +181,8 @@ public final class UnixDatagram implements AutoCloseable {
         }
     }
 
-    private static MemorySegment address(Arena arena, Path path) throws SysException {
+    /** struct sockaddr_un for {@code path}; also {@link UnixStream}'s. */
+    static MemorySegment address(Arena arena, Path path) throws SysException {
         byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH_MAX) {
             throw new SysException("sockaddr_un", path, Errno.ENAMETOOLONG);
