@@ -63,6 +63,15 @@ class QmailStartWriterTest {
         return p;
     }
 
+    /** qmail-start with no writer answering: it starts its own; returns once both serve. */
+    private ProcessHarness startWithItsOwnWriter(TestQueue tq, SocketQueueClient c) throws Exception {
+        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
+        harnesses.add(h);
+        h.start();
+        h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
+        return h;
+    }
+
     private static Optional<ProcessHandle> startedWriter(ProcessHarness h) {
         return ProcessHandle.of(h.sendPid()).orElseThrow().descendants()
                 .filter(p -> p.info().commandLine().orElse("").contains("org.qmailj.queue.QmailQueued")).findFirst();
@@ -155,11 +164,8 @@ class QmailStartWriterTest {
     @Test
     void aLaterServiceWaitsAndTakesOver() throws Exception {
         TestQueue tq = queue();
-        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
-        harnesses.add(h);
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
-        h.start();
-        h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
+        ProcessHarness h = startWithItsOwnWriter(tq, c);
         ProcessHandle first = startedWriter(h).orElseThrow();
         // The spawners and the writer's loop; qmail-clean is in the writer.
         assertThat(h.children()).hasSize(3);
@@ -200,11 +206,8 @@ class QmailStartWriterTest {
     @Test
     void aKilledWriterTakesQmailSendDownAndTheNextStartGoesOn() throws Exception {
         TestQueue tq = queue();
-        ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
-        harnesses.add(h);
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
-        h.start();
-        h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
+        ProcessHarness h = startWithItsOwnWriter(tq, c);
         ProcessHandle first = startedWriter(h).orElseThrow();
         ProcessHandle loop = h.children().stream()
                 .filter(p -> p.descendants().anyMatch(d -> d.pid() == first.pid())).findFirst().orElseThrow();
