@@ -68,6 +68,17 @@ class CleanSessionTest {
         // Two connections in all (the least there is), and reads time out after a second.
         Process d = WriterDaemonTest.startDaemon(cp, t, Map.of("QMAILQUEUED_CONNECTIONS", "2", "QMAILQUEUED_TIMEOUT", "1"),
                 List.of("-XX:TieredStopAtLevel=1"), ProcessBuilder.Redirect.to(err.toFile()));
+        try {
+            sessions(t, cp);
+        } finally {
+            d.destroy();
+            d.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(Files.readString(err)).contains("qmail-queued: info: serving qmail-clean for uid 0\n");
+    }
+
+    /** Two sessions against the writer started above; then one more message after they close. */
+    private static void sessions(TestHome t, String cp) throws Exception {
         try (Session s = new Session(t); Session s2 = new Session(t)) {
             // Two sessions open, had they counted the budget would be full: a message queues.
             assertThat(WriterDaemonTest.inject(cp, t, null, "to clean\n", "Fa@x\0Tb@y\0\0").exit()).isZero();
@@ -88,10 +99,6 @@ class CleanSessionTest {
         }
         // Sessions closed: the writer serves as before.
         assertThat(WriterDaemonTest.inject(cp, t, null, "after\n", "Fa@x\0Tb@y\0\0").exit()).isZero();
-        assertThat(d.isAlive()).isTrue();
-        d.destroy();
-        d.waitFor(10, TimeUnit.SECONDS);
-        assertThat(Files.readString(err)).contains("qmail-queued: info: serving qmail-clean for uid 0\n");
     }
 
     @Test
