@@ -184,13 +184,22 @@ public final class QmailStart {
         Path socket = WriterProtocol.socket(new QueueLayout(home.queue()));
         long deadline = System.nanoTime() + (ownWriter ? SERVICE_WAIT_NANOS : 0);
         while (true) {
+            int fd = -1;
             try {
-                int fd = UnixStream.connect(socket);
-                if (askClean(fd, deadline)) return new int[] {fd, fd};
-                Fd.closeQuietly(fd);
-                return null; // refused, or no answer in time
+                fd = UnixStream.connect(socket);
             } catch (SysException e) {
                 // not listening (yet)
+            }
+            if (fd >= 0) {
+                boolean taken;
+                try {
+                    taken = askClean(fd, deadline);
+                } catch (SysException e) {
+                    taken = false; // the writer went away meanwhile
+                }
+                if (taken) return new int[] {fd, fd};
+                Fd.closeQuietly(fd);
+                return null; // refused, or no answer in time
             }
             if (System.nanoTime() >= deadline) return null;
             try {
