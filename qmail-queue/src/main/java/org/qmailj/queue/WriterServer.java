@@ -293,10 +293,11 @@ public final class WriterServer implements AutoCloseable {
      * 'K'); the commands are checked as qmail-clean checks them.
      */
     private void clean(long uid, InputStream in, OutputStream out) throws IOException {
-        WriterProtocol.writeFinal(out, 0);
+        // Counted before the answer: a peer that reads 0 sees itself in the metric.
         metrics.cleanSessions.increment();
-        System.err.println(PROGRAM + ": info: serving qmail-clean for uid " + uid);
         try {
+            WriterProtocol.writeFinal(out, 0);
+            System.err.println(PROGRAM + ": info: serving qmail-clean for uid " + uid);
             QmailClean.session(writer.layout(), in, out);
         } finally {
             metrics.cleanSessions.decrement();
