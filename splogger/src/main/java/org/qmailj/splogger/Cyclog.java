@@ -49,6 +49,8 @@ final class Cyclog {
     private final byte[] pending = new byte[PENDING];
     private int pendingLen;
     private FileChannel current;
+    /** The directory's flock, held while we run; released only by {@link #release}. */
+    private Lock lock;
     /** Bytes in current, including those still pending. */
     private long bytes;
     boolean selected;
@@ -73,12 +75,38 @@ final class Cyclog {
                     + (Files.exists(dir) ? "not a directory" : "file does not exist"));
         }
         try {
-            if (Lock.tryExclusive(dir.resolve("lock")).isEmpty()) {
+            lock = Lock.tryExclusive(dir.resolve("lock")).orElse(null);
+            if (lock == null) {
                 throw new Multilog.Fatal("unable to lock directory " + name + ": temporary failure");
             }
         } catch (SysException e) {
             throw new Multilog.Fatal("unable to lock directory " + name + ": " + ErrorStr.of(e));
         }
+        try {
+            recover();
+        } catch (Multilog.Fatal e) {
+            release();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives the directory up (its current, its lock) without completing anything: for a
+     * multilogs group whose script failed to open a later file, which is tried again whole.
+     */
+    void release() {
+        try {
+            if (current != null) current.close();
+            if (lock != null) lock.close();
+        } catch (IOException e) {
+            // nothing was written through them that a close could lose
+        }
+        current = null;
+        lock = null;
+    }
+
+    /** Recovery from whatever the last run left, as multilog does at start; then current is open. */
+    private void recover() throws Multilog.Fatal {
         Path cur = dir.resolve("current");
         try {
             // A current with mode 744 was finished cleanly at end of input: continue it.

@@ -154,6 +154,16 @@ public final class Multilog {
     static Multilog parse(String[] args) throws Fatal {
         Action[] script = new Action[args.length];
         List<Cyclog> logs = new ArrayList<>();
+        try {
+            return parse(args, script, logs);
+        } catch (Fatal f) {
+            // What opened before the failing file is given up, so that a second try can lock it.
+            new Multilog(script, logs.toArray(Cyclog[]::new), false).release();
+            throw f;
+        }
+    }
+
+    private static Multilog parse(String[] args, Action[] script, List<Cyclog> logs) throws Fatal {
         long size = 99999;
         int num = 10;
         String processor = null;
@@ -188,6 +198,22 @@ public final class Multilog {
         }
         boolean t = args.length > 0 && args[0].startsWith("t");
         return new Multilog(script, logs.toArray(Cyclog[]::new), t);
+    }
+
+    /** Closes the status files and gives up the directories, completing nothing (a failed start). */
+    private void release() {
+        for (Action a : script) {
+            if (a instanceof StatusFile(String name, FileChannel ch)) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // nothing to lose: a status file is rewritten whole
+                }
+            }
+        }
+        for (Cyclog c : logs) {
+            c.release();
+        }
     }
 
     /** djb's scan_ulong: leading decimal digits, 0 if none. */

@@ -27,6 +27,9 @@ import org.qmailj.common.sys.Umask;
  * for the rest of a line, since a pipe we hold open never ends: callers stop the writers
  * first. ALRM: every group rotates its nonempty currents.
  *
+ * <p>A group that cannot open at start waits and is tried again every second while the others
+ * log ({@link #open}): in one JVM, one bad log directory must not stop every daemon's log.
+ *
  * <p>Threads: one reader per fifo (the last one is the main thread). A reader waits in poll
  * without a lock, then reads and processes under its group's {@link Multilog#lock}, so a
  * signal handler holding that lock sees every byte taken from the pipe already written out.
@@ -39,16 +42,35 @@ public final class Multilogs {
 
     static final class Group {
         final String fifo;
-        final int fd;
-        final Multilog log;
+        final String[] script;
         final byte[] buf = new byte[Multilog.READ];
-        /** Ended by TERM or an error; under log.lock. */
+        /** The fifo's descriptor, -1 until it opens. */
+        int fd = -1;
+        /** Null until the fifo and every file of the script opened; then set once, under this. */
+        volatile Multilog log;
+        /** Ended by TERM or an error; under log.lock, or under this while log is null. */
         boolean ended;
+        /** The last start-up failure reported, so a waiting group says each new reason once. */
+        String failure;
 
-        Group(String fifo, int fd, Multilog log) {
+        Group(String fifo, String[] script) {
             this.fifo = fifo;
-            this.fd = fd;
-            this.log = log;
+            this.script = script;
+        }
+
+        /** Opens the fifo (once) and the script's files; on failure nothing of the script stays open. */
+        void open() throws Multilog.Fatal {
+            if (fd < 0) {
+                fd = openFifo(fifo);
+            }
+            Multilog m = Multilog.parse(script);
+            synchronized (this) {
+                if (ended) {
+                    m.endInput(); // TERM came while we opened: leave the directories complete
+                    return;
+                }
+                log = m;
+            }
         }
     }
 
@@ -91,14 +113,17 @@ public final class Multilogs {
         }
         for (int i = 0; i < gs.size() - 1; i++) {
             Group g = gs.get(i);
-            Thread.ofPlatform().name("multilogs " + g.fifo).start(() -> read(g));
+            Thread.ofPlatform().name("multilogs " + g.fifo).start(() -> run(g));
         }
-        read(gs.getLast());
+        run(gs.getLast());
     }
 
     /**
-     * Splits the arguments at {@code ::} (all of them first: bad usage opens nothing); then per
-     * group opens the fifo and the script's logs.
+     * Splits the arguments at {@code ::} (all of them first: bad usage opens nothing); then opens
+     * each group's fifo and the script's logs. A group that cannot open waits, reported on
+     * stderr, and is tried again every second while the others log, as a multilog of its own
+     * would be restarted by supervise; only when no group opens is that fatal (exit 111, and
+     * supervise restarts us).
      */
     static List<Group> open(String[] args) throws Usage, Multilog.Fatal {
         List<String[]> parts = new ArrayList<>();
@@ -114,11 +139,68 @@ public final class Multilogs {
             from = i + 1;
         }
         List<Group> gs = new ArrayList<>();
+        Multilog.Fatal first = null;
         for (String[] part : parts) {
-            int fd = openFifo(part[0]);
-            gs.add(new Group(part[0], fd, Multilog.parse(Arrays.copyOfRange(part, 1, part.length))));
+            Group g = new Group(part[0], Arrays.copyOfRange(part, 1, part.length));
+            try {
+                g.open();
+            } catch (Multilog.Fatal f) {
+                if (first == null) first = f;
+                g.failure = f.getMessage();
+            }
+            gs.add(g);
+        }
+        if (gs.stream().allMatch(g -> g.log == null)) {
+            for (Group g : gs) {
+                if (g.fd >= 0) closeQuietly(g.fd);
+            }
+            throw first;
+        }
+        for (Group g : gs) {
+            if (g.failure != null) waiting(g);
         }
         return gs;
+    }
+
+    private static void waiting(Group g) {
+        System.err.println("multilogs: warning: " + g.failure + "; " + g.fifo + " waits, tried again every second");
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Fd.close(fd);
+        } catch (SysException e) {
+            // exiting anyway
+        }
+    }
+
+    /** A group's thread: opens it if it is still waiting, then reads. */
+    private static void run(Group g) {
+        while (g.log == null) {
+            synchronized (g) {
+                if (g.ended) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                g.open();
+            } catch (Multilog.Fatal f) {
+                if (!f.getMessage().equals(g.failure)) {
+                    g.failure = f.getMessage();
+                    waiting(g);
+                }
+                continue;
+            }
+            if (g.log != null) {
+                System.err.println("multilogs: info: " + g.fifo + " logs now");
+            }
+        }
+        read(g);
     }
 
     private static int openFifo(String name) throws Multilog.Fatal {
@@ -158,6 +240,9 @@ public final class Multilogs {
 
     private static void rotate(List<Group> gs) {
         for (Group g : gs) {
+            if (g.log == null) {
+                continue; // still waiting: nothing to rotate
+            }
             synchronized (g.log.lock) {
                 if (!g.ended) {
                     g.log.forceRotate();
@@ -215,6 +300,12 @@ public final class Multilogs {
     /** What {@link #end} does before the exit. */
     static void finish(List<Group> gs) {
         for (Group g : gs) {
+            synchronized (g) {
+                if (g.log == null) {
+                    g.ended = true; // a waiting group: what its pipe holds stays there
+                    continue;
+                }
+            }
             synchronized (g.log.lock) {
                 if (!g.ended) {
                     drain(g);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.sys.Fifo;
+import org.qmailj.common.sys.Lock;
 import org.qmailj.common.sys.Proc;
 import org.qmailj.testing.Cmd;
 
@@ -73,7 +74,7 @@ class MultilogsTest {
     private List<String> awaitLines(String dir, int n) throws Exception {
         long end = System.nanoTime() + 20_000_000_000L;
         while (true) {
-            List<String> lines = current(dir).lines().toList();
+            List<String> lines = Files.exists(tmp.resolve(dir).resolve("current")) ? current(dir).lines().toList() : List.of();
             if (lines.size() >= n) return lines;
             if (System.nanoTime() > end) throw new AssertionError(dir + "/current is " + lines);
             Thread.sleep(20);
@@ -222,18 +223,107 @@ class MultilogsTest {
     }
 
     @Test
-    void aFifoThatCannotBeOpenedOrALockedDirectoryIsFatal() throws Exception {
+    void whenNoGroupOpensItIsFatal() throws Exception {
         Fifo.make(tmp.resolve("a"), 0600);
         Files.writeString(tmp.resolve("plain"), "");
-        Cmd.Result r = run("a", "./la", "::", "missing", "./lb");
+        Cmd.Result r = run("missing", "./lb");
         assertThat(r.exit()).isEqualTo(111);
         assertThat(r.err()).isEqualTo("multilogs: fatal: unable to open missing: file does not exist\n");
         r = run("plain", "./la");
         assertThat(r.exit()).isEqualTo(111);
         assertThat(r.err()).isEqualTo("multilogs: fatal: unable to open plain: not a named pipe\n");
-        // multilog's own texts for its directories
-        r = run("a", "./la", "::", "a", "./la");
-        assertThat(r.exit()).isEqualTo(111);
-        assertThat(r.err()).isEqualTo("multilogs: fatal: unable to lock directory ./la: temporary failure\n");
+        // multilog's own texts for its directories; the first group's reason
+        Files.createDirectory(tmp.resolve("lc"));
+        try (Lock held = Lock.tryExclusive(tmp.resolve("lc/lock")).orElseThrow()) {
+            r = run("a", "./la", "./lc", "::", "missing", "./lb");
+            assertThat(r.exit()).isEqualTo(111);
+            assertThat(r.err()).isEqualTo("multilogs: fatal: unable to lock directory ./lc: temporary failure\n");
+        }
+    }
+
+    /**
+     * One log that cannot start (its directory locked by someone else, its fifo not made yet)
+     * stops no other: as separate multilogs under supervise, the others log, and it is tried
+     * again every second with what its pipe holds meanwhile.
+     */
+    @Test
+    void aGroupThatCannotOpenWaitsWhileTheOthersLog() throws Exception {
+        Fifo.make(tmp.resolve("a"), 0600);
+        Fifo.make(tmp.resolve("b"), 0600);
+        Files.createDirectory(tmp.resolve("lc"));
+        Lock held = Lock.tryExclusive(tmp.resolve("lc/lock")).orElseThrow();
+        Path err = tmp.resolve("err");
+        Process p = startWithout("la", err, "a", "./la", "::", "b", "./lb", "./lc", "::", "m", "./lm");
+        try (OutputStream wa = writer("a"); OutputStream wb = writer("b")) {
+            write(wa, "first\n");
+            assertThat(awaitLines("la", 1)).containsExactly("first");
+            awaitErr(err, "multilogs: warning: unable to lock directory ./lc: temporary failure; b waits, tried again every second\n");
+            awaitErr(err, "multilogs: warning: unable to open m: file does not exist; m waits, tried again every second\n");
+            // b's first directory was given back when its second failed (each try takes it a moment)
+            long end = System.nanoTime() + 10_000_000_000L;
+            java.util.Optional<Lock> lb = java.util.Optional.empty();
+            while (lb.isEmpty() && System.nanoTime() < end) {
+                lb = Lock.tryExclusive(tmp.resolve("lb/lock"));
+                if (lb.isEmpty()) Thread.sleep(50);
+            }
+            assertThat(lb).as("lb's lock is free").isPresent();
+            lb.get().close();
+            // b's pipe is open: its daemon writes on, and the lines wait there
+            write(wb, "waited\n");
+            write(wa, "second\n");
+            assertThat(awaitLines("la", 2)).containsExactly("first", "second");
+            held.close();
+            assertThat(awaitLines("lb", 1)).containsExactly("waited");
+            assertThat(awaitLines("lc", 1)).containsExactly("waited");
+            awaitErr(err, "multilogs: info: b logs now\n");
+            Fifo.make(tmp.resolve("m"), 0600);
+            try (OutputStream wm = writer("m")) {
+                write(wm, "late\n");
+                assertThat(awaitLines("lm", 1)).containsExactly("late");
+            }
+            awaitErr(err, "multilogs: info: m logs now\n");
+            assertThat(p.isAlive()).isTrue();
+        } finally {
+            held.close();
+        }
+    }
+
+    @Test
+    void termWithAGroupStillWaitingEndsTheOthersAndExitsZero() throws Exception {
+        Fifo.make(tmp.resolve("a"), 0600); // and no fifo m
+        Process p = startWithout("la", tmp.resolve("err"), "a", "./la", "::", "m", "./lm");
+        try (OutputStream wa = writer("a")) {
+            write(wa, "part");
+            Thread.sleep(300);
+            Proc.kill(p.pid(), Proc.SIGTERM);
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(p.exitValue()).isZero();
+        assertThat(current("la")).isEqualTo("part\n");
+        assertThat(Files.getPosixFilePermissions(tmp.resolve("la/current"))).isEqualTo(PosixFilePermissions.fromString("rwxr--r--"));
+        assertThat(tmp.resolve("lm")).doesNotExist();
+    }
+
+    /**
+     * Starts multilogs with some groups unable to open; waits for {@code dir}'s current (before
+     * a fifo is opened for writing, which without a reader would wait for ever).
+     */
+    private Process startWithout(String dir, Path err, String... args) throws Exception {
+        Process p = new ProcessBuilder(multilogs(args)).directory(tmp.toFile()).redirectError(err.toFile()).start();
+        started.add(p);
+        long up = System.nanoTime() + 20_000_000_000L;
+        while (!Files.exists(tmp.resolve(dir).resolve("current"))) {
+            if (System.nanoTime() > up || !p.isAlive()) throw new AssertionError("multilogs did not start: " + Files.readString(err));
+            Thread.sleep(20);
+        }
+        return p;
+    }
+
+    private static void awaitErr(Path err, String line) throws Exception {
+        long end = System.nanoTime() + 20_000_000_000L;
+        while (!Files.readString(err).contains(line)) {
+            if (System.nanoTime() > end) throw new AssertionError("stderr: " + Files.readString(err) + " lacks " + line);
+            Thread.sleep(20);
+        }
     }
 }
