@@ -4,6 +4,7 @@
 #
 #   bench/compare.sh                      N=2000 messages of L=2048 bytes per load
 #   N=500 SESSIONS="1 10" bench/compare.sh  a quick run
+#   SYNCS=1 bench/compare.sh              also the fsyncs per message at 1 session (strace)
 #
 # Postfix: Debian's package, started as its own instance (postfix -c DIR) with its own config,
 # queue and data directories under a temporary directory, SMTP on a loopback port, delivering
@@ -147,6 +148,27 @@ loads=
 for s in $SESSIONS; do both "s$s" -s "$s"; loads="$loads s$s"; done
 for s in $SESSIONS; do [ "$s" -le 50 ] || continue; both "s${s}d" -s "$s" -d; loads="$loads s${s}d"; done
 
+# SYNCS=1: at 1 session, every fsync and fdatasync of each whole system over N/4 more
+# messages, counted and timed (wall clock inside the call) by strace -f on all its processes.
+# strace slows the run, so only the counts and the time per call are figures here.
+traced() { # sys pidsfn port newdir rcpt -> R[syncs.SYS.n|us]
+  local sys=$1 pids=$2 port=$3 new=$4 rcpt=$5 n=$(( N / 4 )) args=() before p tr
+  for p in $($pids); do args+=(-p "$p"); done
+  strace -f -q -c -w -e trace=fsync,fdatasync -o "$work/syncs.$sys" "${args[@]}" & tr=$!
+  sleep 2
+  before=$(count "$new")
+  smtp-source -s 1 -l "$L" -m "$n" -f bench@example.com -t "$rcpt" "127.0.0.1:$port"
+  wait_for "$new" $(( before + n )); sleep 1
+  kill -INT "$tr"; wait "$tr" || true
+  R[syncs.$sys.n]=$(awk -v n="$n" '$NF == "fsync" || $NF == "fdatasync" {c += $4} END {printf "%.2f", c / n}' "$work/syncs.$sys")
+  R[syncs.$sys.us]=$(awk '$NF == "fsync" || $NF == "fdatasync" {c += $4; s += $2} END {printf "%.0f", c ? s / c * 1e6 : 0}' "$work/syncs.$sys")
+}
+if [ -n "${SYNCS:-}" ]; then
+  command -v strace >/dev/null || { echo "bench/compare.sh: SYNCS=1 needs strace" >&2; exit 100; }
+  traced pf pf_pids "$pfport" "$pfnew" alice@bench.example
+  traced qm qm_pids "$qmport" "$qmnew" alice@sandbox.localdomain
+fi
+
 # Drain: N queued while delivery is stopped, then the time until all are in the Maildir.
 # The filling is timed too: acceptance alone, nothing delivered meanwhile (N/4 messages over
 # 1 session, the rest over 10), which tells the SMTP-and-queue path from the delivery's share.
@@ -219,6 +241,10 @@ row "PSS MiB right after start" "${R[start.pf.pss]}" "${R[start.qm.pss]}"
 row "PSS MiB idle, ${IDLE:-15} s after start" "${R[idle.pf.pss]}" "${R[idle.qm.pss]}"
 row "accepted, delivery stopped, 1 session: msg/s" "${R[accept1.pf.rate]}" "${R[accept1.qm.rate]}"
 row "accepted, delivery stopped, 10 sessions: msg/s" "${R[accept10.pf.rate]}" "${R[accept10.qm.rate]}"
+if [ -n "${SYNCS:-}" ]; then
+  row "1 session, strace'd: syncs per message" "${R[syncs.pf.n]}" "${R[syncs.qm.n]}"
+  row "1 session, strace'd: microseconds per sync" "${R[syncs.pf.us]}" "${R[syncs.qm.us]}"
+fi
 row "drain of $N queued: msg/s" "${R[drain.pf.rate]}" "${R[drain.qm.rate]}"
 row "one sendmail call: ms" "${R[inject.pf.ms]}" "${R[inject.qm.ms]}"
 row "$INJECT sendmail calls in a loop: msg/s" "${R[inject.pf.rate]}" "${R[inject.qm.rate]}"
