@@ -97,9 +97,13 @@ final class Cyclog {
     void release() {
         try {
             if (current != null) current.close();
+        } catch (IOException e) {
+            // nothing was written through it that a close could lose
+        }
+        try {
             if (lock != null) lock.close();
         } catch (IOException e) {
-            // nothing was written through them that a close could lose
+            // the descriptor is gone either way, and the lock with it
         }
         current = null;
         lock = null;

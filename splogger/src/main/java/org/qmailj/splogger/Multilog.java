@@ -158,7 +158,7 @@ public final class Multilog {
             return parse(args, script, logs);
         } catch (Fatal f) {
             // What opened before the failing file is given up, so that a second try can lock it.
-            new Multilog(script, logs.toArray(Cyclog[]::new), false).release();
+            release(script, logs);
             throw f;
         }
     }
@@ -201,7 +201,7 @@ public final class Multilog {
     }
 
     /** Closes the status files and gives up the directories, completing nothing (a failed start). */
-    private void release() {
+    private static void release(Action[] script, List<Cyclog> logs) {
         for (Action a : script) {
             if (a instanceof StatusFile(String name, FileChannel ch)) {
                 try {

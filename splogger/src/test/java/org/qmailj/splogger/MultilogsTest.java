@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -261,7 +262,7 @@ class MultilogsTest {
             awaitErr(err, "multilogs: warning: unable to open m: file does not exist; m waits, tried again every second\n");
             // b's first directory was given back when its second failed (each try takes it a moment)
             long end = System.nanoTime() + 10_000_000_000L;
-            java.util.Optional<Lock> lb = java.util.Optional.empty();
+            Optional<Lock> lb = Optional.empty();
             while (lb.isEmpty() && System.nanoTime() < end) {
                 lb = Lock.tryExclusive(tmp.resolve("lb/lock"));
                 if (lb.isEmpty()) Thread.sleep(50);
@@ -293,8 +294,7 @@ class MultilogsTest {
         Fifo.make(tmp.resolve("a"), 0600); // and no fifo m
         Process p = startWithout("la", tmp.resolve("err"), "a", "./la", "::", "m", "./lm");
         try (OutputStream wa = writer("a")) {
-            write(wa, "part");
-            Thread.sleep(300);
+            write(wa, "part"); // in the pipe or already read: TERM takes it either way
             Proc.kill(p.pid(), Proc.SIGTERM);
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         }
