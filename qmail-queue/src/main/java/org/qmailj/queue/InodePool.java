@@ -18,18 +18,22 @@ import org.qmailj.common.sys.SysException;
  * The files of finished messages, written again for new ones (queue/pool, filled by
  * qmail-clean): a message file and an envelope per message are then neither freed nor
  * allocated. Why: ext4 without a journal (this project's benchmark machine) skips, at every
- * inode allocation, each free inode of the group freed in the last 5 to 35 seconds, one
- * buffer-cache lookup apiece; with a queue freeing two inodes per message that scan was
- * 35-40% of the machine's CPU under load, and it sat on the acceptance path (the writer
- * creates two files per message) and on every Maildir delivery.
+ * inode allocation, each free inode of the group freed in the last minute (six while the
+ * inode table block is still dirty), one buffer-cache lookup apiece; with a queue freeing two
+ * inodes per message that scan was 35-40% of the machine's CPU under load, and it sat on the
+ * acceptance path (the writer creates two files per message) and on every Maildir delivery.
  *
  * <p>A pool name is {@code T.N.m} (a message file) or {@code T.N.e} (an envelope), T the
  * second qmail-clean moved it there. A file is taken only when all of these hold, each for a
  * reason:
  * <ul>
- * <li>T is at least {@link #MIN_AGE_SECONDS} old: a client that lost its writer's answer
- *     asks for message N for up to 30 seconds (WriterProtocol's resolve), and must not find
- *     another message numbered N meanwhile; the kernel's own reuse waits 5 to 35 seconds.
+ * <li>T is at least {@link #MIN_AGE_SECONDS} old. A client that lost its writer's answer
+ *     asks for message N for up to 30 seconds (WriterProtocol's resolve) and may find
+ *     another message numbered N by then; it names its message by N and intd/N's
+ *     modification time (the stamp), and a new message's intd/N is written at least that
+ *     long after the old one's, so the stamps differ whatever the clock's granularity. (Until
+ *     2026-12-06 the age was 35 s, longer than any resolve: a new writer took no pool file
+ *     in its first 35 s of mail, and short bursts none at all.)
  * <li>The old message's names are gone on disk: qmail-clean unlinked todo/N and intd/N
  *     before it moved the file here, and this writer fsyncs todo/ and intd/ before it takes
  *     any file it listed; qmail-send syncs info/, local/, remote/ and bounce/ after removing
@@ -48,7 +52,7 @@ import org.qmailj.common.sys.SysException;
  * Thread-safe.
  */
 final class InodePool {
-    static final long MIN_AGE_SECONDS = 35;
+    static final long MIN_AGE_SECONDS = 2;
     /** Names taken from one listing at most. */
     static final int BATCH = 4096;
     private static final long RELIST_NANOS = 1_000_000_000L;

@@ -17,12 +17,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.EnvelopeFormatException;
 import org.qmailj.common.queue.QueueExit;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.queue.TodoRecord;
+import org.qmailj.common.queue.WriterProtocol;
 import org.qmailj.common.sys.Fifo;
 import org.qmailj.common.sys.HeldDir;
 
@@ -278,17 +280,22 @@ public final class QueueWriter {
      * queued: {@code todo/N} exists, or {@code intd/N} is gone (only the commit lets it go once
      * its client was told N: qmail-send removes intd/N and todo/N once it has taken the
      * message). An empty intd/N is a withdrawn message ({@link Staged#withdraw}): not queued.
-     * Otherwise withdraws N if intd/N belongs to {@code uid}, and returns false.
+     * With a {@code stamp} ({@link Staged#stamp}, else {@link WriterProtocol#NO_STAMP}), an
+     * intd/N written at another time is another message numbered N, in a finished message's
+     * reused file ({@link InodePool}): the asker's was committed, and true is returned without
+     * touching the other. Otherwise withdraws N if intd/N belongs to {@code uid}, and returns
+     * false.
      *
      * <p>The answer is kept on disk, not in this process: a writer killed after withdrawing N
      * but before its answer reached the client gives the same answer after its restart, where
      * a removal of intd/N would read as "committed" and lose the message.
      */
-    public boolean resolve(long n, long uid) throws IOException {
+    public boolean resolve(long n, long uid, long stamp) throws IOException {
         if (Files.exists(queue.todo(n))) return true;
         byte[] data;
         try {
             data = Files.readAllBytes(queue.intd(n));
+            if (data.length > 0 && stamp != WriterProtocol.NO_STAMP && stampOf(queue.intd(n)) != stamp) return true;
         } catch (NoSuchFileException e) {
             return true;
         }
@@ -304,6 +311,22 @@ public final class QueueWriter {
         truncate(queue.intd(n));
         truncate(queue.mess(n));
         return false;
+    }
+
+    /** {@code p}'s modification time in nanoseconds. */
+    private static long stampOf(Path p) throws IOException {
+        long t = Files.getLastModifiedTime(p).to(TimeUnit.NANOSECONDS);
+        return t < 0 ? WriterProtocol.NO_STAMP - 1 : t; // before 1970: matches no stamp sent
+    }
+
+    /** {@code p}'s stamp, or {@link WriterProtocol#NO_STAMP} when there is none to give. */
+    private static long stampOrNone(Path p) {
+        try {
+            long t = stampOf(p);
+            return t < 0 ? WriterProtocol.NO_STAMP : t;
+        } catch (IOException e) {
+            return WriterProtocol.NO_STAMP; // the client resolves by number alone
+        }
     }
 
     /** Empties {@code p}, keeping its name; a missing file is fine. */
@@ -364,6 +387,7 @@ public final class QueueWriter {
         private boolean linked;
         private long bytes;
         private long syncNanos;
+        private long stamp = WriterProtocol.NO_STAMP;
 
         private Staged(Origin origin) {
             this.origin = origin;
@@ -379,6 +403,13 @@ public final class QueueWriter {
 
         /** Nanoseconds this message's fsyncs took so far. */
         public long syncNanos() { return syncNanos; }
+
+        /**
+         * intd/N's modification time in nanoseconds once {@link #intd} has written it, or
+         * {@link WriterProtocol#NO_STAMP}: what tells this message from a later one numbered N
+         * ({@link #resolve}).
+         */
+        public long stamp() { return stamp; }
 
         /** Writes intd/N from an envelope held in memory, and syncs it with mess/S/N. */
         public void intd(Envelope envelope) throws QueueFailure {
@@ -433,6 +464,7 @@ public final class QueueWriter {
                 FileChannel m = messChannel;
                 SyncRound.all(() -> ch.force(true), () -> m.force(true), () -> syncDir(mess.getParent()));
                 syncNanos += System.nanoTime() - t;
+                stamp = stampOrNone(p);
                 messChannel = null;
                 m.close();
                 ch.close();

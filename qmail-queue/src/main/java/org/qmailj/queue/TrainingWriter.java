@@ -55,10 +55,12 @@ final class TrainingWriter implements AutoCloseable {
                     InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
                     OutputStream out = Channels.newOutputStream(ch);
                     if (in.read() != WriterProtocol.INJECT) throw new IOException("not an injection");
-                    WriterProtocol.readHeader(in);
+                    WriterProtocol.Header h = WriterProtocol.readHeader(in);
                     new WriterProtocol.ChunkInputStream(in).transferTo(OutputStream.nullOutputStream());
                     Envelope.read(in);
-                    WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, served + 1);
+                    // The answer the real writer gives, so that the client's path is the one trained.
+                    if (h.stamps()) WriterProtocol.writeStamped(out, WriterProtocol.PREPARED_STAMPED, served + 1, System.nanoTime() & Long.MAX_VALUE);
+                    else WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, served + 1);
                     if (in.read() != WriterProtocol.COMMIT) throw new IOException("no commit");
                     WriterProtocol.writeFinal(out, 0);
                     served++;

@@ -256,7 +256,12 @@ public final class WriterServer implements AutoCloseable {
                 int request = in.read();
                 if (request < 0) return; // a probe
                 if (request == WriterProtocol.RESOLVE) {
-                    resolve(uid.get(), WriterProtocol.readNumber(in), out);
+                    resolve(uid.get(), WriterProtocol.readNumber(in), WriterProtocol.NO_STAMP, out);
+                } else if (request == WriterProtocol.RESOLVE_STAMPED) {
+                    long n = WriterProtocol.readNumber(in);
+                    long stamp = WriterProtocol.readNumber(in);
+                    if (stamp < 0) WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+                    else resolve(uid.get(), n, stamp, out);
                 } else if (request == WriterProtocol.INJECT) {
                     inject(c, in, out);
                 } else if (request == WriterProtocol.CLEAN && cleans(uid.get())) {
@@ -322,7 +327,7 @@ public final class WriterServer implements AutoCloseable {
         }
     }
 
-    private void resolve(long uid, long n, OutputStream out) throws IOException {
+    private void resolve(long uid, long n, long stamp, OutputStream out) throws IOException {
         Object mark = new Object();
         while (inFlight.putIfAbsent(n, mark) != null) {
             try {
@@ -332,7 +337,7 @@ public final class WriterServer implements AutoCloseable {
             }
         }
         try {
-            boolean queued = writer.resolve(n, uid);
+            boolean queued = writer.resolve(n, uid, stamp);
             WriterProtocol.writeFinal(out, queued ? 0 : QueueExit.COMMUNICATION.code());
         } finally {
             inFlight.remove(n, mark);
@@ -366,7 +371,9 @@ public final class WriterServer implements AutoCloseable {
             // Prepared before the client can hear N: fatal() drops only connections not yet
             // prepared, and a client that heard N must find its files for its resolve.
             c.prepared = true;
-            WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, s.number());
+            long stamp = h.stamps() ? s.stamp() : WriterProtocol.NO_STAMP;
+            if (stamp == WriterProtocol.NO_STAMP) WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, s.number());
+            else WriterProtocol.writeStamped(out, WriterProtocol.PREPARED_STAMPED, s.number(), stamp);
             int cmd;
             try {
                 cmd = in.read();

@@ -58,7 +58,7 @@ class InodePoolTest {
     }
 
     /**
-     * A message file and an envelope older than 35 seconds become the new message's mess/S/N
+     * A message file and an envelope pooled 100 seconds ago become the new message's mess/S/N
      * (N their inode, as a new file's) and intd/N: emptied first, no old byte left; the pool
      * is empty after.
      */
@@ -82,11 +82,14 @@ class InodePoolTest {
         assertThat(t.files("pool")).isEmpty();
     }
 
-    /** Younger than 35 seconds: a client may still ask for the old message N; left alone. */
+    /**
+     * Pooled this second: a new intd/N must be written at least MIN_AGE_SECONDS after the old
+     * message's, so that its stamp differs from the one an old client resolves with; left alone.
+     */
     @Test
     void recentlyFinishedFilesWait() throws Exception {
         TestHome t = TestHome.sandbox(dir);
-        Path m = pooled(t, 5, 7, 'm', STALE);
+        Path m = pooled(t, 0, 7, 'm', STALE);
         long n = queue(writer(t), "Subject: new\n\nhi\n");
         assertThat(n).isNotEqualTo(ino(m));
         assertThat(Files.readString(m)).isEqualTo(STALE);

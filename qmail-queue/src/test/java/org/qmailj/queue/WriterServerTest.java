@@ -238,6 +238,64 @@ class WriterServerTest {
         }
     }
 
+    /**
+     * A client's commit answer is lost, and by the time it asks, its message was delivered,
+     * qmail-clean pooled the message file, and another message took that inode: the same
+     * number N, from the same uid, not yet committed. The stamp (intd/N's modification time)
+     * tells the two apart: the first client hears "queued" and the other message is left
+     * whole; asked with the other message's own stamp, the writer withdraws that one as before.
+     */
+    @Test
+    void aStampTellsAReusedNumberFromTheMessageThatHadIt() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        try (WriterServer s = serve(t)) {
+            long n;
+            long stamp;
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(s.socket()));
+                OutputStream out = Channels.newOutputStream(ch);
+                InputStream in = Channels.newInputStream(ch);
+                WriterProtocol.writeHeader(out, 1, null);
+                WriterProtocol.ChunkOutputStream chunks = new WriterProtocol.ChunkOutputStream(out);
+                chunks.write(bytes("first\n"));
+                chunks.close();
+                out.write(bytes("Fa@b\0Tc@d\0\0"));
+                WriterProtocol.Prepared p = (WriterProtocol.Prepared) WriterProtocol.readAnswer(in);
+                n = p.number();
+                stamp = p.stamp();
+                assertThat(stamp).isEqualTo(Files.getLastModifiedTime(t.queue.intd(n)).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+                out.write(WriterProtocol.COMMIT);
+                assertThat(WriterProtocol.readAnswer(in)).isEqualTo(new WriterProtocol.Final(0)); // the answer "lost"
+            }
+            // Delivered and cleaned: todo/N and intd/N gone, mess/S/N moved to the pool, long enough ago.
+            Files.delete(t.queue.todo(n));
+            Files.delete(t.queue.intd(n));
+            Files.createDirectories(t.queue.dir("pool"));
+            Files.move(t.queue.mess(n), t.queue.dir("pool").resolve((System.currentTimeMillis() / 1000 - 100) + "." + n + ".m"));
+            QueueWriter pooling = new QueueWriter(t.queue, ReceivedLine.of(QmailIds.read(t.home)), Clock.systemUTC(), true);
+            QueueWriter.Staged other = pooling.stage(new QueueWriter.Origin(Proc.getuid(), 2, null), new ByteArrayInputStream(bytes("second\n")));
+            other.intd(new Envelope("e@f", List.of("g@h")));
+            assertThat(other.number()).as("the pooled inode, so the same number").isEqualTo(n);
+            assertThat(other.stamp()).isNotEqualTo(stamp);
+            byte[] otherEnvelope = Files.readAllBytes(t.queue.intd(n));
+
+            assertThat(resolveStamped(s, n, stamp)).as("the first message was committed").isZero();
+            assertThat(Files.readAllBytes(t.queue.intd(n))).isEqualTo(otherEnvelope);
+            assertThat(str(Files.readAllBytes(t.queue.mess(n)))).endsWith("second\n");
+            assertThat(resolveStamped(s, n, other.stamp())).as("the other message, never committed").isEqualTo(QueueExit.COMMUNICATION.code());
+            assertThat(t.queue.intd(n)).isEmptyFile();
+            assertThat(t.queue.mess(n)).isEmptyFile();
+        }
+    }
+
+    static int resolveStamped(WriterServer s, long n, long stamp) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(s.socket()));
+            WriterProtocol.writeStamped(Channels.newOutputStream(ch), WriterProtocol.RESOLVE_STAMPED, n, stamp);
+            return ((WriterProtocol.Final) WriterProtocol.readAnswer(Channels.newInputStream(ch))).exit();
+        }
+    }
+
     /** Waits (at most 10 s) until message n is withdrawn: intd/N and mess/S/N there and empty. */
     static void awaitWithdrawn(TestHome t, long n) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;

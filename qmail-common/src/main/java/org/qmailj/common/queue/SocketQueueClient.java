@@ -163,7 +163,8 @@ public final class SocketQueueClient implements QueueClient {
                     return QueueResult.ofExit(QueueExit.COMMUNICATION.code());
                 }
                 if (a instanceof WriterProtocol.Final(int exit)) return QueueResult.ofExit(exit);
-                long n = ((WriterProtocol.Prepared) a).number();
+                WriterProtocol.Prepared prepared = (WriterProtocol.Prepared) a;
+                long n = prepared.number();
                 long qp = ownQp ? ProcessHandle.current().pid() : n;
                 try {
                     out.write(WriterProtocol.COMMIT);
@@ -173,7 +174,7 @@ public final class SocketQueueClient implements QueueClient {
                     }
                     return QueueResult.ofExit(QueueExit.BUG.code());
                 } catch (IOException e) {
-                    QueueResult r = resolve(n);
+                    QueueResult r = resolve(n, prepared.stamp());
                     return r.ok() ? r.withQp(qp) : r;
                 }
             } finally {
@@ -193,15 +194,19 @@ public final class SocketQueueClient implements QueueClient {
         }
     }
 
-    /** Asks a writer whether message n got queued, retrying while none listens. */
-    private QueueResult resolve(long n) {
+    /**
+     * Asks a writer whether message n (with that stamp, unless {@link WriterProtocol#NO_STAMP})
+     * got queued, retrying while none listens.
+     */
+    private QueueResult resolve(long n, long stamp) {
         long deadline = System.nanoTime() + resolveMillis * 1_000_000L;
         while (true) {
             try {
                 SocketChannel ch = connect();
                 try {
                     OutputStream out = Channels.newOutputStream(ch);
-                    WriterProtocol.writeNumber(out, WriterProtocol.RESOLVE, n);
+                    if (stamp == WriterProtocol.NO_STAMP) WriterProtocol.writeNumber(out, WriterProtocol.RESOLVE, n);
+                    else WriterProtocol.writeStamped(out, WriterProtocol.RESOLVE_STAMPED, n, stamp);
                     out.flush();
                     if (WriterProtocol.readAnswer(Channels.newInputStream(ch)) instanceof WriterProtocol.Final(int exit)) {
                         return QueueResult.ofExit(exit);

@@ -20,10 +20,12 @@ import java.nio.file.Path;
  *                                           ;   it goes into the Received line); 'r' role
  *                                           ;   (alias, qmaild or qmails), honoured only when
  *                                           ;   the peer uid is that role's; 'q' the qp
- *                                           ;   (decimal, optional, see below)
+ *                                           ;   (decimal, optional, see below); 's' "1": the
+ *                                           ;   client takes a stamped answer (see below)
  * message = *( len32 1*OCTET ) len32-zero   ; chunks; len32 = 4-byte big-endian length, 1..1 MiB
  * envelope = qmail-queue's fd-1 envelope: 'F' sender NUL *( 'T' rcpt NUL ) NUL
  * resolve = 'R' num64                       ; "did message N get queued?" after a lost answer
+ *         / 'r' num64 stamp64               ; the same for message N with that stamp
  * clean   = 'K'                             ; a qmail-clean(8) session, for qmail-start: after
  *                                           ;   the answer 'X' 0 the connection carries
  *                                           ;   qmail-clean's commands and replies until
@@ -33,6 +35,7 @@ import java.nio.file.Path;
  * answer  = prepared / final
  * prepared = 'P' num64                      ; mess/S/N and intd/N are on disk, synced;
  *                                           ;   the client answers 'C' to commit
+ *          / 'S' num64 stamp64              ; the same, to a client that sent 's'
  * final   = 'X' OCTET                       ; qmail-queue's exit code; 0 after 'C' means
  *                                           ;   todo/N exists and is synced
  * </pre>
@@ -45,6 +48,16 @@ import java.nio.file.Path;
  * mess/S/N and answers 'X' 74. A client that disconnects before 'C' leaves nothing behind.
  * The writer streams the envelope into intd/N as it arrives and times every read: a client
  * that stops sending is dropped and what it made removed. num64 is 8 bytes big-endian.
+ *
+ * <p>The stamp tells message N from a later message numbered N: intd/N's modification time
+ * in nanoseconds once its envelope is written. The writer reuses finished messages' files
+ * (qmail-queue's InodePool) a few seconds after qmail-clean gave them back, so by the time a
+ * client whose answer was lost asks, message N may have been committed, delivered, cleaned
+ * and its inode taken by another message, whose intd/N the old client must neither read as
+ * its own nor withdraw. With 'r', an intd/N written at another time is another message: the
+ * asker's was committed (only a commit lets it go), so the answer is 'X' 0 and the other
+ * message is left alone. Writers that do not know 's' answer 'P'; a client then resolves
+ * with 'R'.
  *
  * <p>A clean session is qmail-clean running inside the writer (both are qmailq), one JVM
  * fewer: qmail-start asks for one as root and gives the socket to qmail-send as its
@@ -69,7 +82,9 @@ public final class WriterProtocol {
     public static final int MAX_CHUNK = 1 << 20;
     public static final byte INJECT = 'Q';
     public static final byte RESOLVE = 'R';
+    public static final byte RESOLVE_STAMPED = 'r';
     public static final byte PREPARED = 'P';
+    public static final byte PREPARED_STAMPED = 'S';
     public static final byte FINAL = 'X';
     public static final byte COMMIT = 'C';
     public static final byte CLEAN = 'K';
@@ -81,8 +96,11 @@ public final class WriterProtocol {
         return queue.lockDir().resolve(SOCKET_NAME);
     }
 
-    /** The header; {@code qp} is 0 when the client named none. */
-    public record Header(long pid, String role, long qp) {}
+    /**
+     * The header; {@code qp} is 0 when the client named none; {@code stamps}: the client takes
+     * a stamped prepared answer.
+     */
+    public record Header(long pid, String role, long qp, boolean stamps) {}
 
     public static void writeHeader(OutputStream out, long pid, String role) throws IOException {
         writeHeader(out, pid, role, 0);
@@ -95,6 +113,7 @@ public final class WriterProtocol {
         Envelope.record(b, 'p', Long.toString(pid));
         if (role != null) Envelope.record(b, 'r', role);
         if (qp > 0) Envelope.record(b, 'q', Long.toString(qp));
+        Envelope.record(b, 's', "1");
         b.write(0);
         out.write(b.toByteArray());
     }
@@ -104,10 +123,11 @@ public final class WriterProtocol {
         long pid = 0;
         long qp = 0;
         String role = null;
+        boolean stamps = false;
         while (true) {
             int tag = in.read();
             if (tag < 0) throw new EOFException("header ended early");
-            if (tag == 0) return new Header(pid, role, qp);
+            if (tag == 0) return new Header(pid, role, qp, stamps);
             String v = readText0(in, 64);
             switch (tag) {
                 case 'p' -> pid = number(v, "pid");
@@ -116,6 +136,7 @@ public final class WriterProtocol {
                     if (qp <= 0) throw new IOException("bad qp in header");
                 }
                 case 'r' -> role = v;
+                case 's' -> stamps = v.equals("1");
                 default -> { } // unknown records are ignored, for later additions
             }
         }
@@ -147,6 +168,17 @@ public final class WriterProtocol {
         out.write(b);
     }
 
+    /** {@code tag num64 stamp64} in one write: 'S' and 'r'. */
+    public static void writeStamped(OutputStream out, byte tag, long n, long stamp) throws IOException {
+        byte[] b = new byte[17];
+        b[0] = tag;
+        for (int i = 0; i < 8; i++) {
+            b[8 - i] = (byte) (n >>> (8 * i));
+            b[16 - i] = (byte) (stamp >>> (8 * i));
+        }
+        out.write(b);
+    }
+
     /**
      * Eight bytes, most significant first, as DataInputStream.readLong reads them; by hand, since
      * DataInputStream's first use initialises a dozen VarHandle classes (a millisecond of every
@@ -168,12 +200,24 @@ public final class WriterProtocol {
 
     /** An answer from the writer: {@link Prepared} or {@link Final}. */
     public sealed interface Answer permits Prepared, Final {}
-    public record Prepared(long number) implements Answer {}
+    /** Message N is prepared; {@code stamp} is {@link #NO_STAMP} from a writer that sent 'P'. */
+    public record Prepared(long number, long stamp) implements Answer {
+        public Prepared(long number) {
+            this(number, NO_STAMP);
+        }
+    }
+    public static final long NO_STAMP = -1;
     public record Final(int exit) implements Answer {}
 
     public static Answer readAnswer(InputStream in) throws IOException {
         int tag = in.read();
         if (tag == PREPARED) return new Prepared(readNumber(in));
+        if (tag == PREPARED_STAMPED) {
+            long n = readNumber(in);
+            long stamp = readNumber(in);
+            if (stamp < 0) throw new IOException("bad stamp from the queue writer");
+            return new Prepared(n, stamp);
+        }
         if (tag == FINAL) {
             int code = in.read();
             if (code < 0) throw new EOFException("answer ended early");

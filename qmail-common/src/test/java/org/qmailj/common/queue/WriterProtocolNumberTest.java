@@ -9,7 +9,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import org.junit.jupiter.api.Test;
 
-/** The writer's 'P' number, read by hand: the bytes DataInputStream.readLong reads, the same value. */
+/** The writer's 'P' and 'S' numbers, read by hand: the bytes DataInputStream.readLong reads, the same value. */
 class WriterProtocolNumberTest {
     @Test
     void readNumberReadsWhatWriteNumberWrote() throws Exception {
@@ -23,6 +23,36 @@ class WriterProtocolNumberTest {
             long viaData = new DataInputStream(new ByteArrayInputStream(bytes, 1, 8)).readLong();
             assertThat(WriterProtocol.readNumber(new ByteArrayInputStream(bytes, 1, 8))).isEqualTo(viaData).isEqualTo(n);
         }
+    }
+
+    /** 'S' N stamp: seventeen bytes, both numbers big-endian; a negative stamp is refused. */
+    @Test
+    void aStampedAnswerCarriesNumberAndStamp() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        WriterProtocol.writeStamped(b, WriterProtocol.PREPARED_STAMPED, 0x0102030405060708L, 1_796_000_000_123_456_789L);
+        byte[] bytes = b.toByteArray();
+        assertThat(bytes).hasSize(17);
+        assertThat(bytes[0]).isEqualTo((byte) 'S');
+        assertThat(new DataInputStream(new ByteArrayInputStream(bytes, 9, 8)).readLong()).isEqualTo(1_796_000_000_123_456_789L);
+        assertThat(WriterProtocol.readAnswer(new ByteArrayInputStream(bytes)))
+                .isEqualTo(new WriterProtocol.Prepared(0x0102030405060708L, 1_796_000_000_123_456_789L));
+        b.reset();
+        WriterProtocol.writeStamped(b, WriterProtocol.PREPARED_STAMPED, 7, -5);
+        assertThatThrownBy(() -> WriterProtocol.readAnswer(new ByteArrayInputStream(b.toByteArray())))
+                .hasMessage("bad stamp from the queue writer");
+        assertThat(new WriterProtocol.Prepared(7).stamp()).isEqualTo(WriterProtocol.NO_STAMP);
+    }
+
+    /** Every header a client writes says it takes stamps; a header without 's' does not. */
+    @Test
+    void theHeaderAnnouncesStamps() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        WriterProtocol.writeHeader(b, 42, "qmaild");
+        ByteArrayInputStream in = new ByteArrayInputStream(b.toByteArray());
+        assertThat(in.read()).isEqualTo(WriterProtocol.INJECT);
+        assertThat(WriterProtocol.readHeader(in)).isEqualTo(new WriterProtocol.Header(42, "qmaild", 0, true));
+        byte[] old = "p42\0rqmaild\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(WriterProtocol.readHeader(new ByteArrayInputStream(old))).isEqualTo(new WriterProtocol.Header(42, "qmaild", 0, false));
     }
 
     @Test
