@@ -55,7 +55,12 @@ final class InodePool {
     static final long MIN_AGE_SECONDS = 2;
     /** Names taken from one listing at most. */
     static final int BATCH = 4096;
-    private static final long RELIST_NANOS = 1_000_000_000L;
+    /**
+     * A dry pool is listed again at most this often. Files become old enough a second's worth at
+     * a time (names carry seconds), so a listing a second apart let the ready names run out
+     * before the next, and new files were created meanwhile (8% of them under 10 sessions).
+     */
+    private static final long RELIST_NANOS = 200_000_000L;
 
     /** A pool file this writer may write: its pool name and its inode number. */
     record Claimed(Path path, long inode) {}

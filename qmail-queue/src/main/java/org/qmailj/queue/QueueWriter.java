@@ -197,11 +197,15 @@ public final class QueueWriter {
         try {
             if (!c.path().toFile().delete()) throw new QueueFailure(QueueExit.PID_DIR, "unable to unlink " + c.path());
             try {
-                ch = FileChannel.open(mess, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                // Not O_TRUNC: written over, then cut to length. Truncating freed the file's
+                // blocks and writing allocated them again, bitmaps and extents that each fsync
+                // then wrote as well.
+                ch = FileChannel.open(mess, StandardOpenOption.WRITE);
             } catch (IOException e) {
                 throw new QueueFailure(QueueExit.MESS_DIR, "unable to open " + mess + ": " + e.getMessage(), e);
             }
             s.bytes = copy(received.line(origin.pid(), origin.uid(), origin.role(), clock.instant()), message, ch);
+            cut(ch, s.bytes);
             s.messChannel = ch;
             return s;
         } catch (QueueFailure | RuntimeException | Error e) {
@@ -237,6 +241,15 @@ public final class QueueWriter {
                 fill = 0;
                 if (r < 0) return total;
             }
+        }
+    }
+
+    /** Cuts a file written over (a pool file's) to the {@code length} just written: no old byte stays. */
+    private static void cut(FileChannel ch, long length) throws QueueFailure {
+        try {
+            ch.truncate(length);
+        } catch (IOException e) {
+            throw new QueueFailure(QueueExit.WRITE_ERROR, "unable to write the queue: " + e.getMessage(), e);
         }
     }
 
@@ -427,8 +440,9 @@ public final class QueueWriter {
         public void intd(InputStream envelope) throws QueueFailure {
             Path p = queue.intd(number);
             FileChannel ch;
+            FileChannel reused;
             try {
-                FileChannel reused = reusedIntd(p);
+                reused = reusedIntd(p);
                 ch = reused != null ? reused : FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         PosixFilePermissions.asFileAttribute(MODE_0644));
             } catch (IOException e) {
@@ -446,6 +460,13 @@ public final class QueueWriter {
                     out.write(0);
                 });
                 out.flush();
+                if (reused != null) {
+                    try {
+                        ch.truncate(ch.position());
+                    } catch (IOException e) {
+                        throw new WriteError(e);
+                    }
+                }
             } catch (EnvelopeFormatException e) {
                 fail(ch);
                 throw new QueueFailure(e.exit(), e.getMessage(), e);
@@ -487,7 +508,7 @@ public final class QueueWriter {
             Files.createLink(p, c.path());
             intd = p;
             if (!c.path().toFile().delete()) throw new IOException("unable to unlink " + c.path());
-            return FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return FileChannel.open(p, StandardOpenOption.WRITE); // written over, then cut (see reuse)
         }
 
         private void fail(FileChannel ch) {

@@ -23,7 +23,7 @@ import org.qmailj.common.queue.QueueLayout;
 class InodePoolTest {
     @TempDir Path dir;
 
-    private static final String STALE = "Received: an older message, longer than the new one\n\nsecret body\n";
+    private static final String STALE = "Received: an older message, longer than the new one\n\n" + "secret body\n".repeat(20);
 
     private static long ino(Path p) throws IOException {
         return (Long) Files.getAttribute(p, "unix:ino");
