@@ -166,7 +166,7 @@ class CommitOrderTest {
     private static final Pattern ANSWER = Pattern.compile("^(\\d+)<([^>]*)>, \"((?:\\\\x[0-9a-f]{2})*)\"");
 
     /**
-     * Message number to the line of its 'X' 0 answer: a 'P' N on a socket names the message
+     * Message number to the line of its 'X' 0 answer: a 'P' N (or 'S' N stamp) on a socket names the message
      * the next answer on that socket is about. The payloads are still in strace's hex.
      */
     private static Map<Long, Long> answers(List<Call> calls) {
@@ -179,7 +179,7 @@ class CommitOrderTest {
             String fd = decode(m.group(2));
             if (!fd.startsWith("socket:")) continue;
             byte[] b = unhex(m.group(3));
-            if (b.length == 9 && b[0] == WriterProtocol.PREPARED) {
+            if ((b.length == 9 && b[0] == WriterProtocol.PREPARED) || (b.length == 17 && b[0] == WriterProtocol.PREPARED_STAMPED)) {
                 long n = 0;
                 for (int i = 1; i < 9; i++) n = n << 8 | (b[i] & 0xff);
                 told.put(fd, n);

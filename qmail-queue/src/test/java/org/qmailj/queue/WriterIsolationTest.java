@@ -55,8 +55,8 @@ class WriterIsolationTest {
             try {
                 int c;
                 while ((c = in.read()) >= 0) {
-                    if (c != WriterProtocol.PREPARED && c != WriterProtocol.FINAL) return c;
-                    in.skipNBytes(c == WriterProtocol.PREPARED ? 8 : 1);
+                    if (c != WriterProtocol.PREPARED && c != WriterProtocol.PREPARED_STAMPED && c != WriterProtocol.FINAL) return c;
+                    in.skipNBytes(c == WriterProtocol.PREPARED ? 8 : c == WriterProtocol.PREPARED_STAMPED ? 16 : 1);
                 }
                 return -1;
             } catch (IOException e) {
