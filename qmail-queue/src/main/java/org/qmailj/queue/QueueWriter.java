@@ -326,20 +326,9 @@ public final class QueueWriter {
         return false;
     }
 
-    /** {@code p}'s modification time in nanoseconds. */
+    /** {@code p}'s modification time in nanoseconds (negative before 1970: matches no stamp, which is never negative). */
     private static long stampOf(Path p) throws IOException {
-        long t = Files.getLastModifiedTime(p).to(TimeUnit.NANOSECONDS);
-        return t < 0 ? WriterProtocol.NO_STAMP - 1 : t; // before 1970: matches no stamp sent
-    }
-
-    /** {@code p}'s stamp, or {@link WriterProtocol#NO_STAMP} when there is none to give. */
-    private static long stampOrNone(Path p) {
-        try {
-            long t = stampOf(p);
-            return t < 0 ? WriterProtocol.NO_STAMP : t;
-        } catch (IOException e) {
-            return WriterProtocol.NO_STAMP; // the client resolves by number alone
-        }
+        return Files.getLastModifiedTime(p).to(TimeUnit.NANOSECONDS);
     }
 
     /** Empties {@code p}, keeping its name; a missing file is fine. */
@@ -400,7 +389,6 @@ public final class QueueWriter {
         private boolean linked;
         private long bytes;
         private long syncNanos;
-        private long stamp = WriterProtocol.NO_STAMP;
 
         private Staged(Origin origin) {
             this.origin = origin;
@@ -418,11 +406,20 @@ public final class QueueWriter {
         public long syncNanos() { return syncNanos; }
 
         /**
-         * intd/N's modification time in nanoseconds once {@link #intd} has written it, or
-         * {@link WriterProtocol#NO_STAMP}: what tells this message from a later one numbered N
-         * ({@link #resolve}).
+         * intd/N's modification time in nanoseconds after {@link #intd}, or
+         * {@link WriterProtocol#NO_STAMP} when there is none to give (the client then resolves by
+         * number alone): what tells this message from a later one numbered N ({@link #resolve}).
+         * Read when asked, so that the direct path and clients without stamps pay no stat.
          */
-        public long stamp() { return stamp; }
+        public long stamp() {
+            if (intd == null) return WriterProtocol.NO_STAMP;
+            try {
+                long t = stampOf(intd);
+                return t < 0 ? WriterProtocol.NO_STAMP : t;
+            } catch (IOException e) {
+                return WriterProtocol.NO_STAMP;
+            }
+        }
 
         /** Writes intd/N from an envelope held in memory, and syncs it with mess/S/N. */
         public void intd(Envelope envelope) throws QueueFailure {
@@ -485,7 +482,6 @@ public final class QueueWriter {
                 FileChannel m = messChannel;
                 SyncRound.all(() -> ch.force(true), () -> m.force(true), () -> syncDir(mess.getParent()));
                 syncNanos += System.nanoTime() - t;
-                stamp = stampOrNone(p);
                 messChannel = null;
                 m.close();
                 ch.close();

@@ -83,14 +83,17 @@ class InodePoolTest {
     }
 
     /**
-     * Pooled this second: a new intd/N must be written at least MIN_AGE_SECONDS after the old
-     * message's, so that its stamp differs from the one an old client resolves with; left alone.
+     * Pooled one second before the writer's clock: a new intd/N must be written at least
+     * MIN_AGE_SECONDS after the old message's, so that its stamp differs from the one an old
+     * client resolves with; left alone. (The writer's clock is fixed: a slow run cannot age it.)
      */
     @Test
     void recentlyFinishedFilesWait() throws Exception {
         TestHome t = TestHome.sandbox(dir);
         Path m = pooled(t, 0, 7, 'm', STALE);
-        long n = queue(writer(t), "Subject: new\n\nhi\n");
+        long pooledAt = QueueLayout.pooledAt(m.getFileName().toString());
+        Clock young = Clock.fixed(java.time.Instant.ofEpochSecond(pooledAt + InodePool.MIN_AGE_SECONDS - 1), java.time.ZoneOffset.UTC);
+        long n = queue(new QueueWriter(t.queue, ReceivedLine.of(QmailIds.read(t.home)), young, true), "Subject: new\n\nhi\n");
         assertThat(n).isNotEqualTo(ino(m));
         assertThat(Files.readString(m)).isEqualTo(STALE);
     }
