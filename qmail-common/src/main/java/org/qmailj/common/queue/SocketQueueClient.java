@@ -150,6 +150,11 @@ public final class SocketQueueClient implements QueueClient {
                     try {
                         chunks.close();
                         out.write(envelope.encode());
+                        // The commit request goes with the envelope, not after the prepared
+                        // answer: the writer still sends N first and reads 'C' only then, so
+                        // nothing changes on its side, but it finds 'C' waiting instead of
+                        // parking for one more round trip between the two processes.
+                        out.write(WriterProtocol.COMMIT);
                         out.flush();
                     } catch (IOException e) {
                         failed = true;
@@ -159,7 +164,9 @@ public final class SocketQueueClient implements QueueClient {
                 try {
                     a = WriterProtocol.readAnswer(in);
                 } catch (IOException e) {
-                    // Lost before the commit request: nothing can have been queued.
+                    // Lost before the prepared answer: the writer commits only after sending
+                    // it (and a Unix socket delivers what a dead peer wrote before the reset),
+                    // so nothing can have been queued.
                     return QueueResult.ofExit(QueueExit.COMMUNICATION.code());
                 }
                 if (a instanceof WriterProtocol.Final(int exit)) return QueueResult.ofExit(exit);
@@ -167,8 +174,6 @@ public final class SocketQueueClient implements QueueClient {
                 long n = prepared.number();
                 long qp = ownQp ? ProcessHandle.current().pid() : n;
                 try {
-                    out.write(WriterProtocol.COMMIT);
-                    out.flush();
                     if (WriterProtocol.readAnswer(in) instanceof WriterProtocol.Final(int exit)) {
                         return exit == 0 ? QueueResult.queued(qp) : QueueResult.ofExit(exit);
                     }

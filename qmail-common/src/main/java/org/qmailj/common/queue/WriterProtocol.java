@@ -34,7 +34,7 @@ import java.nio.file.Path;
  *
  * answer  = prepared / final
  * prepared = 'P' num64                      ; mess/S/N and intd/N are on disk, synced;
- *                                           ;   the client answers 'C' to commit
+ *                                           ;   'C' from the client commits it
  *          / 'S' num64 stamp64              ; the same, to a client that sent 's'
  * final   = 'X' OCTET                       ; qmail-queue's exit code; 0 after 'C' means
  *                                           ;   todo/N exists and is synced
@@ -46,6 +46,10 @@ import java.nio.file.Path;
  * sends {@code resolve}: the answer is 'X' 0 if the message is queued (todo/N exists, or
  * intd/N is gone because qmail-send has taken it), otherwise the writer removes intd/N and
  * mess/S/N and answers 'X' 74. A client that disconnects before 'C' leaves nothing behind.
+ * The writer reads 'C' only after it has sent the prepared answer, so a client may send 'C'
+ * right behind the envelope, before it hears N (ours does: the writer then finds it waiting
+ * instead of parking for one more round trip); N still reaches the client before anything is
+ * committed, and a client whose connection breaks before it hears N knows nothing was.
  * The writer streams the envelope into intd/N as it arrives and times every read: a client
  * that stops sending is dropped and what it made removed. num64 is 8 bytes big-endian.
  *

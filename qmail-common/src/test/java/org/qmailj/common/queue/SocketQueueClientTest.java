@@ -1,0 +1,121 @@
+package org.qmailj.common.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client's side of the commit, against a scripted writer that checks every byte: the
+ * commit request travels with the envelope, and a connection lost before N was heard is
+ * reported as a temporary failure without a resolve.
+ */
+class SocketQueueClientTest {
+    @TempDir Path dir;
+
+    private record Received(WriterProtocol.Header header, String message, Envelope envelope) {}
+
+    /** Reads one injection up to and including its envelope, as the writer does. */
+    private static Received readInjection(InputStream in) throws Exception {
+        assertThat(in.read()).isEqualTo(WriterProtocol.INJECT);
+        WriterProtocol.Header h = WriterProtocol.readHeader(in);
+        String message = new String(new WriterProtocol.ChunkInputStream(in).readAllBytes(), StandardCharsets.ISO_8859_1);
+        return new Received(h, message, Envelope.read(in));
+    }
+
+    private static CompletableFuture<QueueResult> send(SocketQueueClient client) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (QueueClient.Session s = client.open()) {
+                s.message().write("Subject: x\n\nbody\n".getBytes(StandardCharsets.ISO_8859_1));
+                return s.commit(new Envelope("a@b.example", List.of("c@d.example")));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void theCommitRequestTravelsWithTheEnvelope() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            CompletableFuture<QueueResult> result = send(new SocketQueueClient(socket));
+            try (SocketChannel ch = server.accept()) {
+                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+                OutputStream out = Channels.newOutputStream(ch);
+                Received r = readInjection(in);
+                assertThat(r.header().stamps()).isTrue();
+                assertThat(r.message()).isEqualTo("Subject: x\n\nbody\n");
+                assertThat(r.envelope().recipients()).containsExactly("c@d.example");
+                // Read before N is sent: a client that waits for N first never sends it, and
+                // then neither side moves until the bound fails the test (the interrupt
+                // closes the channel under the read).
+                assertThat(assertTimeoutPreemptively(Duration.ofSeconds(60), () -> in.read())).isEqualTo(WriterProtocol.COMMIT);
+                WriterProtocol.writeStamped(out, WriterProtocol.PREPARED_STAMPED, 4711, 99);
+                WriterProtocol.writeFinal(out, 0);
+                QueueResult q = result.get(60, TimeUnit.SECONDS);
+                assertThat(q.ok()).isTrue();
+                assertThat(q.qp()).isEqualTo(4711);
+                assertThat(in.read()).isEqualTo(-1); // nothing after 'C': the client closed
+            }
+        }
+    }
+
+    @Test
+    void aConnectionLostBeforeTheNumberIsTemporaryAndAsksNothing() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            CompletableFuture<QueueResult> result = send(new SocketQueueClient(socket, null, 30_000));
+            try (SocketChannel ch = server.accept()) {
+                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+                readInjection(in);
+            } // the writer goes without a word: it never sent N, so it cannot have committed
+            QueueResult q = result.get(60, TimeUnit.SECONDS);
+            assertThat(q.exit()).isEqualTo(QueueExit.COMMUNICATION.code());
+            assertThat(q.text()).isEqualTo("communication with mail server failed (#4.4.2)");
+            server.configureBlocking(false);
+            assertThat(server.accept()).as("no resolve for a number never heard").isNull();
+        }
+    }
+
+    @Test
+    void aConnectionLostAfterTheNumberIsResolved() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            CompletableFuture<QueueResult> result = send(new SocketQueueClient(socket, null, 30_000));
+            try (SocketChannel ch = server.accept()) {
+                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+                readInjection(in);
+                WriterProtocol.writeStamped(Channels.newOutputStream(ch), WriterProtocol.PREPARED_STAMPED, 4711, 99);
+                // Gone before the final answer: the client heard N, so it must ask.
+            }
+            try (SocketChannel ch = server.accept()) {
+                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+                assertThat(in.read()).isEqualTo(WriterProtocol.RESOLVE_STAMPED);
+                assertThat(WriterProtocol.readNumber(in)).isEqualTo(4711);
+                assertThat(WriterProtocol.readNumber(in)).isEqualTo(99);
+                WriterProtocol.writeFinal(Channels.newOutputStream(ch), 0);
+            }
+            QueueResult q = result.get(60, TimeUnit.SECONDS);
+            assertThat(q.ok()).isTrue();
+            assertThat(q.qp()).isEqualTo(4711);
+        }
+    }
+}
