@@ -50,6 +50,13 @@ public final class Multilog {
      * small at little cost in speed.
      */
     static final int READ = 8192;
+    /**
+     * After a read that emptied the pipe, the reader waits this long before it looks again, so
+     * that lines written meanwhile are taken and written out together: under a load of mail a
+     * daemon's few lines per message otherwise cost a wake-up, a read and a write each, for
+     * the logger and for every writer that wakes it. The lines wait in the pipe, not here.
+     */
+    static final long GATHER_MILLIS = 10;
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static List<String> environment;
     /** The name warnings start with: multilog, or multilogs when one JVM runs several. */
@@ -122,6 +129,16 @@ public final class Multilog {
 
     static void warn(String message) {
         System.err.println(program + ": warning: " + message);
+    }
+
+    /** Waits {@link #GATHER_MILLIS} after a read shorter than {@code READ} bytes (the pipe was emptied). */
+    static void gather(int n) {
+        if (n <= 0 || n >= READ) return;
+        try {
+            Thread.sleep(GATHER_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void sleep5() {
@@ -311,6 +328,7 @@ public final class Multilog {
                     return;
                 }
             }
+            if (!exitAsap) gather(n);
         }
     }
 

@@ -274,6 +274,7 @@ public final class Multilogs {
                 end(groups, Exit.SOFT);
                 return;
             }
+            Multilog.gather(n);
             if (n < 0) {
                 try {
                     Fd.poll(g.fd, Fd.POLLIN, -1);
