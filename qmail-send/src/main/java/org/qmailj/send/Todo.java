@@ -128,7 +128,7 @@ final class Todo {
                 rfd = closeQuietly(rfd);
             }
             wake = false;
-            scan();
+            if (scan() > 0) gather();
             long next = now() + SLEEP_TODO;
             while (!stopped && !wake && now() < next) {
                 if (rfd >= 0) {
@@ -176,8 +176,24 @@ final class Todo {
         return System.currentTimeMillis() / 1000;
     }
 
-    /** One pass over todo/, oldest-numbered first. */
-    void scan() {
+    /**
+     * After a pass that found messages, the next look at the trigger waits this long, so that
+     * messages committed meanwhile (each pulls the trigger) are taken in one pass: under a load
+     * of mail one wake-up, one reopening of the trigger and one listing of todo/ serve several
+     * messages instead of one each. Their first delivery starts up to this much later.
+     */
+    static final long GATHER_MILLIS = 10;
+
+    private void gather() {
+        try {
+            Thread.sleep(GATHER_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One pass over todo/, oldest-numbered first; returns how many messages it found. */
+    int scan() {
         List<Long> ids = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.dir("todo"))) {
             for (Path p : ds) {
@@ -189,7 +205,7 @@ final class Todo {
             }
         } catch (IOException e) {
             log.line(QmailLog.unableToOpendir("todo"));
-            return;
+            return 0;
         }
         synchronized (kept) {
             // todo/N kept on purpose: not preprocessed again. Once its message is being
@@ -210,6 +226,7 @@ final class Todo {
         boolean startup = !listed;
         listed = true;
         for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)), startup);
+        return ids.size();
     }
 
     /** A listing of todo/ succeeded once (todo thread only). */
