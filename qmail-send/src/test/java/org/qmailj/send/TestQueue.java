@@ -1,13 +1,19 @@
 package org.qmailj.send;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.qmailj.common.address.RecipientRewriter;
+import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.sys.Fifo;
 
@@ -36,6 +42,18 @@ final class TestQueue {
         } catch (org.qmailj.common.sys.SysException e) {
             throw new IOException(e);
         }
+    }
+
+    /** A todo thread's work on this queue, logging to {@code log}, handing messages to {@code events}. */
+    Todo todo(OutputStream log, BlockingQueue<Event> events) {
+        return new Todo(q, new SendLog(log),
+                new CleanClient(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream()), () -> {
+                    try {
+                        return RecipientRewriter.load(new ControlDir(home.resolve("control")));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, events);
     }
 
     void control(String name, String... lines) throws IOException {

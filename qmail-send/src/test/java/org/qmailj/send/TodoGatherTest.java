@@ -2,8 +2,6 @@ package org.qmailj.send;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -14,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qmailj.common.address.RecipientRewriter;
-import org.qmailj.common.control.ControlDir;
 
 /**
  * Messages committed a millisecond apart, each pulling lock/trigger, are taken a few at a pass:
@@ -38,14 +34,7 @@ class TodoGatherTest {
             @Override public void flush() { writes.incrementAndGet(); }
         };
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        Todo todo = new Todo(tq.q, new SendLog(log),
-                new CleanClient(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream()), () -> {
-                    try {
-                        return RecipientRewriter.load(new ControlDir(home.resolve("control")));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, events);
+        Todo todo = tq.todo(log, events);
         todo.start();
         try {
             long first = tq.inject("gather-first@x", "s@domain", "me");

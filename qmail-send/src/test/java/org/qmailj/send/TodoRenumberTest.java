@@ -2,7 +2,6 @@ package org.qmailj.send;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -10,8 +9,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qmailj.common.address.RecipientRewriter;
-import org.qmailj.common.control.ControlDir;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Fifo;
 
@@ -32,14 +29,7 @@ class TodoRenumberTest {
         long n = tq.inject("renumber@x", "s@domain", "me");
         ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        Todo todo = new Todo(tq.q, new SendLog(logBytes),
-                new CleanClient(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream()), () -> {
-                    try {
-                        return RecipientRewriter.load(new ControlDir(home.resolve("control")));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, events);
+        Todo todo = tq.todo(logBytes, events);
         int rfd = Fifo.openRead(tq.q.trigger());
         int wfd = Fifo.openWrite(tq.q.trigger()); // held, as the todo thread does: no hang-up after a pull
         try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
@@ -38,6 +39,16 @@ class SocketQueueClientTest {
         return new Received(h, message, Envelope.read(in));
     }
 
+    private static ServerSocketChannel listen(Path socket) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        return server;
+    }
+
+    private static InputStream input(SocketChannel ch) {
+        return new BufferedInputStream(Channels.newInputStream(ch));
+    }
+
     private static CompletableFuture<QueueResult> send(SocketQueueClient client) {
         return CompletableFuture.supplyAsync(() -> {
             try (QueueClient.Session s = client.open()) {
@@ -52,11 +63,10 @@ class SocketQueueClientTest {
     @Test
     void theCommitRequestTravelsWithTheEnvelope() throws Exception {
         Path socket = dir.resolve("w.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
+        try (ServerSocketChannel server = listen(socket)) {
             CompletableFuture<QueueResult> result = send(new SocketQueueClient(socket));
             try (SocketChannel ch = server.accept()) {
-                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+                InputStream in = input(ch);
                 OutputStream out = Channels.newOutputStream(ch);
                 Received r = readInjection(in);
                 assertThat(r.header().stamps()).isTrue();
@@ -79,12 +89,10 @@ class SocketQueueClientTest {
     @Test
     void aConnectionLostBeforeTheNumberIsTemporaryAndAsksNothing() throws Exception {
         Path socket = dir.resolve("w.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
+        try (ServerSocketChannel server = listen(socket)) {
             CompletableFuture<QueueResult> result = send(new SocketQueueClient(socket, null, 30_000));
             try (SocketChannel ch = server.accept()) {
-                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
-                readInjection(in);
+                readInjection(input(ch));
             } // the writer goes without a word: it never sent N, so it cannot have committed
             QueueResult q = result.get(60, TimeUnit.SECONDS);
             assertThat(q.exit()).isEqualTo(QueueExit.COMMUNICATION.code());
@@ -97,17 +105,15 @@ class SocketQueueClientTest {
     @Test
     void aConnectionLostAfterTheNumberIsResolved() throws Exception {
         Path socket = dir.resolve("w.sock");
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
+        try (ServerSocketChannel server = listen(socket)) {
             CompletableFuture<QueueResult> result = send(new SocketQueueClient(socket, null, 30_000));
             try (SocketChannel ch = server.accept()) {
-                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
-                readInjection(in);
+                readInjection(input(ch));
                 WriterProtocol.writeStamped(Channels.newOutputStream(ch), WriterProtocol.PREPARED_STAMPED, 4711, 99);
                 // Gone before the final answer: the client heard N, so it must ask.
             }
             try (SocketChannel ch = server.accept()) {
-                InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+                InputStream in = input(ch);
                 assertThat(in.read()).isEqualTo(WriterProtocol.RESOLVE_STAMPED);
                 assertThat(WriterProtocol.readNumber(in)).isEqualTo(4711);
                 assertThat(WriterProtocol.readNumber(in)).isEqualTo(99);
