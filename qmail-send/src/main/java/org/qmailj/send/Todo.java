@@ -128,17 +128,17 @@ final class Todo {
                 rfd = closeQuietly(rfd);
             }
             wake = false;
-            if (scan() > 0) gather();
+            if (scan() > 0) sleep(GATHER_MILLIS);
             long next = now() + SLEEP_TODO;
             while (!stopped && !wake && now() < next) {
                 if (rfd >= 0) {
                     try {
                         if (Fd.poll(rfd, Fd.POLLIN, 1000) != 0) break;
                     } catch (SysException e) {
-                        sleep();
+                        sleep(1000);
                     }
                 } else {
-                    sleep();
+                    sleep(1000);
                 }
             }
         }
@@ -164,9 +164,9 @@ final class Todo {
         return -1;
     }
 
-    private static void sleep() {
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(1000);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -183,14 +183,6 @@ final class Todo {
      * messages instead of one each. Their first delivery starts up to this much later.
      */
     static final long GATHER_MILLIS = 10;
-
-    private void gather() {
-        try {
-            Thread.sleep(GATHER_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** One pass over todo/, oldest-numbered first; returns how many messages it found. */
     int scan() {

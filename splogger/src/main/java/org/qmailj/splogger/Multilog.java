@@ -133,17 +133,16 @@ public final class Multilog {
 
     /** Waits {@link #GATHER_MILLIS} after a read shorter than {@code READ} bytes (the pipe was emptied). */
     static void gather(int n) {
-        if (n <= 0 || n >= READ) return;
-        try {
-            Thread.sleep(GATHER_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        if (n > 0 && n < READ) sleep(GATHER_MILLIS);
     }
 
     static void sleep5() {
+        sleep(5000);
+    }
+
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(5000);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
