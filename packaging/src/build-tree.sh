@@ -39,7 +39,11 @@ tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # wakes a virtual sub-poller, which then unparks the waiting thread, one more thread switch per
 # read: at 1 session, tcpserver's context switches per message went from 28-30 to 18-20.
 daemon_flags="$common -Djdk.pollerMode=1 -XX:+ExitOnOutOfMemoryError -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:StringTableSize=4096 -XX:+UnlockExperimentalVMOptions -XX:SymbolTableSize=4096"
-# C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes).
+# C1 only and one compiler thread: for daemons whose work is waiting (no C2 arena spikes), and
+# for tcpserver: with C2 it spent ~4 CPU-s compiling (~380 methods) over its first ~12,000
+# connections, 20-35% more CPU per message in that window, and kept 50 against 40 MiB PSS
+# after 14,000 messages; fully warmed up, C2 saved ~0.05 CPU-s per 1,000 messages (~3% of the
+# suite's, inside the noise of bench/interleave.sh): a break-even after some 80,000 messages.
 small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # The loggers, mostly asleep, compile less: without the AOT cache's training replay (profiles of
 # the tools' start-up, which had each compile ~300 methods it never runs hot) and at 10x the
@@ -47,7 +51,7 @@ small="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
 # a few thousand lines: idle multilog 758 -> ~240 nmethods, USS -1.1 MiB, and no more CPU
 # (50,000 lines: 0.38-0.44 s against 0.44-0.53). Not for the other daemons: in 4,000-message
 # runs the 10x thresholds cost the C1 daemons 15-40% CPU, and without the replay tcpserver
-# (C2) took ~30% more CPU per message.
+# (then C2) took ~30% more CPU per message.
 logger="$small -XX:-AOTReplayTraining -XX:CompileThresholdScaling=10"
 # qmail-lspawn passes these to its qmail-local workers (one JVM per uid; after its defaults),
 # with the daemons' cache mapping and malloc trim (MALLOC_ARENA_MAX comes from lspawn's own
@@ -66,7 +70,7 @@ budget() { # name -> extra flags
     qmail-rspawn) echo "-Xmx16m -Xmn2m $small" ;;
     qmail-clean) echo "-Xmx16m -Xmn1m $small" ;;
     qmail-queued) echo "-Xmx48m -Xmn6m $small" ;;
-    tcpserver) echo "-Xmx96m -Xmn16m" ;;
+    tcpserver) echo "-Xmx96m -Xmn16m $small" ;;
     qmail-smtpd|qmail-qmtpd|qmail-qmqpd) echo "-Xmx64m $small" ;;
     multilog|splogger|multilogs) echo "-Xmx16m -Xmn512k $logger" ;;
     # a JVM per POP3 connection for now; messages are streamed (tested at -Xmx16m)
