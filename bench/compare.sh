@@ -5,6 +5,7 @@
 #   bench/compare.sh                      N=2000 messages of L=2048 bytes per load
 #   N=500 SESSIONS="1 10" bench/compare.sh  a quick run
 #   SYNCS=1 bench/compare.sh              also the fsyncs per message at 1 session (strace)
+#   ROUNDS=3 bench/compare.sh             each load 3 times, alternating, medians reported
 #
 # Postfix: Debian's package, started as its own instance (postfix -c DIR) with its own config,
 # queue and data directories under a temporary directory, SMTP on a loopback port, delivering
@@ -27,7 +28,7 @@
 # The ratio column is ours / Postfix (above 1 is better for msg/s, below 1 for cpu and PSS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-2000}; L=${L:-2048}; SESSIONS=${SESSIONS:-"1 10 50 200"}; INJECT=${INJECT:-200}
+N=${N:-2000}; L=${L:-2048}; SESSIONS=${SESSIONS:-"1 10 50 200"}; INJECT=${INJECT:-200}; ROUNDS=${ROUNDS:-1}
 [ "$(id -u)" = 0 ] || { echo "bench/compare.sh: run as root (Postfix's master and the sandbox's account)" >&2; exit 100; }
 for t in smtp-source postfix postconf; do
   command -v $t >/dev/null || { echo "bench/compare.sh: needs $t (apt-get install postfix)" >&2; exit 100; }
@@ -117,6 +118,14 @@ wait_for() { # dir count
   done
 }
 declare -A R
+median() { # numbers as arguments -> their median
+  printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+keep() { # key value: one round's figure; R[key] is the median of the rounds so far
+  R[$1.all]="${R[$1.all]:-} $2"
+  # shellcheck disable=SC2086 # the list splits on purpose
+  R[$1]=$(median ${R[$1.all]})
+}
 # load NAME SYS PORT NEWDIR RCPT PIDSFN SMTPSOURCEARGS... -> R[NAME.SYS.rate|cpu|pss]
 load() {
   local name=$1 sys=$2 port=$3 new=$4 rcpt=$5 pids=$6; shift 6
@@ -126,14 +135,19 @@ load() {
   smtp-source "$@" -l "$L" -m "$N" -f bench@example.com -t "$rcpt" "127.0.0.1:$port"
   wait_for "$new" $(( before + N )); t1=$(date +%s%N)
   c1=$($pids | cpu_ticks)
-  R[$name.$sys.rate]=$(awk -v n="$N" -v d=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (d / 1e9)}')
-  R[$name.$sys.cpu]=$(awk -v c=$(( c1 - c0 )) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}')
-  R[$name.$sys.pss]=$(awk -v k="$($pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
+  keep "$name.$sys.rate" "$(awk -v n="$N" -v d=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (d / 1e9)}')"
+  keep "$name.$sys.cpu" "$(awk -v c=$(( c1 - c0 )) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}')"
+  keep "$name.$sys.pss" "$(awk -v k="$($pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')"
 }
+# ROUNDS=R: each load R times, the two systems alternating, and the medians reported: this
+# box's speed drifts from minute to minute, and a single pair of runs once put one system's
+# CPU per message at twice its usual figure (R=1, the default, runs each load once).
 both() { # name smtp-source args...
-  local name=$1; shift
-  load "$name" pf "$pfport" "$pfnew" alice@bench.example pf_pids "$@"
-  load "$name" qm "$qmport" "$qmnew" alice@sandbox.localdomain qm_pids "$@"
+  local name=$1 r; shift
+  for r in $(seq "$ROUNDS"); do
+    load "$name" pf "$pfport" "$pfnew" alice@bench.example pf_pids "$@"
+    load "$name" qm "$qmport" "$qmnew" alice@sandbox.localdomain qm_pids "$@"
+  done
 }
 
 R[start.pf.pss]=$(awk -v k="$(pf_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
@@ -144,7 +158,7 @@ sleep "${IDLE:-15}"
 R[idle.pf.pss]=$(awk -v k="$(pf_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
 R[idle.qm.pss]=$(awk -v k="$(qm_pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')
 # Warm-up: the JIT, the AOT cache's misses, Postfix's process pool.
-save_n=$N; N=$(( N / 2 )); both warm -s 10; N=$save_n
+save_n=$N; save_rounds=$ROUNDS; N=$(( N / 2 )); ROUNDS=1; both warm -s 10; N=$save_n; ROUNDS=$save_rounds
 loads=
 for s in $SESSIONS; do both "s$s" -s "$s"; loads="$loads s$s"; done
 for s in $SESSIONS; do [ "$s" -le 50 ] || continue; both "s${s}d" -s "$s" -d; loads="$loads s${s}d"; done
@@ -235,7 +249,7 @@ R[jvm.ms]=$(awk -v a="$jvmns1" -v b="$jvmns2" -v n="$jvm_n" 'BEGIN {printf "%.1f
 row() { # label pf qm -> label, Postfix, ours, ours/Postfix
   awk -v l="$1" -v p="$2" -v q="$3" 'BEGIN {r = (p > 0) ? sprintf("%.2f", q / p) : "-"; printf "| %-46s | %10s | %10s | %6s |\n", l, p, q, r}'
 }
-echo "bench/compare.sh: $(date -u +%Y-%m-%d) $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(postconf -d mail_version | sed 's/ = / /'), N=$N L=$L"
+echo "bench/compare.sh: $(date -u +%Y-%m-%d) $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(postconf -d mail_version | sed 's/ = / /'), N=$N L=$L$( [ "$ROUNDS" = 1 ] || echo ", loads: medians of $ROUNDS rounds")"
 printf '| %-46s | %10s | %10s | %6s |\n' "" Postfix ours ratio
 printf '|%s|%s|%s|%s|\n' ------------------------------------------------ ------------ ------------ --------
 for l in $loads; do
