@@ -270,3 +270,9 @@ row "drain of $N queued: msg/s" "${R[drain.pf.rate]}" "${R[drain.qm.rate]}"
 row "one sendmail call: ms" "${R[inject.pf.ms]}" "${R[inject.qm.ms]}"
 row "$INJECT sendmail calls in a loop: msg/s" "${R[inject.pf.rate]}" "${R[inject.qm.rate]}"
 echo "bare JVM start (java -cp . Hello through the same setpriv, before and after ours), for scale: ${R[jvm.ms]} ms; sendmail/JVM: $(awk -v a="${R[inject.qm.ms]}" -v b="${R[jvm.ms]}" 'BEGIN {printf "%.2f", a / b}')"
+if [ "$ROUNDS" != 1 ]; then
+  echo "each round, msg/s and CPU-s/1000 msg (Postfix | ours):"
+  for l in $loads; do
+    echo "  $l: ${R[$l.pf.rate.all]# } | ${R[$l.qm.rate.all]# };  ${R[$l.pf.cpu.all]# } | ${R[$l.qm.cpu.all]# }"
+  done
+fi
