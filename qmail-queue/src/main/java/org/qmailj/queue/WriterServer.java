@@ -30,6 +30,7 @@ import org.qmailj.common.queue.SocketQueueClient;
 import org.qmailj.common.queue.WriterProtocol;
 import org.qmailj.common.sys.Passwd;
 import org.qmailj.common.sys.Proc;
+import org.qmailj.common.threads.SessionThreads;
 
 /**
  * The queue writer daemon's server: accepts connections on {@code queue/lock/qmail-queue.sock}
@@ -50,7 +51,8 @@ import org.qmailj.common.sys.Proc;
  *
  * <p>Threads: one platform thread accepts (pausing after an error, 10 ms doubling to 1 s, as
  * with too many open files it would otherwise spin); one sweeps read deadlines; each
- * connection runs on its own virtual thread. An Error (out of memory) in any of them removes
+ * connection runs on one of up to 32 reused platform threads, past those on a virtual thread
+ * of its own ({@link SessionThreads}: the kernel wakes a platform thread's read directly). An Error (out of memory) in any of them removes
  * that connection's files, drops the connections that were not yet told their number (they
  * remove theirs), and exits 111 for supervise to restart a sound JVM.
  */
@@ -77,6 +79,8 @@ public final class WriterServer implements AutoCloseable {
     private final AtomicBoolean dying = new AtomicBoolean();
     private final AtomicLong refused = new AtomicLong();
     private final WriterMetrics metrics = new WriterMetrics();
+    private final SessionThreads threads =
+            new SessionThreads("qmail-queued connection", SessionThreads.bound("qmail.platformThreads", 32));
     private volatile long lastRefusalLog;
     private volatile boolean closed;
     private volatile Thread acceptThread;
@@ -182,7 +186,7 @@ public final class WriterServer implements AutoCloseable {
                 return;
             }
             try {
-                Thread.ofVirtual().start(() -> serve(ch));
+                threads.start(() -> serve(ch));
             } catch (Error e) {
                 triage.release();
                 closeQuietly(ch);

@@ -51,7 +51,7 @@ class AcceptBackoffTest {
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.readString(err).contains("unable to accept")) {
-                assertThat(System.nanoTime()).as("EMFILE reported").isLessThan(deadline);
+                assertThat(System.nanoTime()).as("EMFILE reported; stderr: " + Files.readString(err)).isLessThan(deadline);
                 Thread.sleep(20);
             }
             long before = acceptThreadTicks(d.pid());

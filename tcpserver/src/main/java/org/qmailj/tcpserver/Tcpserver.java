@@ -24,6 +24,7 @@ import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.Spawn;
 import org.qmailj.common.sys.SysException;
 import org.qmailj.common.sys.TcpSocket;
+import org.qmailj.common.threads.SessionThreads;
 import org.qmailj.smtpd.SmtpdMetrics;
 import org.qmailj.smtpd.SocketWire;
 
@@ -33,13 +34,16 @@ import org.qmailj.smtpd.SocketWire;
  *
  * <p>Two ways to run the program. A {@link Builtin} (qmail-smtpd), alone or behind known
  * wrappers ({@link Chain}: rblsmtpd, recordio, softlimit, envdir, tcp-env), runs in this JVM
- * on a virtual thread per connection, with its environment as a map and the socket's streams;
+ * on a session thread per connection, with its environment as a map and the socket's streams;
  * the JDK's ServerSocket accepts. Any other program is spawned per connection with the
  * socket as descriptors 0 and 1: then {@link TcpSocket} listens and accepts through FFM,
  * because a spawned child needs the descriptor number, which JDK sockets do not expose.
  *
  * <p>Threads: one platform thread accepts (taking a -c permit before each accept); each
- * connection gets a virtual thread; in spawning mode one platform thread reaps children.
+ * connection runs on one of up to {@link #PLATFORM_THREADS} reused platform threads, past
+ * those on a virtual thread of its own ({@link SessionThreads}: a platform thread's socket
+ * reads are woken by the kernel directly, with no poller and carrier hand-off); in spawning
+ * mode one platform thread reaps children.
  * Privileges drop to -g/-u right after the socket is bound.
  */
 public final class Tcpserver {
@@ -50,6 +54,12 @@ public final class Tcpserver {
     private final Semaphore permits;
     private final AtomicInteger children = new AtomicInteger();
     private final Optional<RulesFile> rules;
+    /**
+     * Connections served by reused platform threads at once; more get virtual threads
+     * (system property qmail.platformThreads, 0: all virtual).
+     */
+    static final int PLATFORM_THREADS = SessionThreads.bound("qmail.platformThreads", 32);
+    private final SessionThreads threads = new SessionThreads("conn", PLATFORM_THREADS);
 
     Tcpserver(ServerOptions o, PrintStream err, Map<String, String> baseEnv) {
         this.o = o;
@@ -111,7 +121,7 @@ public final class Tcpserver {
             if (chain.get().builtin() == Builtin.QMAIL_SMTPD) metrics(home);
             acceptLoop(() -> {
                 Socket s = ss.accept();
-                Thread.ofVirtual().name("conn").start(() -> inProcess(s, local, chain.get(), home));
+                threads.start(() -> inProcess(s, local, chain.get(), home));
             });
         } else {
             int fd;
@@ -125,7 +135,7 @@ public final class Tcpserver {
             Thread.ofPlatform().name("tcpserver-reaper").daemon().start(reaper);
             acceptLoop(() -> {
                 TcpSocket.Accepted a = TcpSocket.accept(fd);
-                Thread.ofVirtual().name("conn").start(() -> spawned(a, reaper));
+                threads.start(() -> spawned(a, reaper));
             });
         }
     }
@@ -218,7 +228,7 @@ public final class Tcpserver {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
-    /** One connection to a built-in program, on its own virtual thread. */
+    /** One connection to a built-in program, on its session thread. */
     private void inProcess(Socket s, Optional<InetAddress> local, Chain chain, QmailHome home) {
         long n = SEQUENCE.incrementAndGet();
         int exit = 111;
