@@ -10,18 +10,27 @@ import org.junit.jupiter.api.Test;
 
 class SessionThreadsTest {
 
-    /** Starts a task that reports its thread and its interrupt status, then waits for {@code release}. */
-    private static void startReporting(SessionThreads threads, BlockingQueue<Thread> ran, BlockingQueue<Boolean> interrupted,
-            CountDownLatch release) {
-        threads.start(() -> {
-            interrupted.add(Thread.currentThread().isInterrupted());
-            ran.add(Thread.currentThread());
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+    /** What the tasks saw: the thread each ran on, and its interrupt status at the start. */
+    private static final class Seen {
+        final BlockingQueue<Thread> ran = new ArrayBlockingQueue<>(10);
+        final BlockingQueue<Boolean> interrupted = new ArrayBlockingQueue<>(10);
+
+        /** Starts a task that reports its thread and interrupt status, then waits for {@code release}. */
+        void start(SessionThreads threads, CountDownLatch release) {
+            threads.start(() -> {
+                interrupted.add(Thread.currentThread().isInterrupted());
+                ran.add(Thread.currentThread());
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+
+        Thread next() throws InterruptedException {
+            return take(ran);
+        }
     }
 
     private static Thread take(BlockingQueue<Thread> q) throws InterruptedException {
@@ -42,14 +51,11 @@ class SessionThreadsTest {
     @Test
     void tasksRunOnPlatformThreadsUpToTheBoundThenOnVirtualThreads() throws Exception {
         SessionThreads threads = new SessionThreads("conn", 2);
-        BlockingQueue<Thread> ran = new ArrayBlockingQueue<>(10);
-        BlockingQueue<Boolean> interrupted = new ArrayBlockingQueue<>(10);
+        Seen seen = new Seen();
         CountDownLatch release = new CountDownLatch(1);
 
-        startReporting(threads, ran, interrupted, release);
-        startReporting(threads, ran, interrupted, release);
-        startReporting(threads, ran, interrupted, release);
-        Thread a = take(ran), b = take(ran), c = take(ran);
+        for (int i = 0; i < 3; i++) seen.start(threads, release);
+        Thread a = seen.next(), b = seen.next(), c = seen.next();
 
         long virtual = java.util.stream.Stream.of(a, b, c).filter(Thread::isVirtual).count();
         assertThat(virtual).as("the third concurrent task").isEqualTo(1);
@@ -63,22 +69,20 @@ class SessionThreadsTest {
     @Test
     void aFinishedPlatformThreadRunsTheNextTaskWithItsInterruptCleared() throws Exception {
         SessionThreads threads = new SessionThreads("conn", 4);
-        BlockingQueue<Thread> ran = new ArrayBlockingQueue<>(10);
-        BlockingQueue<Boolean> interrupted = new ArrayBlockingQueue<>(10);
-        CountDownLatch released = new CountDownLatch(0);
+        Seen seen = new Seen();
 
         threads.start(() -> {
-            ran.add(Thread.currentThread());
+            seen.ran.add(Thread.currentThread());
             Thread.currentThread().interrupt(); // left set by the task
         });
-        Thread first = take(ran);
+        Thread first = seen.next();
         awaitIdle(threads, 1);
-        startReporting(threads, ran, interrupted, released);
-        Thread second = take(ran);
+        seen.start(threads, new CountDownLatch(0));
+        Thread second = seen.next();
 
         assertThat(second).isSameAs(first);
         assertThat(second.isVirtual()).isFalse();
-        assertThat(interrupted.poll(30, TimeUnit.SECONDS)).isFalse();
+        assertThat(seen.interrupted.poll(30, TimeUnit.SECONDS)).isFalse();
         assertThat(threads.platformThreads()).isEqualTo(1);
     }
 
