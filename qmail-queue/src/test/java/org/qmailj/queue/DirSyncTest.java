@@ -127,4 +127,48 @@ class DirSyncTest {
         d.sync();
         assertThat(g.threads).hasSize(3);
     }
+
+    @Test
+    void underManyConcurrentCallersEachReturnsOnlyAfterAnFsyncThatStartedAfterItsCall() throws Exception {
+        // One clock orders every event; an fsync is [start, end] on it, a call [called, returned].
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+        List<long[]> fsyncs = new CopyOnWriteArrayList<>();
+        DirSync d = new DirSync(() -> {
+            long start = clock.incrementAndGet();
+            Thread.yield();
+            fsyncs.add(new long[] {start, clock.incrementAndGet()});
+        });
+        List<long[]> calls = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> callers = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            callers.add(f);
+            Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 300; i++) {
+                        long called = clock.incrementAndGet();
+                        d.sync();
+                        calls.add(new long[] {called, clock.incrementAndGet()});
+                    }
+                    f.complete(null);
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        }
+        // A lost wake-up would leave a caller waiting for good.
+        for (CompletableFuture<Void> f : callers) f.get(120, TimeUnit.SECONDS);
+
+        assertThat(calls).hasSize(16 * 300);
+        for (long[] c : calls) {
+            assertThat(fsyncs.stream().anyMatch(s -> s[0] > c[0] && s[1] < c[1]))
+                    .as("an fsync started after the call at %d and ended before its return at %d", c[0], c[1]).isTrue();
+        }
+        // Never two at once: the fsyncs' intervals do not overlap.
+        List<long[]> sorted = new ArrayList<>(fsyncs);
+        sorted.sort(java.util.Comparator.comparingLong(s -> s[0]));
+        for (int i = 1; i < sorted.size(); i++) assertThat(sorted.get(i)[0]).isGreaterThan(sorted.get(i - 1)[1]);
+        assertThat(sorted.size()).as("fsyncs shared by callers").isLessThan(calls.size());
+        assertThat(d.waiting()).isZero();
+    }
 }
