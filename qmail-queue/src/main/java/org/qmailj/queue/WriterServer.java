@@ -52,9 +52,10 @@ import org.qmailj.common.threads.SessionThreads;
  * <p>Threads: one platform thread accepts (pausing after an error, 10 ms doubling to 1 s, as
  * with too many open files it would otherwise spin); one sweeps read deadlines; each
  * connection runs on one of up to 32 reused platform threads, past those on a virtual thread
- * of its own ({@link SessionThreads}: the kernel wakes a platform thread's read directly). An Error (out of memory) in any of them removes
- * that connection's files, drops the connections that were not yet told their number (they
- * remove theirs), and exits 111 for supervise to restart a sound JVM.
+ * of its own ({@link SessionThreads}: the kernel wakes a platform thread's read directly). An
+ * Error (out of memory) in any of them removes that connection's files, drops the connections
+ * that were not yet told their number (they remove theirs), and exits 111 for supervise to
+ * restart a sound JVM.
  */
 public final class WriterServer implements AutoCloseable {
     static final String PROGRAM = "qmail-queued";
