@@ -81,7 +81,7 @@ public final class WriterServer implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final WriterMetrics metrics = new WriterMetrics();
     private final SessionThreads threads =
-            new SessionThreads("qmail-queued connection", SessionThreads.bound("qmail.platformThreads", 32));
+            SessionThreads.forSockets("qmail-queued connection", SessionThreads.bound("qmail.platformThreads", 32));
     private volatile long lastRefusalLog;
     private volatile boolean closed;
     private volatile Thread acceptThread;

@@ -59,7 +59,7 @@ public final class Tcpserver {
      * (system property qmail.platformThreads, 0: all virtual).
      */
     static final int PLATFORM_THREADS = SessionThreads.bound("qmail.platformThreads", 32);
-    private final SessionThreads threads = new SessionThreads("conn", PLATFORM_THREADS);
+    private final SessionThreads threads = SessionThreads.forSockets("conn", PLATFORM_THREADS);
 
     Tcpserver(ServerOptions o, PrintStream err, Map<String, String> baseEnv) {
         this.o = o;

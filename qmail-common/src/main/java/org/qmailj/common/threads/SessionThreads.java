@@ -27,8 +27,10 @@ import java.util.concurrent.locks.LockSupport;
  * virtual thread's read that waits, and a poller that failed to be made (no descriptor free)
  * fails every such read after it, for the JVM's life. With platform threads first, that first
  * wait would come only with a flood, just when descriptors may have run out (a flood test
- * killed qmail-queued so: NoClassDefFoundError in every later connection); so the first
- * instance has a virtual thread wait on a pipe once, at start.
+ * killed qmail-queued so: NoClassDefFoundError in every later connection); so
+ * {@link #forSockets} has a virtual thread wait on a pipe once, at start. Threads that only
+ * fsync (the queue writer's helpers, also in bin/qmail-queue's one-message direct path) need
+ * no poller and skip that.
  */
 public final class SessionThreads {
     private final String name;
@@ -41,13 +43,19 @@ public final class SessionThreads {
         if (platformMax < 0) throw new IllegalArgumentException("platformMax " + platformMax);
         this.name = name;
         this.platformMax = platformMax;
+    }
+
+    /** For tasks that read sockets: the JDK's virtual-thread poller is made now, not in a flood. */
+    public static SessionThreads forSockets(String name, int platformMax) {
+        SessionThreads t = new SessionThreads(name, platformMax);
         readyPoller();
+        return t;
     }
 
     private static boolean pollerReady;
 
     /**
-     * Makes the JDK's virtual-thread poller, once per JVM; the first constructor fails if it
+     * Makes the JDK's virtual-thread poller, once per JVM; {@link #forSockets} fails if it
      * cannot. Not in a static initializer: the reader's lambda would wait for that
      * initializer to end, which waits for the reader.
      */

@@ -88,7 +88,7 @@ class SessionThreadsTest {
 
     @Test
     void aBoundOfZeroRunsEveryTaskOnAVirtualThread() throws Exception {
-        SessionThreads threads = new SessionThreads("conn", 0);
+        SessionThreads threads = SessionThreads.forSockets("conn", 0); // its poller made first
         BlockingQueue<Thread> ran = new ArrayBlockingQueue<>(10);
         for (int i = 0; i < 3; i++) threads.start(() -> ran.add(Thread.currentThread()));
 
