@@ -10,26 +10,34 @@ import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.qmailj.common.queue.Envelope;
 import org.qmailj.common.queue.WriterProtocol;
 
 /**
  * A stand-in for the queue writer during the AOT training runs ({@link InjectTraining}): answers
  * {@code sessions} injections on a Unix-domain socket as the writer does ({@link WriterProtocol}:
- * prepared, then exit 0 after the commit) and keeps nothing. It exists so the client side of a
+ * prepared, then exit 0 after the commit, on a kept connection if asked) and keeps nothing. It exists so the client side of a
  * real injection (connect, chunks, answers, close) is trained without a queue on disk.
  */
 final class TrainingWriter implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
+    private final int sessions;
     private final Thread thread;
+    /** Counted down per message served; a connection that fails counts down the rest. */
+    private final CountDownLatch left;
     private volatile Throwable failure;
-    private volatile int served;
+    private final AtomicInteger served = new AtomicInteger();
 
     private TrainingWriter(Path socket, ServerSocketChannel server, int sessions) {
         this.socket = socket;
         this.server = server;
-        this.thread = new Thread(() -> serve(sessions), "training-writer");
+        this.sessions = sessions;
+        this.left = new CountDownLatch(sessions);
+        this.thread = new Thread(this::accept, "training-writer");
         this.thread.setDaemon(true);
     }
 
@@ -48,33 +56,52 @@ final class TrainingWriter implements AutoCloseable {
 
     Path socket() { return socket; }
 
-    private void serve(int sessions) {
+    /** Each connection on a thread of its own: a kept one waits for its client's next message. */
+    private void accept() {
         try {
-            while (served < sessions) {
-                try (SocketChannel ch = server.accept()) {
-                    InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
-                    OutputStream out = Channels.newOutputStream(ch);
-                    if (in.read() != WriterProtocol.INJECT) throw new IOException("not an injection");
-                    WriterProtocol.Header h = WriterProtocol.readHeader(in);
-                    new WriterProtocol.ChunkInputStream(in).transferTo(OutputStream.nullOutputStream());
-                    Envelope.read(in);
-                    // The answer the real writer gives, so that the client's path is the one trained.
-                    if (h.stamps()) WriterProtocol.writeStamped(out, WriterProtocol.PREPARED_STAMPED, served + 1, System.nanoTime() & Long.MAX_VALUE);
-                    else WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, served + 1);
-                    if (in.read() != WriterProtocol.COMMIT) throw new IOException("no commit");
-                    WriterProtocol.writeFinal(out, 0);
-                    served++;
-                }
+            while (left.getCount() > 0) {
+                SocketChannel ch = server.accept();
+                Thread t = new Thread(() -> serve(ch), "training-writer connection");
+                t.setDaemon(true);
+                t.start();
+            }
+        } catch (IOException e) {
+            if (left.getCount() > 0) fail(e);
+        }
+    }
+
+    private void serve(SocketChannel ch) {
+        try (ch) {
+            InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
+            OutputStream out = Channels.newOutputStream(ch);
+            for (int request = in.read(); request >= 0; request = in.read()) {
+                if (request != WriterProtocol.INJECT) throw new IOException("not an injection");
+                WriterProtocol.Header h = WriterProtocol.readHeader(in);
+                new WriterProtocol.ChunkInputStream(in).transferTo(OutputStream.nullOutputStream());
+                Envelope.read(in);
+                // The answers the real writer gives, so that the client's path is the one trained.
+                int n = served.incrementAndGet();
+                if (h.stamps()) WriterProtocol.writeStamped(out, WriterProtocol.PREPARED_STAMPED, n, System.nanoTime() & Long.MAX_VALUE);
+                else WriterProtocol.writeNumber(out, WriterProtocol.PREPARED, n);
+                if (in.read() != WriterProtocol.COMMIT) throw new IOException("no commit");
+                if (h.keep()) WriterProtocol.writeKept(out); // the client may send its next one here
+                else WriterProtocol.writeFinal(out, 0);
+                left.countDown();
+                if (!h.keep()) break;
             }
         } catch (IOException | RuntimeException e) {
-            failure = e;
+            fail(e);
         }
+    }
+
+    private void fail(Throwable e) {
+        failure = e;
+        while (left.getCount() > 0) left.countDown();
     }
 
     /** Waits until every session was served; an IOException if one went wrong. */
     void await() throws IOException, InterruptedException {
-        thread.join(60_000);
-        if (thread.isAlive()) throw new IOException("training writer: sessions not served in time");
+        if (!left.await(60, TimeUnit.SECONDS)) throw new IOException("training writer: sessions not served in time");
         if (failure != null) throw new IOException("training writer failed", failure);
     }
 

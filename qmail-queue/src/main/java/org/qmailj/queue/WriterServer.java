@@ -38,6 +38,10 @@ import org.qmailj.common.threads.SessionThreads;
  * caller's uid comes from SO_PEERCRED (the user name the kernel reports, mapped through
  * getpwnam), never from the client.
  *
+ * <p>A connection carries one message, or message after message when the client asks to keep
+ * it ({@link WriterProtocol}'s 'k', answered 'Y'); a kept connection waiting for its next
+ * request is closed after {@link WriterProtocol#KEEP_IDLE_SECONDS} and by {@link #close}.
+ *
  * <p>Budgets ({@link WriterSettings}): connections per uid and in all, with a reserve for
  * qmail's own uids ({@link ConnectionBudget}); a connection over budget is answered 71 ("mail
  * server temporarily rejected message") and closed at once. The message and the envelope are
@@ -268,7 +272,15 @@ public final class WriterServer implements AutoCloseable {
                     if (stamp < 0) WriterProtocol.writeFinal(out, QueueExit.BUG.code());
                     else resolve(uid.get(), n, stamp, out);
                 } else if (request == WriterProtocol.INJECT) {
-                    inject(c, in, out);
+                    while (inject(c, in, out)) {
+                        // Kept ('k'): the next request is another message, or the end.
+                        int next = c.awaitRequest(in, () -> closed);
+                        if (next < 0) break;
+                        if (next != WriterProtocol.INJECT) {
+                            WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+                            break;
+                        }
+                    }
                 } else if (request == WriterProtocol.CLEAN && cleans(uid.get())) {
                     clean = true;
                 } else {
@@ -349,7 +361,11 @@ public final class WriterServer implements AutoCloseable {
         }
     }
 
-    private void inject(Connection c, InputStream in, OutputStream out) throws IOException {
+    /**
+     * One message; true if it was committed and its header asked to keep the connection, which
+     * may then carry another.
+     */
+    private boolean inject(Connection c, InputStream in, OutputStream out) throws IOException {
         WriterProtocol.Header h = WriterProtocol.readHeader(in);
         String role = h.role();
         if (role != null && !roleMatches(role, c.uid)) role = null;
@@ -359,7 +375,7 @@ public final class WriterServer implements AutoCloseable {
         } catch (QueueFailure f) {
             metrics.failed.increment();
             WriterProtocol.writeFinal(out, f.exit().code());
-            return;
+            return false;
         }
         Object mark = new Object();
         inFlight.put(s.number(), mark);
@@ -371,7 +387,7 @@ public final class WriterServer implements AutoCloseable {
                 settled = true; // intd() removed what was made
                 metrics.failed.increment();
                 WriterProtocol.writeFinal(out, f.exit().code());
-                return;
+                return false;
             }
             // Prepared before the client can hear N: fatal() drops only connections not yet
             // prepared, and a client that heard N must find its files for its resolve.
@@ -395,7 +411,7 @@ public final class WriterServer implements AutoCloseable {
                 else s.abort();
                 settled = true;
                 metrics.aborted.increment();
-                return;
+                return false;
             }
             try {
                 s.link();
@@ -403,12 +419,17 @@ public final class WriterServer implements AutoCloseable {
                 settled = true;
                 metrics.failed.increment();
                 WriterProtocol.writeFinal(out, f.exit().code());
-                return;
+                return false;
             }
             settled = true;
             metrics.committed(s);
             if (settings.killAfterCommit()) Proc.kill(Proc.getpid(), Proc.SIGKILL);
-            WriterProtocol.writeFinal(out, 0);
+            if (!h.keep()) {
+                WriterProtocol.writeFinal(out, 0);
+                return false;
+            }
+            WriterProtocol.writeKept(out);
+            return true;
         } catch (Error e) {
             // Out of memory after 'P' leaves intd/N whole for the client's resolve, which
             // withdraws it (nothing to allocate here); before 'P', remove.
@@ -478,6 +499,9 @@ public final class WriterServer implements AutoCloseable {
     public void close() throws IOException {
         closed = true;
         server.close();
+        // Kept connections waiting for another message would otherwise still be served by a
+        // writer that has stopped (their clients send it again on a new connection).
+        for (Connection c : live) c.closeIfIdle();
         Thread a = acceptThread;
         if (a != null) a.interrupt(); // it may wait for a triage permit
         Files.deleteIfExists(socket);

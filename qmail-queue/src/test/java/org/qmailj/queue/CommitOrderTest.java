@@ -166,8 +166,8 @@ class CommitOrderTest {
     private static final Pattern ANSWER = Pattern.compile("^(\\d+)<([^>]*)>, \"((?:\\\\x[0-9a-f]{2})*)\"");
 
     /**
-     * Message number to the line of its 'X' 0 answer: a 'P' N (or 'S' N stamp) on a socket names the message
-     * the next answer on that socket is about. The payloads are still in strace's hex.
+     * Message number to the line of its 'X' 0 answer (or 'Y', the same on a kept connection): a 'P' N (or
+     * 'S' N stamp) on a socket names the message the next answer on that socket is about. The payloads are still in strace's hex.
      */
     private static Map<Long, Long> answers(List<Call> calls) {
         Map<String, Long> told = new HashMap<>();
@@ -183,7 +183,8 @@ class CommitOrderTest {
                 long n = 0;
                 for (int i = 1; i < 9; i++) n = n << 8 | (b[i] & 0xff);
                 told.put(fd, n);
-            } else if (b.length == 2 && b[0] == WriterProtocol.FINAL && b[1] == 0 && told.containsKey(fd)) {
+            } else if (((b.length == 2 && b[0] == WriterProtocol.FINAL && b[1] == 0) || (b.length == 1 && b[0] == WriterProtocol.KEPT))
+                    && told.containsKey(fd)) {
                 out.putIfAbsent(told.remove(fd), (long) c.start());
             }
         }

@@ -11,8 +11,9 @@ import java.nio.file.Path;
 
 /**
  * The wire format between injectors and the queue writer daemon, spoken over the Unix-domain
- * stream socket {@code queue/lock/qmail-queue.sock}, one message per connection. The writer
- * learns the caller's uid from the kernel (SO_PEERCRED); nothing the client sends names a uid.
+ * stream socket {@code queue/lock/qmail-queue.sock}, one message per connection unless the
+ * client asks to keep it (below). The writer learns the caller's uid from the kernel
+ * (SO_PEERCRED); nothing the client sends names a uid.
  *
  * <pre>
  * inject  = 'Q' header message envelope [ 'C' ]
@@ -21,7 +22,8 @@ import java.nio.file.Path;
  *                                           ;   (alias, qmaild or qmails), honoured only when
  *                                           ;   the peer uid is that role's; 'q' the qp
  *                                           ;   (decimal, optional, see below); 's' "1": the
- *                                           ;   client takes a stamped answer (see below)
+ *                                           ;   client takes a stamped answer (see below);
+ *                                           ;   'k' "1": keep the connection (see below)
  * message = *( len32 1*OCTET ) len32-zero   ; chunks; len32 = 4-byte big-endian length, 1..1 MiB
  * envelope = qmail-queue's fd-1 envelope: 'F' sender NUL *( 'T' rcpt NUL ) NUL
  * resolve = 'R' num64                       ; "did message N get queued?" after a lost answer
@@ -38,6 +40,8 @@ import java.nio.file.Path;
  *          / 'S' num64 stamp64              ; the same, to a client that sent 's'
  * final   = 'X' OCTET                       ; qmail-queue's exit code; 0 after 'C' means
  *                                           ;   todo/N exists and is synced
+ *         / 'Y'                             ; as 'X' 0, to a client that sent 'k': and the
+ *                                           ;   connection takes another request
  * </pre>
  *
  * The writer may send a final answer at any moment (for instance 53 when the disk fills
@@ -62,6 +66,18 @@ import java.nio.file.Path;
  * asker's was committed (only a commit lets it go), so the answer is 'X' 0 and the other
  * message is left alone. Writers that do not know 's' answer 'P'; a client then resolves
  * with 'R'.
+ *
+ * <p>Kept connections: a message whose header had 'k' is answered 'Y' instead of 'X' 0, and
+ * the writer then reads the connection's next request, which must be another inject (anything
+ * else is answered 'X' 81 and the connection closed). Any other final answer ends the
+ * connection as before, and so does every answer of a writer that does not know 'k': a
+ * client keeps only a connection answered 'Y'. Waiting
+ * for that request, the writer closes the connection after {@code KEEP_IDLE_SECONDS} (or its
+ * read timeout, if shorter), and when it stops; so a client that takes a kept connection
+ * again must expect it closed under it: its write fails (EPIPE), or its read ends, before any
+ * 'P'. Nothing was queued then, and the client sends the same request on a new connection.
+ * A server process (tcpserver's qmail-smtpd) so saves a connect, an accept and the peer's
+ * credentials per message. Writers that do not know 'k' close after 'X' as before.
  *
  * <p>A clean session is qmail-clean running inside the writer (both are qmailq), one JVM
  * fewer: qmail-start asks for one as root and gives the socket to qmail-send as its
@@ -90,8 +106,11 @@ public final class WriterProtocol {
     public static final byte PREPARED = 'P';
     public static final byte PREPARED_STAMPED = 'S';
     public static final byte FINAL = 'X';
+    public static final byte KEPT = 'Y';
     public static final byte COMMIT = 'C';
     public static final byte CLEAN = 'K';
+    /** How long a writer keeps an idle kept connection; clients reuse one idle for less. */
+    public static final int KEEP_IDLE_SECONDS = 30;
 
     private WriterProtocol() {}
 
@@ -102,22 +121,27 @@ public final class WriterProtocol {
 
     /**
      * The header; {@code qp} is 0 when the client named none; {@code stamps}: the client takes
-     * a stamped prepared answer.
+     * a stamped prepared answer; {@code keep}: the client may send another message on the
+     * connection after a commit.
      */
-    public record Header(long pid, String role, long qp, boolean stamps) {}
+    public record Header(long pid, String role, long qp, boolean stamps, boolean keep) {}
 
     public static void writeHeader(OutputStream out, long pid, String role) throws IOException {
-        writeHeader(out, pid, role, 0);
+        writeHeader(out, pid, role, 0, false);
     }
 
-    /** {@code qp} 0: none named (the writer uses the message number). */
-    public static void writeHeader(OutputStream out, long pid, String role, long qp) throws IOException {
+    /**
+     * {@code qp} 0: none named (the writer uses the message number); {@code keep}: ask to
+     * keep the connection for another message.
+     */
+    public static void writeHeader(OutputStream out, long pid, String role, long qp, boolean keep) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(INJECT);
         Envelope.record(b, 'p', Long.toString(pid));
         if (role != null) Envelope.record(b, 'r', role);
         if (qp > 0) Envelope.record(b, 'q', Long.toString(qp));
         Envelope.record(b, 's', "1");
+        if (keep) Envelope.record(b, 'k', "1");
         b.write(0);
         out.write(b.toByteArray());
     }
@@ -128,10 +152,11 @@ public final class WriterProtocol {
         long qp = 0;
         String role = null;
         boolean stamps = false;
+        boolean keep = false;
         while (true) {
             int tag = in.read();
             if (tag < 0) throw new EOFException("header ended early");
-            if (tag == 0) return new Header(pid, role, qp, stamps);
+            if (tag == 0) return new Header(pid, role, qp, stamps, keep);
             String v = readText0(in, 64);
             switch (tag) {
                 case 'p' -> pid = number(v, "pid");
@@ -141,6 +166,7 @@ public final class WriterProtocol {
                 }
                 case 'r' -> role = v;
                 case 's' -> stamps = v.equals("1");
+                case 'k' -> keep = v.equals("1");
                 default -> { } // unknown records are ignored, for later additions
             }
         }
@@ -202,8 +228,8 @@ public final class WriterProtocol {
         out.write(new byte[] {FINAL, (byte) exit});
     }
 
-    /** An answer from the writer: {@link Prepared} or {@link Final}. */
-    public sealed interface Answer permits Prepared, Final {}
+    /** An answer from the writer: {@link Prepared}, {@link Final} or {@link Kept}. */
+    public sealed interface Answer permits Prepared, Final, Kept {}
     /** Message N is prepared; {@code stamp} is {@link #NO_STAMP} from a writer that sent 'P'. */
     public record Prepared(long number, long stamp) implements Answer {
         public Prepared(long number) {
@@ -212,6 +238,12 @@ public final class WriterProtocol {
     }
     public static final long NO_STAMP = -1;
     public record Final(int exit) implements Answer {}
+    /** Queued (exit 0), and the connection takes another request. */
+    public record Kept() implements Answer {}
+
+    public static void writeKept(OutputStream out) throws IOException {
+        out.write(KEPT);
+    }
 
     public static Answer readAnswer(InputStream in) throws IOException {
         int tag = in.read();
@@ -227,6 +259,7 @@ public final class WriterProtocol {
             if (code < 0) throw new EOFException("answer ended early");
             return new Final(code);
         }
+        if (tag == KEPT) return new Kept();
         if (tag < 0) throw new EOFException("no answer from the queue writer");
         throw new IOException("bad answer from the queue writer: " + tag);
     }

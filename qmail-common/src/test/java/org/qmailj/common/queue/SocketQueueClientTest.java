@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The client's side of the commit, against a scripted writer that checks every byte: the
  * commit request travels with the envelope, and a connection lost before N was heard is
- * reported as a temporary failure without a resolve.
+ * reported as a temporary failure without a resolve. A committed connection is kept for the
+ * next message, and a request that a kept connection lost before N goes again on a new one.
  */
 class SocketQueueClientTest {
     @TempDir Path dir;
@@ -50,9 +51,13 @@ class SocketQueueClientTest {
     }
 
     private static CompletableFuture<QueueResult> send(SocketQueueClient client) {
+        return send(client, "Subject: x\n\nbody\n");
+    }
+
+    private static CompletableFuture<QueueResult> send(SocketQueueClient client, String message) {
         return CompletableFuture.supplyAsync(() -> {
             try (QueueClient.Session s = client.open()) {
-                s.message().write("Subject: x\n\nbody\n".getBytes(StandardCharsets.ISO_8859_1));
+                s.message().write(message.getBytes(StandardCharsets.ISO_8859_1));
                 return s.commit(new Envelope("a@b.example", List.of("c@d.example")));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -81,7 +86,9 @@ class SocketQueueClientTest {
                 QueueResult q = result.get(60, TimeUnit.SECONDS);
                 assertThat(q.ok()).isTrue();
                 assertThat(q.qp()).isEqualTo(4711);
-                assertThat(in.read()).isEqualTo(-1); // nothing after 'C': the client closed
+                // Nothing after 'C', and a connection answered 'X' 0 (by a writer that keeps
+                // none) is closed.
+                assertThat(in.read()).isEqualTo(-1);
             }
         }
     }
@@ -122,6 +129,122 @@ class SocketQueueClientTest {
             QueueResult q = result.get(60, TimeUnit.SECONDS);
             assertThat(q.ok()).isTrue();
             assertThat(q.qp()).isEqualTo(4711);
+        }
+    }
+
+    /** The next connection; a client that never makes it fails the test instead of hanging it. */
+    private static SocketChannel accept(ServerSocketChannel server) {
+        return assertTimeoutPreemptively(Duration.ofSeconds(60), () -> server.accept());
+    }
+
+    /** Serves one message as the writer does: the injection, 'C', then N and 'Y' (kept). */
+    private static Received serveOne(InputStream in, OutputStream out, long n) throws Exception {
+        Received r = readInjection(in);
+        assertThat(r.header().keep()).isTrue();
+        assertThat(in.read()).isEqualTo(WriterProtocol.COMMIT);
+        WriterProtocol.writeStamped(out, WriterProtocol.PREPARED_STAMPED, n, 99);
+        WriterProtocol.writeKept(out);
+        return r;
+    }
+
+    private static void assertNoOtherConnection(ServerSocketChannel server) throws IOException {
+        server.configureBlocking(false);
+        assertThat(server.accept()).as("no other connection").isNull();
+    }
+
+    @Test
+    void aCommittedConnectionCarriesTheNextMessage() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        SocketQueueClient client = new SocketQueueClient(socket);
+        try (ServerSocketChannel server = listen(socket)) {
+            CompletableFuture<QueueResult> first = send(client, "one\n");
+            try (SocketChannel ch = accept(server)) {
+                InputStream in = input(ch);
+                OutputStream out = Channels.newOutputStream(ch);
+                serveOne(in, out, 1);
+                assertThat(first.get(60, TimeUnit.SECONDS).qp()).isEqualTo(1);
+                CompletableFuture<QueueResult> second = send(client, "two\n");
+                Received r = serveOne(in, out, 2);
+                assertThat(r.message()).isEqualTo("two\n");
+                assertThat(second.get(60, TimeUnit.SECONDS).qp()).isEqualTo(2);
+                assertNoOtherConnection(server);
+            }
+        }
+    }
+
+    @Test
+    void aKeptConnectionClosedWhileIdleIsReplaced() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        SocketQueueClient client = new SocketQueueClient(socket);
+        try (ServerSocketChannel server = listen(socket)) {
+            CompletableFuture<QueueResult> first = send(client, "one\n");
+            try (SocketChannel ch = accept(server)) {
+                serveOne(input(ch), Channels.newOutputStream(ch), 1);
+                assertThat(first.get(60, TimeUnit.SECONDS).ok()).isTrue();
+            } // closed idle, as the writer does after KEEP_IDLE_SECONDS or when it stops
+            CompletableFuture<QueueResult> second = send(client, "two\n");
+            try (SocketChannel ch = accept(server)) {
+                Received r = serveOne(input(ch), Channels.newOutputStream(ch), 2);
+                assertThat(r.message()).isEqualTo("two\n");
+                assertThat(r.envelope().recipients()).containsExactly("c@d.example");
+                assertThat(second.get(60, TimeUnit.SECONDS).qp()).isEqualTo(2);
+            }
+        }
+    }
+
+    /**
+     * A kept connection that takes the whole request and ends before N (its writer stopped as
+     * the request went out): nothing can have been queued, so the same bytes go on a new one.
+     */
+    @Test
+    void aRequestLostOnAKeptConnectionBeforeTheNumberGoesAgain() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        SocketQueueClient client = new SocketQueueClient(socket);
+        try (ServerSocketChannel server = listen(socket)) {
+            CompletableFuture<QueueResult> first = send(client, "one\n");
+            CompletableFuture<QueueResult> second;
+            Received lost;
+            try (SocketChannel ch = accept(server)) {
+                InputStream in = input(ch);
+                serveOne(in, Channels.newOutputStream(ch), 1);
+                assertThat(first.get(60, TimeUnit.SECONDS).ok()).isTrue();
+                second = send(client, "two\n");
+                lost = readInjection(in);
+                assertThat(in.read()).isEqualTo(WriterProtocol.COMMIT);
+            }
+            try (SocketChannel ch = accept(server)) {
+                Received r = serveOne(input(ch), Channels.newOutputStream(ch), 2);
+                assertThat(r).isEqualTo(lost);
+                assertThat(r.message()).isEqualTo("two\n");
+            }
+            assertThat(second.get(60, TimeUnit.SECONDS).qp()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A message larger than the client's buffer went out in several writes, so the client no
+     * longer holds it whole: lost before N on a kept connection, it is a temporary failure.
+     */
+    @Test
+    void aLargeMessageLostOnAKeptConnectionIsTemporary() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        SocketQueueClient client = new SocketQueueClient(socket);
+        String large = "x".repeat(99) + "\n";
+        large = large.repeat(1000);
+        try (ServerSocketChannel server = listen(socket)) {
+            CompletableFuture<QueueResult> first = send(client, "one\n");
+            CompletableFuture<QueueResult> second;
+            try (SocketChannel ch = accept(server)) {
+                InputStream in = input(ch);
+                serveOne(in, Channels.newOutputStream(ch), 1);
+                assertThat(first.get(60, TimeUnit.SECONDS).ok()).isTrue();
+                second = send(client, large);
+                assertThat(readInjection(in).message()).isEqualTo(large);
+                assertThat(in.read()).isEqualTo(WriterProtocol.COMMIT);
+            }
+            QueueResult q = second.get(60, TimeUnit.SECONDS);
+            assertThat(q.exit()).isEqualTo(QueueExit.COMMUNICATION.code());
+            assertNoOtherConnection(server);
         }
     }
 }

@@ -43,16 +43,25 @@ class WriterProtocolNumberTest {
         assertThat(new WriterProtocol.Prepared(7).stamp()).isEqualTo(WriterProtocol.NO_STAMP);
     }
 
-    /** Every header a client writes says it takes stamps; a header without 's' does not. */
+    /**
+     * Every header a client writes says it takes stamps; a header without 's' does not. 'k'
+     * (keep the connection) only when asked.
+     */
     @Test
     void theHeaderAnnouncesStamps() throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         WriterProtocol.writeHeader(b, 42, "qmaild");
         ByteArrayInputStream in = new ByteArrayInputStream(b.toByteArray());
         assertThat(in.read()).isEqualTo(WriterProtocol.INJECT);
-        assertThat(WriterProtocol.readHeader(in)).isEqualTo(new WriterProtocol.Header(42, "qmaild", 0, true));
+        assertThat(WriterProtocol.readHeader(in)).isEqualTo(new WriterProtocol.Header(42, "qmaild", 0, true, false));
+        b.reset();
+        WriterProtocol.writeHeader(b, 42, null, 7, true);
+        assertThat(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("Qp42\0q7\0s1\0k1\0\0");
+        in = new ByteArrayInputStream(b.toByteArray());
+        assertThat(in.read()).isEqualTo(WriterProtocol.INJECT);
+        assertThat(WriterProtocol.readHeader(in)).isEqualTo(new WriterProtocol.Header(42, null, 7, true, true));
         byte[] old = "p42\0rqmaild\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertThat(WriterProtocol.readHeader(new ByteArrayInputStream(old))).isEqualTo(new WriterProtocol.Header(42, "qmaild", 0, false));
+        assertThat(WriterProtocol.readHeader(new ByteArrayInputStream(old))).isEqualTo(new WriterProtocol.Header(42, "qmaild", 0, false, false));
     }
 
     @Test
