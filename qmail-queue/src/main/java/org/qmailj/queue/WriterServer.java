@@ -87,6 +87,8 @@ public final class WriterServer implements AutoCloseable {
     private final SessionThreads threads =
             SessionThreads.forSockets("qmail-queued connection", SessionThreads.bound("qmail.platformThreads", 32));
     private volatile long lastRefusalLog;
+    private final AtomicLong failures = new AtomicLong();
+    private volatile long lastFailureLog;
     private volatile boolean closed;
     private volatile Thread acceptThread;
 
@@ -326,6 +328,23 @@ public final class WriterServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A message the queue refused (its client hears the exit code): counted, and logged at most
+     * once a second with the cause, which the client's "qq trouble creating files" does not tell.
+     */
+    private void failed(QueueFailure f) {
+        long n = failures.incrementAndGet();
+        metrics.failed.increment();
+        // Bad envelopes and input that ends early are the client's; the rest are the queue's.
+        if (f.exit() == QueueExit.READ_ERROR || f.exit() == QueueExit.ENVELOPE_FORMAT || f.exit() == QueueExit.ADDRESS_TOO_LONG) return;
+        long now = System.nanoTime();
+        if (now - lastFailureLog > TimeUnit.SECONDS.toNanos(1)) {
+            lastFailureLog = now;
+            System.err.println(PROGRAM + ": warning: message refused, exit " + f.exit().code() + ": " + f.getMessage() + " ("
+                    + n + " refused so far)");
+        }
+    }
+
     /** Over budget: 71, temporary, which every injector reports as such. Logged at most once a second. */
     private void refuse(long uid, OutputStream out) {
         long n = refused.incrementAndGet();
@@ -373,7 +392,7 @@ public final class WriterServer implements AutoCloseable {
         try {
             s = writer.stage(new QueueWriter.Origin(c.uid, h.pid(), role, h.qp()), new WriterProtocol.ChunkInputStream(in));
         } catch (QueueFailure f) {
-            metrics.failed.increment();
+            failed(f);
             WriterProtocol.writeFinal(out, f.exit().code());
             return false;
         }
@@ -385,7 +404,7 @@ public final class WriterServer implements AutoCloseable {
                 s.intd(in);
             } catch (QueueFailure f) {
                 settled = true; // intd() removed what was made
-                metrics.failed.increment();
+                failed(f);
                 WriterProtocol.writeFinal(out, f.exit().code());
                 return false;
             }
@@ -417,7 +436,7 @@ public final class WriterServer implements AutoCloseable {
                 s.link();
             } catch (QueueFailure f) {
                 settled = true;
-                metrics.failed.increment();
+                failed(f);
                 WriterProtocol.writeFinal(out, f.exit().code());
                 return false;
             }

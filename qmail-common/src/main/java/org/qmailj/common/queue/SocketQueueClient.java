@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -54,14 +55,42 @@ public final class SocketQueueClient implements QueueClient {
 
     public Path socket() { return socket; }
 
+    /** How long a connect waits out a writer's full backlog before it fails. */
+    static final long BACKLOG_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * Connects; a full backlog (EAGAIN) is waited out for up to {@link #BACKLOG_WAIT_NANOS}. A
+     * platform thread's connect blocks until the writer accepts, but the JDK makes a virtual
+     * thread's socket non-blocking, and a non-blocking connect to a Unix socket whose backlog
+     * is full fails at once with EAGAIN (it is not EINPROGRESS): tcpserver's sessions past its
+     * 32 platform threads then fell back to a bin/qmail-queue process per message in a burst.
+     */
     private static SocketChannel connect(Path socket) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            return ch;
-        } catch (IOException e) {
-            ch.close();
-            throw e;
+        long deadline = 0;
+        long pauseMillis = 1;
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return ch;
+            } catch (SocketException e) {
+                ch.close();
+                // The JDK's text for EAGAIN (strerror); no other exception names it.
+                if (!"Resource temporarily unavailable".equals(e.getMessage())) throw e;
+                long now = System.nanoTime();
+                if (deadline == 0) deadline = now + BACKLOG_WAIT_NANOS;
+                else if (now > deadline) throw e;
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted waiting for the queue writer's backlog");
+            }
+            pauseMillis = Math.min(pauseMillis * 2, 50);
         }
     }
 

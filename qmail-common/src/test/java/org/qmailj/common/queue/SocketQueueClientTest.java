@@ -247,4 +247,43 @@ class SocketQueueClientTest {
             assertNoOtherConnection(server);
         }
     }
+
+    /**
+     * A writer whose backlog is full (here one pending connection, nothing accepted for a
+     * moment): clients on virtual threads, whose connect the JDK makes non-blocking and so
+     * fails at once with EAGAIN, wait until it accepts instead of failing.
+     */
+    @Test
+    void virtualThreadsWaitOutAFullBacklog() throws Exception {
+        Path socket = dir.resolve("w.sock");
+        SocketQueueClient client = new SocketQueueClient(socket);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket), 1);
+            List<CompletableFuture<QueueResult>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                CompletableFuture<QueueResult> r = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    try (QueueClient.Session s = client.open()) {
+                        s.message().write("m\n".getBytes(StandardCharsets.ISO_8859_1));
+                        r.complete(s.commit(new Envelope("a@b.example", List.of("c@d.example"))));
+                    } catch (Throwable e) {
+                        r.completeExceptionally(e);
+                    }
+                });
+                results.add(r);
+            }
+            Thread.sleep(300); // a busy writer: the backlog stays full while the clients try
+            List<SocketChannel> served = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    SocketChannel ch = accept(server);
+                    served.add(ch);
+                    serveOne(input(ch), Channels.newOutputStream(ch), i + 1);
+                }
+                for (CompletableFuture<QueueResult> r : results) assertThat(r.get(60, TimeUnit.SECONDS).ok()).isTrue();
+            } finally {
+                for (SocketChannel ch : served) ch.close();
+            }
+        }
+    }
 }
