@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.qmailj.common.queue.QueueLayout;
 import org.qmailj.common.sys.Fd;
 import org.qmailj.common.sys.HeldDir;
@@ -69,13 +71,29 @@ final class InodePool {
     private final Clock clock;
     private final HeldDir todo;
     private final HeldDir intd;
+    private final long relistNanos;
     private final ArrayDeque<Path> ready = new ArrayDeque<>();
-    private long lastListing = System.nanoTime() - RELIST_NANOS;
+    /**
+     * Names handed out by {@link #claim} that were still in the pool at the last listing: their
+     * claimants are about to link and unlink them, and a listing in between must not hand them
+     * out again. Two writer threads each linking one envelope file as their own intd/N made one
+     * of them fail ("qq trouble creating files in queue") when its unlink of the pool name
+     * found it gone. Guarded by {@code ready}.
+     */
+    private final Set<Path> handedOut = new HashSet<>();
+    private long lastListing;
     private int owner = -1;
 
     InodePool(QueueLayout queue, Clock clock) {
+        this(queue, clock, RELIST_NANOS);
+    }
+
+    /** {@code relistNanos}: how often a dry pool is listed again (tests: 0). */
+    InodePool(QueueLayout queue, Clock clock, long relistNanos) {
         this.dir = queue.dir("pool");
         this.clock = clock;
+        this.relistNanos = relistNanos;
+        this.lastListing = System.nanoTime() - relistNanos;
         this.todo = new HeldDir(queue.dir("todo"));
         this.intd = new HeldDir(queue.dir("intd"));
     }
@@ -107,9 +125,12 @@ final class InodePool {
     private Path next() {
         synchronized (ready) {
             Path p = ready.poll();
-            if (p != null) return p;
+            if (p != null) {
+                handedOut.add(p);
+                return p;
+            }
             long t = System.nanoTime();
-            if (t - lastListing < RELIST_NANOS) return null;
+            if (t - lastListing < relistNanos) return null;
             lastListing = t;
             List<Path> names = list();
             if (names.isEmpty()) return null;
@@ -121,22 +142,30 @@ final class InodePool {
                 return null;
             }
             ready.addAll(names);
-            return ready.poll();
+            p = ready.poll();
+            if (p != null) handedOut.add(p);
+            return p;
         }
     }
 
-    /** Pool names old enough to take; unlinks those past their age. */
+    /**
+     * Pool names old enough to take, but for those handed out already; unlinks those past their
+     * age. Called with {@code ready}'s lock held.
+     */
     private List<Path> list() {
         List<Path> names = new ArrayList<>();
+        Set<Path> stillOut = new HashSet<>();
         long now = clock.instant().getEpochSecond();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             if (owner < 0) owner = (Integer) Files.getAttribute(dir, "unix:uid");
             for (Path p : ds) {
                 long t = QueueLayout.pooledAt(p.getFileName().toString());
                 if (t < 0) continue;
+                if (handedOut.contains(p)) stillOut.add(p);
                 if (t + QueueLayout.POOL_MAX_AGE_SECONDS < now) unlinkQuietly(p);
-                else if (t + MIN_AGE_SECONDS <= now && names.size() < BATCH) names.add(p);
+                else if (t + MIN_AGE_SECONDS <= now && names.size() < BATCH && !handedOut.contains(p)) names.add(p);
             }
+            handedOut.retainAll(stillOut); // the rest were unlinked by their claimants
         } catch (NoSuchFileException e) {
             // no pool (a queue made before it, or by C qmail): create files
         } catch (IOException | RuntimeException e) {

@@ -501,7 +501,11 @@ public final class QueueWriter {
         private FileChannel reusedIntd(Path p) throws IOException {
             InodePool.Claimed c = pool == null ? null : pool.claim();
             if (c == null) return null;
-            Files.createLink(p, c.path());
+            try {
+                Files.createLink(p, c.path());
+            } catch (NoSuchFileException e) {
+                return null; // the pool name went since the claim (qmail-clean's hourly unlink): create one
+            }
             intd = p;
             if (!c.path().toFile().delete()) throw new IOException("unable to unlink " + c.path());
             return FileChannel.open(p, StandardOpenOption.WRITE); // written over, then cut (see reuse)

@@ -87,6 +87,24 @@ class InodePoolTest {
      * MIN_AGE_SECONDS after the old message's, so that its stamp differs from the one an old
      * client resolves with; left alone. (The writer's clock is fixed: a slow run cannot age it.)
      */
+    /**
+     * A name handed out whose claimant has not yet unlinked it is still in the pool at the next
+     * listing: it is not handed out again (two threads linking one envelope file as their own
+     * intd/N failed one of them); once gone, it is forgotten and other files are handed out.
+     */
+    @Test
+    void aFileHandedOutIsNotHandedOutAgainByTheNextListing() throws Exception {
+        TestHome t = TestHome.sandbox(dir);
+        Path e = pooled(t, 100, 7, 'e', STALE);
+        InodePool pool = new InodePool(t.queue, Clock.systemUTC(), 0);
+        assertThat(pool.claim().path()).isEqualTo(e);
+        assertThat(pool.claim()).isNull();
+        Files.delete(e); // the claimant's unlink
+        Path f = pooled(t, 100, 8, 'e', STALE);
+        assertThat(pool.claim().path()).isEqualTo(f);
+        assertThat(pool.claim()).isNull();
+    }
+
     @Test
     void recentlyFinishedFilesWait() throws Exception {
         TestHome t = TestHome.sandbox(dir);
