@@ -185,7 +185,7 @@ public final class SocketQueueClient implements QueueClient {
 
     private final class SocketSession implements Session {
         private Link link;
-        /** On a kept connection, and nothing of this message has reached a writer yet. */
+        /** On a kept connection taken from the pool (cleared when a new connection replaces it). */
         private boolean reused;
         private final Request request = new Request();
         private final WriterProtocol.ChunkOutputStream chunks = new WriterProtocol.ChunkOutputStream(request);

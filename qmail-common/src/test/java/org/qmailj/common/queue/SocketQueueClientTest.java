@@ -152,19 +152,31 @@ class SocketQueueClientTest {
         assertThat(server.accept()).as("no other connection").isNull();
     }
 
+    /** A client whose first message was served on a connection it now keeps. */
+    private record Kept(SocketQueueClient client, SocketChannel ch, InputStream in, OutputStream out) implements AutoCloseable {
+        @Override
+        public void close() throws IOException { ch.close(); }
+    }
+
+    private static Kept firstMessageServed(ServerSocketChannel server, Path socket) throws Exception {
+        SocketQueueClient client = new SocketQueueClient(socket);
+        CompletableFuture<QueueResult> first = send(client, "one\n");
+        SocketChannel ch = accept(server);
+        InputStream in = input(ch);
+        OutputStream out = Channels.newOutputStream(ch);
+        serveOne(in, out, 1);
+        assertThat(first.get(60, TimeUnit.SECONDS).qp()).isEqualTo(1);
+        return new Kept(client, ch, in, out);
+    }
+
     @Test
     void aCommittedConnectionCarriesTheNextMessage() throws Exception {
         Path socket = dir.resolve("w.sock");
-        SocketQueueClient client = new SocketQueueClient(socket);
         try (ServerSocketChannel server = listen(socket)) {
-            CompletableFuture<QueueResult> first = send(client, "one\n");
-            try (SocketChannel ch = accept(server)) {
-                InputStream in = input(ch);
-                OutputStream out = Channels.newOutputStream(ch);
-                serveOne(in, out, 1);
-                assertThat(first.get(60, TimeUnit.SECONDS).qp()).isEqualTo(1);
-                CompletableFuture<QueueResult> second = send(client, "two\n");
-                Received r = serveOne(in, out, 2);
+            Kept k = firstMessageServed(server, socket);
+            try (k) {
+                CompletableFuture<QueueResult> second = send(k.client(), "two\n");
+                Received r = serveOne(k.in(), k.out(), 2);
                 assertThat(r.message()).isEqualTo("two\n");
                 assertThat(second.get(60, TimeUnit.SECONDS).qp()).isEqualTo(2);
                 assertNoOtherConnection(server);
@@ -175,14 +187,10 @@ class SocketQueueClientTest {
     @Test
     void aKeptConnectionClosedWhileIdleIsReplaced() throws Exception {
         Path socket = dir.resolve("w.sock");
-        SocketQueueClient client = new SocketQueueClient(socket);
         try (ServerSocketChannel server = listen(socket)) {
-            CompletableFuture<QueueResult> first = send(client, "one\n");
-            try (SocketChannel ch = accept(server)) {
-                serveOne(input(ch), Channels.newOutputStream(ch), 1);
-                assertThat(first.get(60, TimeUnit.SECONDS).ok()).isTrue();
-            } // closed idle, as the writer does after KEEP_IDLE_SECONDS or when it stops
-            CompletableFuture<QueueResult> second = send(client, "two\n");
+            Kept k = firstMessageServed(server, socket);
+            k.close(); // closed idle, as the writer does after KEEP_IDLE_SECONDS or when it stops
+            CompletableFuture<QueueResult> second = send(k.client(), "two\n");
             try (SocketChannel ch = accept(server)) {
                 Received r = serveOne(input(ch), Channels.newOutputStream(ch), 2);
                 assertThat(r.message()).isEqualTo("two\n");
@@ -199,18 +207,14 @@ class SocketQueueClientTest {
     @Test
     void aRequestLostOnAKeptConnectionBeforeTheNumberGoesAgain() throws Exception {
         Path socket = dir.resolve("w.sock");
-        SocketQueueClient client = new SocketQueueClient(socket);
         try (ServerSocketChannel server = listen(socket)) {
-            CompletableFuture<QueueResult> first = send(client, "one\n");
+            Kept k = firstMessageServed(server, socket);
             CompletableFuture<QueueResult> second;
             Received lost;
-            try (SocketChannel ch = accept(server)) {
-                InputStream in = input(ch);
-                serveOne(in, Channels.newOutputStream(ch), 1);
-                assertThat(first.get(60, TimeUnit.SECONDS).ok()).isTrue();
-                second = send(client, "two\n");
-                lost = readInjection(in);
-                assertThat(in.read()).isEqualTo(WriterProtocol.COMMIT);
+            try (k) {
+                second = send(k.client(), "two\n");
+                lost = readInjection(k.in());
+                assertThat(k.in().read()).isEqualTo(WriterProtocol.COMMIT);
             }
             try (SocketChannel ch = accept(server)) {
                 Received r = serveOne(input(ch), Channels.newOutputStream(ch), 2);
@@ -228,19 +232,14 @@ class SocketQueueClientTest {
     @Test
     void aLargeMessageLostOnAKeptConnectionIsTemporary() throws Exception {
         Path socket = dir.resolve("w.sock");
-        SocketQueueClient client = new SocketQueueClient(socket);
-        String large = "x".repeat(99) + "\n";
-        large = large.repeat(1000);
+        String large = ("x".repeat(99) + "\n").repeat(1000);
         try (ServerSocketChannel server = listen(socket)) {
-            CompletableFuture<QueueResult> first = send(client, "one\n");
+            Kept k = firstMessageServed(server, socket);
             CompletableFuture<QueueResult> second;
-            try (SocketChannel ch = accept(server)) {
-                InputStream in = input(ch);
-                serveOne(in, Channels.newOutputStream(ch), 1);
-                assertThat(first.get(60, TimeUnit.SECONDS).ok()).isTrue();
-                second = send(client, large);
-                assertThat(readInjection(in).message()).isEqualTo(large);
-                assertThat(in.read()).isEqualTo(WriterProtocol.COMMIT);
+            try (k) {
+                second = send(k.client(), large);
+                assertThat(readInjection(k.in()).message()).isEqualTo(large);
+                assertThat(k.in().read()).isEqualTo(WriterProtocol.COMMIT);
             }
             QueueResult q = second.get(60, TimeUnit.SECONDS);
             assertThat(q.exit()).isEqualTo(QueueExit.COMMUNICATION.code());
