@@ -248,8 +248,8 @@ class SocketQueueClientTest {
     }
 
     /**
-     * A writer whose backlog is full (here one pending connection, nothing accepted for a
-     * moment): clients on virtual threads, whose connect the JDK makes non-blocking and so
+     * A writer whose backlog is full (two pending connections on a backlog of one): clients
+     * on virtual threads, whose connect the JDK makes non-blocking and so
      * fails at once with EAGAIN, wait until it accepts instead of failing.
      */
     @Test
@@ -258,6 +258,9 @@ class SocketQueueClientTest {
         SocketQueueClient client = new SocketQueueClient(socket);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket), 1);
+            // Two pending connections fill a backlog of one (the kernel refuses past it).
+            SocketChannel f1 = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            SocketChannel f2 = SocketChannel.open(UnixDomainSocketAddress.of(socket));
             List<CompletableFuture<QueueResult>> results = new java.util.ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 CompletableFuture<QueueResult> r = new CompletableFuture<>();
@@ -271,7 +274,11 @@ class SocketQueueClientTest {
                 });
                 results.add(r);
             }
-            Thread.sleep(300); // a busy writer: the backlog stays full while the clients try
+            // The clients' first connects found the backlog full; now the writer gets going.
+            accept(server).close();
+            accept(server).close();
+            f1.close();
+            f2.close();
             List<SocketChannel> served = new java.util.ArrayList<>();
             try {
                 for (int i = 0; i < 4; i++) {
