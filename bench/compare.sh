@@ -21,6 +21,11 @@
 #            of the tree, and the children it reaped (cutime+cstime) during the load
 #   PSS      MiB, whole system, right after the load (smaps_rollup); also right after start
 #            and idle IDLE=15 seconds later
+#   disk     write requests (data and metadata) and cache flushes per message that reached
+#            the block device holding both systems' files (/sys/dev/block/M:m/stat: the whole
+#            device during the load; the kernel counts a flush as a write too, subtracted
+#            here): each is a round trip to the disk, and at 1 session they are most of the
+#            time a message waits for
 # then the drain (N messages queued while delivery is stopped, the acceptance rate of that at 1
 # and at 10 sessions, then delivery started), one
 # injection through each sendmail, 200 in a shell loop, and a bare JVM start for scale (run
@@ -36,6 +41,12 @@ done
 [ -x packaging/target/qmail/bin/qmail-start ] || scripts/build >/dev/null
 hz=$(getconf CLK_TCK)
 work=$(mktemp -d /var/tmp/qmail-compare.XXXXXX); chmod 755 "$work"
+# The block device under $work (a partition has a stat file of its own).
+blockstat=/sys/dev/block/$(stat -c '%Hd:%Ld' "$work")/stat
+[ -r "$blockstat" ] || blockstat=
+disk_ops() { # -> "writes flushes" so far on that device (fields 5 and 16), or "0 0"
+  if [ -n "$blockstat" ]; then awk '{print $5, (NF >= 16 ? $16 : 0)}' "$blockstat"; else echo 0 0; fi
+}
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- Postfix, private instance -------------------------------------------------------------
@@ -129,12 +140,16 @@ keep() { # key value: one round's figure; R[key] is the median of the rounds so 
 # load NAME SYS PORT NEWDIR RCPT PIDSFN SMTPSOURCEARGS... -> R[NAME.SYS.rate|cpu|pss]
 load() {
   local name=$1 sys=$2 port=$3 new=$4 rcpt=$5 pids=$6; shift 6
-  local before c0 c1 t0 t1
+  local before c0 c1 t0 t1 d0 d1
   before=$(count "$new")
+  d0=$(disk_ops)
   c0=$($pids | cpu_ticks); t0=$(date +%s%N)
   smtp-source "$@" -l "$L" -m "$N" -f bench@example.com -t "$rcpt" "127.0.0.1:$port"
   wait_for "$new" $(( before + N )); t1=$(date +%s%N)
   c1=$($pids | cpu_ticks)
+  d1=$(disk_ops)
+  keep "$name.$sys.writes" "$(echo "$d0 $d1" | awk -v n="$N" '{printf "%.1f", ($3 - $1 - ($4 - $2)) / n}')"
+  keep "$name.$sys.flushes" "$(echo "$d0 $d1" | awk -v n="$N" '{printf "%.1f", ($4 - $2) / n}')"
   keep "$name.$sys.rate" "$(awk -v n="$N" -v d=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (d / 1e9)}')"
   keep "$name.$sys.cpu" "$(awk -v c=$(( c1 - c0 )) -v hz="$hz" -v n="$N" 'BEGIN {printf "%.2f", c / hz / n * 1000}')"
   keep "$name.$sys.pss" "$(awk -v k="$($pids | pss_kib)" 'BEGIN {printf "%.0f", k / 1024}')"
@@ -257,6 +272,8 @@ for l in $loads; do
   row "$what: msg/s" "${R[$l.pf.rate]}" "${R[$l.qm.rate]}"
   row "$what: CPU-s/1000 msg" "${R[$l.pf.cpu]}" "${R[$l.qm.cpu]}"
   row "$what: PSS MiB after" "${R[$l.pf.pss]}" "${R[$l.qm.pss]}"
+  [ -z "$blockstat" ] || row "$what: disk writes/msg" "${R[$l.pf.writes]}" "${R[$l.qm.writes]}"
+  [ -z "$blockstat" ] || row "$what: disk flushes/msg" "${R[$l.pf.flushes]}" "${R[$l.qm.flushes]}"
 done
 row "PSS MiB right after start" "${R[start.pf.pss]}" "${R[start.qm.pss]}"
 row "PSS MiB idle, ${IDLE:-15} s after start" "${R[idle.pf.pss]}" "${R[idle.qm.pss]}"
