@@ -262,19 +262,29 @@ class SocketQueueClientTest {
             SocketChannel f1 = SocketChannel.open(UnixDomainSocketAddress.of(socket));
             SocketChannel f2 = SocketChannel.open(UnixDomainSocketAddress.of(socket));
             List<CompletableFuture<QueueResult>> results = new java.util.ArrayList<>();
+            List<Thread> clients = new java.util.ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 CompletableFuture<QueueResult> r = new CompletableFuture<>();
-                Thread.ofVirtual().start(() -> {
+                clients.add(Thread.ofVirtual().start(() -> {
                     try (QueueClient.Session s = client.open()) {
                         s.message().write("m\n".getBytes(StandardCharsets.ISO_8859_1));
                         r.complete(s.commit(new Envelope("a@b.example", List.of("c@d.example"))));
                     } catch (Throwable e) {
                         r.completeExceptionally(e);
                     }
-                });
+                }));
                 results.add(r);
             }
-            // The clients' first connects found the backlog full; now the writer gets going.
+            // Every client is between two connect attempts (sleeping: nothing else in open()
+            // sleeps), so none can still find the first one's kept connection in the pool and
+            // send on it instead of connecting: a client started late once did, and the accept
+            // below waited for it in vain.
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                for (Thread t : clients) {
+                    while (t.isAlive() && t.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
+                }
+            });
+            // The clients' connects find the backlog full; now the writer gets going.
             accept(server).close();
             accept(server).close();
             f1.close();
