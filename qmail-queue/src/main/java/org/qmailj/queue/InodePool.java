@@ -161,9 +161,10 @@ final class InodePool {
             for (Path p : ds) {
                 long t = QueueLayout.pooledAt(p.getFileName().toString());
                 if (t < 0) continue;
-                if (handedOut.contains(p)) stillOut.add(p);
+                boolean out = handedOut.contains(p);
+                if (out) stillOut.add(p);
                 if (t + QueueLayout.POOL_MAX_AGE_SECONDS < now) unlinkQuietly(p);
-                else if (t + MIN_AGE_SECONDS <= now && names.size() < BATCH && !handedOut.contains(p)) names.add(p);
+                else if (t + MIN_AGE_SECONDS <= now && names.size() < BATCH && !out) names.add(p);
             }
             handedOut.retainAll(stillOut); // the rest were unlinked by their claimants
         } catch (NoSuchFileException e) {

@@ -86,9 +86,9 @@ public final class WriterServer implements AutoCloseable {
     private final WriterMetrics metrics = new WriterMetrics();
     private final SessionThreads threads =
             SessionThreads.forSockets("qmail-queued connection", SessionThreads.bound("qmail.platformThreads", 32));
-    private volatile long lastRefusalLog;
+    private final LogGate refusalLog = new LogGate(TimeUnit.SECONDS.toNanos(1));
     private final AtomicLong failures = new AtomicLong();
-    private volatile long lastFailureLog;
+    private final LogGate failureLog = new LogGate(TimeUnit.SECONDS.toNanos(1));
     private volatile boolean closed;
     private volatile Thread acceptThread;
 
@@ -154,7 +154,7 @@ public final class WriterServer implements AutoCloseable {
     private void acceptLoop() {
         long pauseMillis = 0;
         long acceptErrors = 0;
-        long lastAcceptLog = System.nanoTime() - TimeUnit.SECONDS.toNanos(11);
+        LogGate acceptLog = new LogGate(TimeUnit.SECONDS.toNanos(10));
         while (!closed) {
             SocketChannel ch;
             try {
@@ -174,9 +174,7 @@ public final class WriterServer implements AutoCloseable {
                 }
                 // EMFILE and friends: accept would fail again at once. Pause, then retry.
                 acceptErrors++;
-                long now = System.nanoTime();
-                if (now - lastAcceptLog > TimeUnit.SECONDS.toNanos(10)) {
-                    lastAcceptLog = now;
+                if (acceptLog.open()) {
                     System.err.println(PROGRAM + ": warning: unable to accept: " + e.getMessage() + "; pausing ("
                             + acceptErrors + " failed accepts so far)");
                 }
@@ -333,13 +331,12 @@ public final class WriterServer implements AutoCloseable {
      * once a second with the cause, which the client's "qq trouble creating files" does not tell.
      */
     private void failed(QueueFailure f) {
-        long n = failures.incrementAndGet();
         metrics.failed.increment();
-        // Bad envelopes and input that ends early are the client's; the rest are the queue's.
+        // Bad envelopes and input that ends early are the client's; the rest are the queue's,
+        // and only those are logged and counted in the line.
         if (f.exit() == QueueExit.READ_ERROR || f.exit() == QueueExit.ENVELOPE_FORMAT || f.exit() == QueueExit.ADDRESS_TOO_LONG) return;
-        long now = System.nanoTime();
-        if (now - lastFailureLog > TimeUnit.SECONDS.toNanos(1)) {
-            lastFailureLog = now;
+        long n = failures.incrementAndGet();
+        if (failureLog.open()) {
             System.err.println(PROGRAM + ": warning: message refused, exit " + f.exit().code() + ": " + f.getMessage() + " ("
                     + n + " refused so far)");
         }
@@ -349,9 +346,7 @@ public final class WriterServer implements AutoCloseable {
     private void refuse(long uid, OutputStream out) {
         long n = refused.incrementAndGet();
         metrics.refused(!budget.isReserved(uid) && budget.held(uid) >= settings.perUid());
-        long now = System.nanoTime();
-        if (now - lastRefusalLog > TimeUnit.SECONDS.toNanos(1)) {
-            lastRefusalLog = now;
+        if (refusalLog.open()) {
             System.err.println(PROGRAM + ": warning: refusing connections over budget (" + n + " so far), latest from uid "
                     + uid + " holding " + budget.held(uid) + (budget.isReserved(uid) ? " (reserved uid)" : "")
                     + "; limits " + settings.connections() + " in all, " + settings.perUid() + " per uid");

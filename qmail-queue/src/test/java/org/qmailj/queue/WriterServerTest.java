@@ -324,9 +324,17 @@ class WriterServerTest {
             TestHome t = TestHome.sandbox(m.dir);
             assertThat(thin(t, big, bytes("Fa\0Tb\0\0"))).as("direct").isEqualTo(QueueExit.WRITE_ERROR.code());
             assertThat(t.leftovers()).isEmpty();
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            PrintStream stderr = System.err;
+            System.setErr(new PrintStream(log, true));
             try (WriterServer s = serve(t)) {
+                // The client's own fault first: counted in the metrics, not in the log line.
+                assertThat(raw(t, bytes("m\n"), bytes("Fa\0Fb\0\0"))).as("second F").isEqualTo(QueueExit.ENVELOPE_FORMAT.code());
                 assertThat(thin(t, big, bytes("Fa\0Tb\0\0"))).as("writer").isEqualTo(QueueExit.WRITE_ERROR.code());
                 awaitNoLeftovers(t);
+                System.setErr(stderr);
+                assertThat(log.toString()).contains("warning: message refused, exit 53: ").contains("(1 refused so far)")
+                        .doesNotContain("exit " + QueueExit.ENVELOPE_FORMAT.code());
                 QueueResult r;
                 try (QueueClient.Session sess = new SocketQueueClient(s.socket()).open()) {
                     sess.message().write(big);
@@ -336,6 +344,8 @@ class WriterServerTest {
                 assertThat(r.report()).isEqualTo("Zqq write error or disk full (#4.3.0)");
                 awaitNoLeftovers(t);
                 goodMessageStillQueues(t);
+            } finally {
+                System.setErr(stderr);
             }
         }
     }
