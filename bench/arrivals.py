@@ -6,10 +6,10 @@ Usage: bench/arrivals.py DIR COUNT [TIMEOUT_SECONDS=900]
 Prints "ready" on stdout once it watches DIR (start the load after that), then exits 0 when
 COUNT files have been created or renamed into DIR since, 1 on timeout. The benchmarks used to
 poll with `find DIR | wc -l` every 20 ms: on a Maildir of 20,000 files one such count took
-~39 ms of CPU, so the wait itself kept most of a core of this 2-core box busy, more with
-every load, and the loads measured last (200 sessions) paid most. inotify costs nothing
-while it waits. Should the kernel's event queue overflow, it counts by listing, every
-100 ms, from a count taken at start.
+~39 ms of CPU, more with every load, beside the daemons being measured (alternating the two
+waits showed no rate difference beyond the noise; this one just leaves nothing to chance).
+inotify costs nothing while it waits. Should the kernel's event queue overflow, it counts by
+listing, every 100 ms, from a count taken at start.
 """
 import ctypes
 import os

@@ -125,7 +125,8 @@ pss_kib() { # pids on stdin -> summed Pss
 }
 # watch DIR COUNT, then the load, then arrived: waits until COUNT files have arrived in DIR since
 # the watch began (bench/arrivals.py, inotify). Counting by listing the Maildir every 20 ms took
-# ~39 ms of CPU a time at 20,000 files: a core of this box, more with every load.
+# ~39 ms of CPU a listing at 20,000 files, CPU the measured daemons compete for, and more with
+# every load (an A/B showed no rate effect beyond the noise; the waiter now costs nothing).
 watch() {
   rm -f "$work/ready"
   python3 bench/arrivals.py "$1" "$2" > "$work/ready" & watcher=$!

@@ -46,8 +46,8 @@ sample() {
 send() { smtp-source -s "$S" -l "$L" -m "$2" -f bench@example.com -t alice@sandbox.localdomain "127.0.0.1:$1"; }
 hz=$(getconf CLK_TCK)
 # arrive TREE COUNT: counts arrivals in that sandbox's Maildir/new from now on, by inotify
-# (bench/arrivals.py), in the background ($watcher); listing a Maildir of tens of thousands of
-# files every 50 ms, as this script did, took a core of its own.
+# (bench/arrivals.py), in the background ($watcher), instead of listing a Maildir of tens of
+# thousands of files every 50 ms (~39 ms of CPU a listing at 20,000) beside the daemons measured.
 arrive() {
   rm -f "${dirs[$1]}.ready"
   python3 bench/arrivals.py "${dirs[$1]}/home/alice/Maildir/new" "$2" > "${dirs[$1]}.ready" & watcher=$!
