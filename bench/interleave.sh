@@ -51,7 +51,10 @@ hz=$(getconf CLK_TCK)
 arrive() {
   rm -f "${dirs[$1]}.ready"
   python3 bench/arrivals.py "${dirs[$1]}/home/alice/Maildir/new" "$2" > "${dirs[$1]}.ready" & watcher=$!
-  while [ ! -s "${dirs[$1]}.ready" ]; do sleep 0.01; done
+  while [ ! -s "${dirs[$1]}.ready" ]; do
+    kill -0 "$watcher" 2>/dev/null || { echo "bench/interleave.sh: cannot watch ${dirs[$1]}" >&2; exit 111; }
+    sleep 0.01
+  done
 }
 for i in "${!trees[@]}"; do arrive "$i" "$W"; send "${ports[$i]}" "$W"; wait "$watcher"; done
 sleep 3
