@@ -1,6 +1,5 @@
 package org.qmailj.queue;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,6 +65,8 @@ public final class QueueWriter {
 
     /** Heap a message copy holds, per connection: small, as thousands may stream at once. */
     static final int COPY_BUFFER = 16384;
+    /** Buffers kept between messages: at most 1 MiB, the heap of 64 messages in flight. */
+    static final int KEPT_BUFFERS = 64;
 
     private final QueueLayout queue;
     private final ReceivedLine received;
@@ -78,6 +79,8 @@ public final class QueueWriter {
     private final DirSync todoSync;
     /** Finished messages' files to write again, or null. */
     private final InodePool pool;
+    /** Copy buffers for the message and the envelope, kept from message to message. */
+    private final BufferPool buffers = new BufferPool(COPY_BUFFER, KEPT_BUFFERS);
 
     public QueueWriter(QueueLayout queue, ReceivedLine received, Clock clock) {
         this(queue, received, clock, false);
@@ -218,29 +221,33 @@ public final class QueueWriter {
     /**
      * Writes {@code head} then {@code in} to its end; returns the bytes written. The buffer is
      * written when full or at the end, so a small message is one write(2), the Received line
-     * included.
+     * included. The buffer comes from {@link #buffers} and goes back to it.
      */
-    private static long copy(byte[] head, InputStream in, FileChannel ch) throws QueueFailure {
-        byte[] buf = new byte[Math.max(COPY_BUFFER, head.length)];
-        System.arraycopy(head, 0, buf, 0, head.length);
-        int fill = head.length;
-        long total = 0;
-        ByteBuffer bb = ByteBuffer.wrap(buf);
-        while (true) {
-            int r;
-            try {
-                r = fill == buf.length ? 0 : in.read(buf, fill, buf.length - fill);
-            } catch (IOException e) {
-                throw new QueueFailure(QueueExit.READ_ERROR, "unable to read the message: " + e.getMessage(), e);
+    private long copy(byte[] head, InputStream in, FileChannel ch) throws QueueFailure {
+        byte[] buf = head.length <= buffers.size() ? buffers.take() : new byte[head.length];
+        try {
+            System.arraycopy(head, 0, buf, 0, head.length);
+            int fill = head.length;
+            long total = 0;
+            ByteBuffer bb = ByteBuffer.wrap(buf);
+            while (true) {
+                int r;
+                try {
+                    r = fill == buf.length ? 0 : in.read(buf, fill, buf.length - fill);
+                } catch (IOException e) {
+                    throw new QueueFailure(QueueExit.READ_ERROR, "unable to read the message: " + e.getMessage(), e);
+                }
+                if (r > 0) fill += r;
+                if (r < 0 || fill == buf.length) {
+                    bb.clear().limit(fill);
+                    write(ch, bb);
+                    total += fill;
+                    fill = 0;
+                    if (r < 0) return total;
+                }
             }
-            if (r > 0) fill += r;
-            if (r < 0 || fill == buf.length) {
-                bb.clear().limit(fill);
-                write(ch, bb);
-                total += fill;
-                fill = 0;
-                if (r < 0) return total;
-            }
+        } finally {
+            buffers.give(buf);
         }
     }
 
@@ -353,27 +360,53 @@ public final class QueueWriter {
         }
     }
 
-    /** Writes to a FileChannel, each failure a {@link WriteError}. */
-    private static final class WriteErrorStream extends OutputStream {
+    /**
+     * Writes to a FileChannel through a buffer from {@link #buffers}, each failure a
+     * {@link WriteError}. {@link #close} gives the buffer back (without a flush).
+     */
+    private final class BufferedChannelOut extends OutputStream {
         private final FileChannel ch;
+        private final byte[] buf = buffers.take();
+        private int fill;
 
-        WriteErrorStream(FileChannel ch) {
+        BufferedChannelOut(FileChannel ch) {
             this.ch = ch;
         }
 
         @Override
         public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
+            if (fill == buf.length) flush();
+            buf[fill++] = (byte) b;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            if (len > buf.length - fill) flush();
+            if (len >= buf.length) {
+                drain(ByteBuffer.wrap(b, off, len));
+            } else {
+                System.arraycopy(b, off, buf, fill, len);
+                fill += len;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain(ByteBuffer.wrap(buf, 0, fill));
+            fill = 0;
+        }
+
+        private void drain(ByteBuffer bb) throws WriteError {
             try {
-                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
                 while (bb.hasRemaining()) ch.write(bb);
             } catch (IOException e) {
                 throw new WriteError(e);
             }
+        }
+
+        @Override
+        public void close() {
+            buffers.give(buf);
         }
     }
 
@@ -447,8 +480,7 @@ public final class QueueWriter {
                 throw new QueueFailure(QueueExit.INTD_DIR, "unable to create " + p + ": " + e.getMessage(), e);
             }
             intd = p;
-            try {
-                OutputStream out = new BufferedOutputStream(new WriteErrorStream(ch), 8192);
+            try (OutputStream out = new BufferedChannelOut(ch)) {
                 writeRecord(out, 'u', Long.toString(origin.uid()).getBytes(StandardCharsets.US_ASCII));
                 writeRecord(out, 'p', Long.toString(qp).getBytes(StandardCharsets.US_ASCII));
                 Envelope.stream(envelope, (tag, address, length) -> {

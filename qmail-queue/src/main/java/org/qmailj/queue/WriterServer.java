@@ -1,6 +1,5 @@
 package org.qmailj.queue;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -88,6 +87,8 @@ public final class WriterServer implements AutoCloseable {
             SessionThreads.forSockets("qmail-queued connection", SessionThreads.bound("qmail.platformThreads", 32));
     private final LogGate refusalLog = new LogGate(TimeUnit.SECONDS.toNanos(1));
     private final AtomicLong failures = new AtomicLong();
+    /** The connections' read buffers (PooledInput), kept for the next connection: 512 KiB at most. */
+    private final BufferPool inputBuffers = new BufferPool(8192, 64);
     private final LogGate failureLog = new LogGate(TimeUnit.SECONDS.toNanos(1));
     private volatile boolean closed;
     private volatile Thread acceptThread;
@@ -259,40 +260,44 @@ public final class WriterServer implements AutoCloseable {
             Connection c = new Connection(ch, uid.get());
             live.add(c);
             metrics.admitted.increment();
-            InputStream in = new BufferedInputStream(c.input(), 8192);
-            boolean clean = false;
+            PooledInput in = new PooledInput(c.input(), inputBuffers);
             try {
-                int request = in.read();
-                if (request < 0) return; // a probe
-                if (request == WriterProtocol.RESOLVE) {
-                    resolve(uid.get(), WriterProtocol.readNumber(in), WriterProtocol.NO_STAMP, out);
-                } else if (request == WriterProtocol.RESOLVE_STAMPED) {
-                    long n = WriterProtocol.readNumber(in);
-                    long stamp = WriterProtocol.readNumber(in);
-                    if (stamp < 0) WriterProtocol.writeFinal(out, QueueExit.BUG.code());
-                    else resolve(uid.get(), n, stamp, out);
-                } else if (request == WriterProtocol.INJECT) {
-                    while (inject(c, in, out)) {
-                        // Kept ('k'): the next request is another message, or the end.
-                        int next = c.awaitRequest(in, () -> closed);
-                        if (next < 0) break;
-                        if (next != WriterProtocol.INJECT) {
-                            WriterProtocol.writeFinal(out, QueueExit.BUG.code());
-                            break;
+                boolean clean = false;
+                try {
+                    int request = in.read();
+                    if (request < 0) return; // a probe
+                    if (request == WriterProtocol.RESOLVE) {
+                        resolve(uid.get(), WriterProtocol.readNumber(in), WriterProtocol.NO_STAMP, out);
+                    } else if (request == WriterProtocol.RESOLVE_STAMPED) {
+                        long n = WriterProtocol.readNumber(in);
+                        long stamp = WriterProtocol.readNumber(in);
+                        if (stamp < 0) WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+                        else resolve(uid.get(), n, stamp, out);
+                    } else if (request == WriterProtocol.INJECT) {
+                        while (inject(c, in, out)) {
+                            // Kept ('k'): the next request is another message, or the end.
+                            int next = c.awaitRequest(in, () -> closed);
+                            if (next < 0) break;
+                            if (next != WriterProtocol.INJECT) {
+                                WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+                                break;
+                            }
                         }
+                    } else if (request == WriterProtocol.CLEAN && cleans(uid.get())) {
+                        clean = true;
+                    } else {
+                        WriterProtocol.writeFinal(out, QueueExit.BUG.code());
                     }
-                } else if (request == WriterProtocol.CLEAN && cleans(uid.get())) {
-                    clean = true;
-                } else {
-                    WriterProtocol.writeFinal(out, QueueExit.BUG.code());
+                } finally {
+                    // A clean session leaves the budget and the sweeper's set: it lasts as long as
+                    // qmail-send, and it waits for work.
+                    live.remove(c);
+                    budget.release(uid.get());
                 }
+                if (clean) clean(uid.get(), in, out);
             } finally {
-                // A clean session leaves the budget and the sweeper's set: it lasts as long as
-                // qmail-send, and it waits for work.
-                live.remove(c);
-                budget.release(uid.get());
+                in.release(); // a probe's return included
             }
-            if (clean) clean(uid.get(), in, out);
         } catch (IOException e) {
             // the client went away or stalled; inject() has removed what it made
         } catch (RuntimeException e) {

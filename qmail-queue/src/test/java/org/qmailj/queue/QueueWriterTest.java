@@ -140,6 +140,33 @@ class QueueWriterTest {
         }
     }
 
+    /**
+     * The copy buffers are kept from message to message (BufferPool): a message and an envelope
+     * written after larger ones hold their own bytes only, none of the earlier ones'.
+     */
+    @Test
+    void aMessageAfterALargerOneHoldsOnlyItsOwnBytes() throws Exception {
+        TestHome t = TestHome.system(dir);
+        Clock clock = Clock.fixed(Instant.parse("1995-09-26T04:46:54Z"), ZoneOffset.UTC);
+        QueueWriter w = new QueueWriter(t.queue, ReceivedLine.of(org.qmailj.common.QmailIds.read(t.home)), clock);
+        String head = "Received: (qmail 4242 invoked by uid 500); 26 Sep 1995 04:46:54 -0000\n";
+        int[] sizes = {3 * QueueWriter.COPY_BUFFER + 17, QueueWriter.COPY_BUFFER, 900, 1};
+        for (int k = 0; k < sizes.length; k++) {
+            String body = String.valueOf((char) ('a' + k)).repeat(sizes[k]);
+            java.util.List<String> rcpts = new java.util.ArrayList<>();
+            // 40 recipients of ~1,000 bytes (more than a buffer) first, then fewer and shorter ones
+            for (int i = 0; i < 40 >> (2 * k); i++) rcpts.add(String.valueOf((char) ('A' + k)).repeat(990 >> k) + i + "@x");
+            QueueWriter.Staged s = w.stage(new QueueWriter.Origin(500, 4242, null), new ByteArrayInputStream(bytes(body)));
+            long n = s.number();
+            s.intd(new Envelope("me@here", rcpts));
+            s.link();
+            assertThat(str(Files.readAllBytes(t.queue.mess(n)))).as("message %d", k).isEqualTo(head + body);
+            StringBuilder env = new StringBuilder("u500\0p4242\0Fme@here\0");
+            for (String r : rcpts) env.append('T').append(r).append('\0');
+            assertThat(str(Files.readAllBytes(t.queue.intd(n)))).as("envelope %d", k).isEqualTo(env.toString());
+        }
+    }
+
     @Test
     void receivedLineNamesTheRoles() {
         ReceivedLine r = new ReceivedLine(7790, 7791, 7796);
