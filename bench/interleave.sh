@@ -35,9 +35,11 @@ done
 # children; switches: of all its threads).
 sample() {
   for p in $(pgrep -f "qmail.home=$1 " || true); do
-    r=$(tr '\0' ' ' < /proc/$p/cmdline | grep -o 'qmail.program=[^ ]*' | cut -d= -f2)
+    # A process that ended since pgrep is skipped: under set -e its failed read ended the
+    # whole script, silently, after the first round it happened in.
+    r=$(tr '\0' ' ' 2>/dev/null < /proc/$p/cmdline | grep -o 'qmail.program=[^ ]*' | cut -d= -f2) || continue
     case $2 in
-      cpu) v=$(cut -d' ' -f14-17 /proc/$p/stat | awk '{print $1+$2+$3+$4}') ;;
+      cpu) v=$(cut -d' ' -f14-17 /proc/$p/stat 2>/dev/null | awk '{print $1+$2+$3+$4}') || continue ;;
       switches) v=$(cat /proc/$p/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s+=$2} END {print s+0}') ;;
     esac
     echo "$r $v"
