@@ -362,11 +362,12 @@ public final class QueueWriter {
 
     /**
      * Writes to a FileChannel through a buffer from {@link #buffers}, each failure a
-     * {@link WriteError}. {@link #close} gives the buffer back (without a flush).
+     * {@link WriteError}. {@link #close} gives the buffer back (without a flush), once: a
+     * buffer given twice would be lent to two messages at a time.
      */
     private final class BufferedChannelOut extends OutputStream {
         private final FileChannel ch;
-        private final byte[] buf = buffers.take();
+        private byte[] buf = buffers.take();
         private int fill;
 
         BufferedChannelOut(FileChannel ch) {
@@ -406,7 +407,9 @@ public final class QueueWriter {
 
         @Override
         public void close() {
+            if (buf == null) return;
             buffers.give(buf);
+            buf = null;
         }
     }
 
