@@ -123,19 +123,7 @@ pss_kib() { # pids on stdin -> summed Pss
   while read -r p; do t=$(( t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0) )); done
   echo $t
 }
-# watch DIR COUNT, then the load, then arrived: waits until COUNT files have arrived in DIR since
-# the watch began (bench/arrivals.py, inotify). Counting by listing the Maildir every 20 ms took
-# ~39 ms of CPU a listing at 20,000 files, CPU the measured daemons compete for, and more with
-# every load (an A/B showed no rate effect beyond the noise; the waiter now costs nothing).
-watch() {
-  rm -f "$work/ready"
-  python3 bench/arrivals.py "$1" "$2" > "$work/ready" & watcher=$!
-  while [ ! -s "$work/ready" ]; do
-    kill -0 "$watcher" 2>/dev/null || { echo "bench/compare.sh: cannot watch $1" >&2; exit 111; }
-    sleep 0.01
-  done
-}
-arrived() { wait "$watcher" || { echo "bench/compare.sh: the messages did not all arrive within 900 s" >&2; exit 111; }; }
+. bench/arrivals.sh # watch DIR COUNT, the load, arrived
 declare -A R
 median() { # numbers as arguments -> their median
   printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2}'

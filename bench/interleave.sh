@@ -22,7 +22,7 @@ S=${S:-10}; N=${N:-2000}; R=${R:-4}; W=${W:-4000}; L=${L:-2048}
 command -v smtp-source >/dev/null || { echo "bench/interleave.sh: needs smtp-source (apt-get install postfix)" >&2; exit 100; }
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 trees=(); dirs=(); ports=()
-cleanup() { for d in "${dirs[@]}"; do scripts/sandbox remove "$d" >/dev/null 2>&1 || true; rm -f "$d".cpu0 "$d".cpu1 "$d".sw0 "$d".sw1 "$d".ready; done; }
+cleanup() { for d in "${dirs[@]}"; do scripts/sandbox remove "$d" >/dev/null 2>&1 || true; rm -f "$d".cpu0 "$d".cpu1 "$d".sw0 "$d".sw1; done; }
 trap cleanup EXIT
 k=0
 for t in "$@"; do
@@ -47,29 +47,20 @@ sample() {
 }
 send() { smtp-source -s "$S" -l "$L" -m "$2" -f bench@example.com -t alice@sandbox.localdomain "127.0.0.1:$1"; }
 hz=$(getconf CLK_TCK)
-# arrive TREE COUNT: counts arrivals in that sandbox's Maildir/new from now on, by inotify
-# (bench/arrivals.py), in the background ($watcher), instead of listing a Maildir of tens of
-# thousands of files every 50 ms (~39 ms of CPU a listing at 20,000) beside the daemons measured.
-arrive() {
-  rm -f "${dirs[$1]}.ready"
-  python3 bench/arrivals.py "${dirs[$1]}/home/alice/Maildir/new" "$2" > "${dirs[$1]}.ready" & watcher=$!
-  while [ ! -s "${dirs[$1]}.ready" ]; do
-    kill -0 "$watcher" 2>/dev/null || { echo "bench/interleave.sh: cannot watch ${dirs[$1]}" >&2; exit 111; }
-    sleep 0.01
-  done
-}
-for i in "${!trees[@]}"; do arrive "$i" "$W"; send "${ports[$i]}" "$W"; wait "$watcher"; done
+. bench/arrivals.sh # watch DIR COUNT, the load, arrived
+new() { echo "${dirs[$1]}/home/alice/Maildir/new"; }
+for i in "${!trees[@]}"; do watch "$(new "$i")" "$W"; send "${ports[$i]}" "$W"; arrived; done
 sleep 3
 echo "bench/interleave.sh: $(date -u +%FT%TZ) S=$S N=$N L=$L, $R rounds"
 for i in "${!trees[@]}"; do echo "  tree $i: ${trees[$i]}"; done
 for r in $(seq "$R"); do
   for i in "${!trees[@]}"; do
     d=${dirs[$i]}
-    arrive "$i" "$N"
+    watch "$(new "$i")" "$N"
     sample "$d" cpu > "$d.cpu0"; sample "$d" switches > "$d.sw0"
     t0=$(date +%s.%N)
     send "${ports[$i]}" "$N"
-    wait "$watcher"
+    arrived
     t1=$(date +%s.%N)
     sample "$d" cpu > "$d.cpu1"; sample "$d" switches > "$d.sw1"
     cpu=$(join "$d.cpu0" "$d.cpu1" | awk -v n="$N" -v hz="$hz" '{t+=$3-$2; printf "%s %.2f  ", $1, ($3-$2)/hz*1000/n} END {printf "| all %.2f", t/hz*1000/n}')
