@@ -1,12 +1,8 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -23,8 +19,7 @@ import java.nio.file.Path;
  */
 public final class Chdir {
     private static final class C {
-        static final MethodHandle CHDIR = Native.errnoCall("chdir",
-                FunctionDescriptor.of(C_INT, C_POINTER));
+        static final Native.Fn CHDIR = Native.fn("chdir");
     }
 
     private Chdir() {
@@ -34,12 +29,10 @@ public final class Chdir {
     public static void to(Path dir) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) C.CHDIR.invokeExact(st, Native.cString(arena, dir.toString()));
+            int rc = (int) C.CHDIR.call(st, Native.ptr(Native.cString(arena, dir.toString())));
             if (rc == -1) {
                 throw Native.fail("chdir", dir, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }

@@ -2,17 +2,14 @@ package org.qmailj.common.sys;
 
 import static org.qmailj.common.sys.Native.C_INT;
 import static org.qmailj.common.sys.Native.C_LONG;
-import static org.qmailj.common.sys.Native.C_POINTER;
 import static org.qmailj.common.sys.Native.C_SHORT;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -85,70 +82,60 @@ public final class Fd {
         }
     }
 
-    // One holder class per C function, so each downcall handle is linked at its first use: a
-    // handle costs ~0.4 MB of garbage to link (the JDK spins its classes; the AOT cache cannot
-    // keep them), and a young generation once touched stays resident. Holding all twelve in
-    // two classes made every daemon allocate ~5 MB at start for functions most never call.
+    // One holder class per C function, so each is linked at its first use: a handle of a known
+    // shape costs ~0.05 MB of garbage to link, the first of a new shape (fcntl's) ~0.4 MB (the
+    // JDK spins its classes; the AOT cache cannot keep them), and a young generation once
+    // touched stays resident.
     private static final class Open {
-        static final MethodHandle H = Native.errnoCall("open",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("open");
     }
 
     private static final class Close {
-        static final MethodHandle H = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
+        static final Native.Fn H = Native.fn("close");
     }
 
     private static final class Read {
-        static final MethodHandle H = Native.errnoCall("read",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        static final Native.Fn H = Native.fn("read");
     }
 
     private static final class Write {
-        static final MethodHandle H = Native.errnoCall("write",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
+        static final Native.Fn H = Native.fn("write");
     }
 
     private static final class Dup2 {
-        static final MethodHandle H = Native.errnoCall("dup2", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("dup2");
     }
 
     private static final class Dup {
-        static final MethodHandle H = Native.errnoCall("dup", FunctionDescriptor.of(C_INT, C_INT));
+        static final Native.Fn H = Native.fn("dup");
     }
 
     private static final class Pipe2 {
-        static final MethodHandle H = Native.errnoCall("pipe2",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("pipe2");
     }
 
     private static final class Poll {
-        static final MethodHandle H = Native.errnoCall("poll",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+        static final Native.Fn H = Native.fn("poll");
     }
 
     private static final class OpenAt {
-        static final MethodHandle H = Native.errnoCall("openat",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("openat");
     }
 
     private static final class Pread {
-        static final MethodHandle H = Native.errnoCall("pread",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_LONG));
+        static final Native.Fn H = Native.fn("pread");
     }
 
     private static final class Lseek {
-        static final MethodHandle H = Native.errnoCall("lseek",
-                FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+        static final Native.Fn H = Native.fn("lseek");
     }
 
     private static final class Fcntl {
-        static final MethodHandle H = Native.variadicErrnoCall("fcntl",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), 2);
+        static final Native.Fn H = Native.variadicFn("fcntl", 2);
     }
 
     private static final class Statx {
-        static final MethodHandle H = Native.errnoCall("statx",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+        static final Native.Fn H = Native.fn("statx");
     }
 
     private Fd() {
@@ -172,13 +159,11 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment p = Native.cString(arena, path.toString());
             while (true) {
-                int fd = (int) Open.H.invokeExact(st, p, flags | O_CLOEXEC, mode);
+                int fd = (int) Open.H.call(st, Native.ptr(p), flags | O_CLOEXEC, mode);
                 if (fd >= 0) return fd;
                 int errno = Native.errno(st);
                 if (errno != Errno.EINTR) return -errno;
             }
-        } catch (Throwable t) {
-            throw Native.unchecked(t);
         }
     }
 
@@ -195,11 +180,9 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(256, 8);
-            int rc = (int) Statx.H.invokeExact(st, AT_FDCWD, Native.cString(arena, path.toString()),
-                    nofollow ? AT_SYMLINK_NOFOLLOW : 0, 0, buf);
+            int rc = (int) Statx.H.call(st, AT_FDCWD, Native.ptr(Native.cString(arena, path.toString())),
+                    nofollow ? AT_SYMLINK_NOFOLLOW : 0, 0, Native.ptr(buf));
             return rc == 0 ? 0 : -Native.errno(st);
-        } catch (Throwable t) {
-            throw Native.unchecked(t);
         }
     }
 
@@ -227,19 +210,15 @@ public final class Fd {
     }
 
     private static int openAt(Arena arena, int dirfd, MemorySegment path, String name, int flags, int mode) throws SysException {
-        try {
-            MemorySegment st = Native.errnoState(arena);
-            while (true) {
-                int fd = (int) OpenAt.H.invokeExact(st, dirfd, path, flags | O_CLOEXEC, mode);
-                if (fd >= 0) {
-                    return fd;
-                }
-                if (Native.errno(st) != Errno.EINTR) {
-                    throw Native.fail("openat", name, st);
-                }
+        MemorySegment st = Native.errnoState(arena);
+        while (true) {
+            int fd = (int) OpenAt.H.call(st, dirfd, Native.ptr(path), flags | O_CLOEXEC, mode);
+            if (fd >= 0) {
+                return fd;
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            if (Native.errno(st) != Errno.EINTR) {
+                throw Native.fail("openat", name, st);
+            }
         }
     }
 
@@ -253,15 +232,13 @@ public final class Fd {
             // struct statx: stx_mask u32 @0, stx_nlink u32 @16, stx_uid u32 @20, stx_gid u32 @24,
             // stx_mode u16 @28, stx_ino u64 @32, stx_size u64 @40; 256 bytes in all.
             MemorySegment buf = arena.allocate(256, 8);
-            int rc = (int) Statx.H.invokeExact(st, fd, Native.cString(arena, ""), AT_EMPTY_PATH,
-                    STATX_BASIC_STATS, buf);
+            int rc = (int) Statx.H.call(st, fd, Native.ptr(Native.cString(arena, "")), AT_EMPTY_PATH,
+                    STATX_BASIC_STATS, Native.ptr(buf));
             if (rc == -1) {
                 throw Native.fail("statx", "fd " + fd, st);
             }
             return new Stat(buf.get(C_SHORT, 28) & 0xffff, buf.get(C_INT, 20), buf.get(C_INT, 24),
                     buf.get(C_LONG, 40), buf.get(C_INT, 16), buf.get(C_LONG, 32));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -280,12 +257,10 @@ public final class Fd {
     public static boolean soleOpener(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_WRLCK);
+            int rc = (int) Fcntl.H.call(st, fd, F_SETLEASE, F_WRLCK);
             if (rc != 0) return false;
-            rc = (int) Fcntl.H.invokeExact(st, fd, F_SETLEASE, F_UNLCK); // cannot fail: the lease is ours
+            Fcntl.H.call(st, fd, F_SETLEASE, F_UNLCK); // cannot fail: the lease is ours
             return true;
-        } catch (Throwable t) {
-            throw Native.unchecked(t);
         }
     }
 
@@ -301,7 +276,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(Math.max(len, 1));
             while (true) {
-                long n = (long) Pread.H.invokeExact(st, fd, buf, (long) len, pos);
+                long n = Pread.H.call(st, fd, Native.ptr(buf), len, pos);
                 if (n >= 0) {
                     MemorySegment.copy(buf, C_BYTE, 0, b, off, (int) n);
                     return (int) n;
@@ -310,8 +285,6 @@ public final class Fd {
                     throw Native.fail("pread", "fd " + fd, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -319,12 +292,10 @@ public final class Fd {
     public static void seek(int fd, long pos) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            long rc = (long) Lseek.H.invokeExact(st, fd, pos, SEEK_SET);
+            long rc = Lseek.H.call(st, fd, pos, SEEK_SET);
             if (rc == -1) {
                 throw Native.fail("lseek", "fd " + fd, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -335,12 +306,10 @@ public final class Fd {
     public static void close(int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) Close.H.invokeExact(st, fd);
+            int rc = (int) Close.H.call(st, fd);
             if (rc == -1 && Native.errno(st) != Errno.EINTR) {
                 throw Native.fail("close", "fd " + fd, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -356,7 +325,7 @@ public final class Fd {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(Math.max(len, 1));
             while (true) {
-                long n = (long) Read.H.invokeExact(st, fd, buf, (long) len);
+                long n = Read.H.call(st, fd, Native.ptr(buf), len);
                 if (n >= 0) {
                     MemorySegment.copy(buf, C_BYTE, 0, b, off, (int) n);
                     return (int) n;
@@ -369,8 +338,6 @@ public final class Fd {
                     throw Native.fail("read", "fd " + fd, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -387,7 +354,7 @@ public final class Fd {
             MemorySegment buf = arena.allocate(Math.max(len, 1));
             MemorySegment.copy(b, off, buf, C_BYTE, 0, len);
             while (true) {
-                long n = (long) Write.H.invokeExact(st, fd, buf, (long) len);
+                long n = Write.H.call(st, fd, Native.ptr(buf), len);
                 if (n >= 0) {
                     return (int) n;
                 }
@@ -399,8 +366,6 @@ public final class Fd {
                     throw Native.fail("write", "fd " + fd, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -412,7 +377,7 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             while (true) {
-                int rc = (int) Dup2.H.invokeExact(st, from, to);
+                int rc = (int) Dup2.H.call(st, from, to);
                 if (rc >= 0) {
                     return;
                 }
@@ -420,8 +385,6 @@ public final class Fd {
                     throw Native.fail("dup2", from + " " + to, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -433,13 +396,11 @@ public final class Fd {
     public static int dup(int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) Dup.H.invokeExact(st, fd);
+            int rc = (int) Dup.H.call(st, fd);
             if (rc < 0) {
                 throw Native.fail("dup", String.valueOf(fd), st);
             }
             return rc;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -448,13 +409,11 @@ public final class Fd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment fds = arena.allocate(C_INT, 2);
-            int rc = (int) Pipe2.H.invokeExact(st, fds, O_CLOEXEC);
+            int rc = (int) Pipe2.H.call(st, Native.ptr(fds), O_CLOEXEC);
             if (rc == -1) {
                 throw Native.fail("pipe2", null, st);
             }
             return new Pipe(fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -473,7 +432,7 @@ public final class Fd {
             MemorySegment pfd = arena.allocate(8, 4);
             pfd.set(C_INT, 0, fd);
             pfd.set(C_SHORT, 4, events);
-            int rc = (int) Poll.H.invokeExact(st, pfd, 1L, timeoutMillis);
+            int rc = (int) Poll.H.call(st, Native.ptr(pfd), 1, timeoutMillis);
             if (rc == -1) {
                 if (Native.errno(st) == Errno.EINTR) {
                     return 0;
@@ -481,8 +440,6 @@ public final class Fd {
                 throw Native.fail("poll", "fd " + fd, st);
             }
             return rc == 0 ? 0 : pfd.get(C_SHORT, 6) & 0xffff;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

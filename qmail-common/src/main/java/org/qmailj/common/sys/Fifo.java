@@ -1,12 +1,8 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -22,8 +18,7 @@ public final class Fifo {
     private static final byte[] ONE_BYTE = {0};
 
     private static final class C {
-        static final MethodHandle MKFIFO = Native.errnoCall("mkfifo",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+        static final Native.Fn MKFIFO = Native.fn("mkfifo");
     }
 
     private Fifo() {
@@ -33,12 +28,10 @@ public final class Fifo {
     public static void make(Path path, int mode) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) C.MKFIFO.invokeExact(st, Native.cString(arena, path.toString()), mode);
+            int rc = (int) C.MKFIFO.call(st, Native.ptr(Native.cString(arena, path.toString())), mode);
             if (rc == -1) {
                 throw Native.fail("mkfifo", path, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

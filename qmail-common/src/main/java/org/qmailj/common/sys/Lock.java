@@ -1,11 +1,8 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -30,8 +27,7 @@ public final class Lock implements AutoCloseable {
     private static final int LOCK_UN = 8;
 
     private static final class C {
-        static final MethodHandle FLOCK = Native.errnoCall("flock",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final Native.Fn FLOCK = Native.fn("flock");
     }
 
     private final int fd;
@@ -95,7 +91,7 @@ public final class Lock implements AutoCloseable {
     private static boolean flock(int fd, int op) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) C.FLOCK.invokeExact(st, fd, op) == 0) {
+            if ((int) C.FLOCK.call(st, fd, op) == 0) {
                 return true;
             }
             int errno = Native.errno(st);
@@ -103,8 +99,6 @@ public final class Lock implements AutoCloseable {
                 return false;
             }
             throw Native.fail("flock", "fd " + fd, st);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -1,15 +1,12 @@
 package org.qmailj.common.sys;
 
 import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_LONG;
 import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,23 +52,19 @@ public final class Passwd {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class GetpwnamR {
-        static final MethodHandle H = Native.call("getpwnam_r",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+        static final Native.Fn H = Native.fn("getpwnam_r");
     }
 
     private static final class GetpwuidR {
-        static final MethodHandle H = Native.call("getpwuid_r",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+        static final Native.Fn H = Native.fn("getpwuid_r");
     }
 
     private static final class GetgrnamR {
-        static final MethodHandle H = Native.call("getgrnam_r",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER, C_LONG, C_POINTER));
+        static final Native.Fn H = Native.fn("getgrnam_r");
     }
 
     private static final class Getgrouplist {
-        static final MethodHandle H = Native.call("getgrouplist",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("getgrouplist");
     }
 
     private Passwd() {
@@ -86,16 +79,16 @@ public final class Passwd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cname = Native.cString(arena, name);
             return lookup("getpwnam_r", name, initialBuffer, PASSWD, Passwd::passwd,
-                    (pwd, buf, result) -> (int) GetpwnamR.H.invokeExact(
-                            cname, pwd, buf, buf.byteSize(), result));
+                    (pwd, buf, result) -> (int) GetpwnamR.H.call(Native.NO_ERRNO, Native.ptr(cname),
+                            Native.ptr(pwd), Native.ptr(buf), buf.byteSize(), Native.ptr(result)));
         }
     }
 
     /** getpwuid_r(3). */
     public static Optional<PasswdEntry> getpwuid(int uid) throws SysException {
         return lookup("getpwuid_r", uid, INITIAL_BUFFER, PASSWD, Passwd::passwd,
-                (pwd, buf, result) -> (int) GetpwuidR.H.invokeExact(
-                        uid, pwd, buf, buf.byteSize(), result));
+                (pwd, buf, result) -> (int) GetpwuidR.H.call(Native.NO_ERRNO, uid,
+                        Native.ptr(pwd), Native.ptr(buf), buf.byteSize(), Native.ptr(result)));
     }
 
     /** getgrnam_r(3). */
@@ -107,8 +100,8 @@ public final class Passwd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cname = Native.cString(arena, name);
             return lookup("getgrnam_r", name, initialBuffer, GROUP, Passwd::group,
-                    (grp, buf, result) -> (int) GetgrnamR.H.invokeExact(
-                            cname, grp, buf, buf.byteSize(), result));
+                    (grp, buf, result) -> (int) GetgrnamR.H.call(Native.NO_ERRNO, Native.ptr(cname),
+                            Native.ptr(grp), Native.ptr(buf), buf.byteSize(), Native.ptr(result)));
         }
     }
 
@@ -124,7 +117,8 @@ public final class Passwd {
             while (true) {
                 MemorySegment groups = arena.allocate(C_INT, size);
                 count.set(C_INT, 0, size);
-                int rc = (int) Getgrouplist.H.invokeExact(cuser, gid, groups, count);
+                int rc = (int) Getgrouplist.H.call(Native.NO_ERRNO, Native.ptr(cuser), gid,
+                        Native.ptr(groups), Native.ptr(count));
                 int n = count.get(C_INT, 0);
                 if (rc >= 0) {
                     return groups.asSlice(0, (long) n * Integer.BYTES).toArray(C_INT);
@@ -136,14 +130,12 @@ public final class Passwd {
                 }
                 size = Math.max(n, size * 2);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
     @FunctionalInterface
     private interface ReentrantCall {
-        int call(MemorySegment struct, MemorySegment buf, MemorySegment result) throws Throwable;
+        int call(MemorySegment struct, MemorySegment buf, MemorySegment result);
     }
 
     private static <T> Optional<T> lookup(String call, Object key, int initialBuffer,
@@ -168,8 +160,6 @@ public final class Passwd {
                     return Optional.empty();
                 }
                 return Optional.of(decode.apply(struct));
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
             }
         }
     }

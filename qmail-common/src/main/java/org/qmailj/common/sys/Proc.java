@@ -1,12 +1,9 @@
 package org.qmailj.common.sys;
 
 import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 
 /**
@@ -39,48 +36,43 @@ public final class Proc {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Kill {
-        static final MethodHandle H = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("kill");
     }
 
     private static final class Getuid {
-        static final MethodHandle H = Native.call("getuid", FunctionDescriptor.of(C_INT));
+        static final Native.Fn H = Native.fn("getuid");
     }
 
     private static final class Geteuid {
-        static final MethodHandle H = Native.call("geteuid", FunctionDescriptor.of(C_INT));
+        static final Native.Fn H = Native.fn("geteuid");
     }
 
     private static final class Getgid {
-        static final MethodHandle H = Native.call("getgid", FunctionDescriptor.of(C_INT));
+        static final Native.Fn H = Native.fn("getgid");
     }
 
     private static final class Getegid {
-        static final MethodHandle H = Native.call("getegid", FunctionDescriptor.of(C_INT));
+        static final Native.Fn H = Native.fn("getegid");
     }
 
     private static final class Getresuid {
-        static final MethodHandle H = Native.errnoCall("getresuid",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("getresuid");
     }
 
     private static final class Getresgid {
-        static final MethodHandle H = Native.errnoCall("getresgid",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("getresgid");
     }
 
     private static final class Getgroups {
-        static final MethodHandle H = Native.errnoCall("getgroups",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final Native.Fn H = Native.fn("getgroups");
     }
 
     private static final class Execve {
-        static final MethodHandle H = Native.errnoCall("execve",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("execve");
     }
 
     private static final class PthreadSigmask {
-        static final MethodHandle H = Native.call("pthread_sigmask",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("pthread_sigmask");
     }
 
     private Proc() {
@@ -90,12 +82,10 @@ public final class Proc {
     public static void kill(long pid, int sig) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int rc = (int) Kill.H.invokeExact(st, Math.toIntExact(pid), sig);
+            int rc = (int) Kill.H.call(st, Math.toIntExact(pid), sig);
             if (rc == -1) {
                 throw Native.fail("kill", pid + " " + sig, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -143,18 +133,16 @@ public final class Proc {
         return res(Getresgid.H, "getresgid");
     }
 
-    private static Ids res(MethodHandle call, String name) throws SysException {
+    private static Ids res(Native.Fn call, String name) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment r = arena.allocate(C_INT);
             MemorySegment e = arena.allocate(C_INT);
             MemorySegment s = arena.allocate(C_INT);
-            if ((int) call.invokeExact(st, r, e, s) == -1) {
+            if ((int) call.call(st, Native.ptr(r), Native.ptr(e), Native.ptr(s)) == -1) {
                 throw Native.fail(name, "", st);
             }
             return new Ids(r.get(C_INT, 0), e.get(C_INT, 0), s.get(C_INT, 0));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -166,26 +154,20 @@ public final class Proc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             while (true) {
-                int n = (int) Getgroups.H.invokeExact(st, 0, MemorySegment.NULL);
+                int n = (int) Getgroups.H.call(st, 0, 0);
                 if (n == -1) throw Native.fail("getgroups", "", st);
                 if (n == 0) return new int[0];
                 MemorySegment list = arena.allocate(C_INT, n);
-                int got = (int) Getgroups.H.invokeExact(st, n, list);
+                int got = (int) Getgroups.H.call(st, n, Native.ptr(list));
                 if (got == -1 && Native.errno(st) == Errno.EINVAL) continue; // grew meanwhile
                 if (got == -1) throw Native.fail("getgroups", "", st);
                 return list.asSlice(0, (long) got * Integer.BYTES).toArray(C_INT);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
-    private static int id(MethodHandle getter) {
-        try {
-            return (int) getter.invokeExact();
-        } catch (Throwable t) {
-            throw Native.unchecked(t);
-        }
+    private static int id(Native.Fn getter) {
+        return (int) getter.call(Native.NO_ERRNO);
     }
 
     /**
@@ -209,17 +191,16 @@ public final class Proc {
             MemorySegment ev = Native.cStringArray(arena, envp);
             MemorySegment empty = arena.allocate(SIGSET_BYTES);
             MemorySegment old = arena.allocate(SIGSET_BYTES);
-            int rc = (int) PthreadSigmask.H.invokeExact(SIG_SETMASK, empty, old);
+            int rc = (int) PthreadSigmask.H.call(Native.NO_ERRNO, SIG_SETMASK, Native.ptr(empty),
+                    Native.ptr(old));
             if (rc != 0) {
                 throw new SysException("pthread_sigmask", null, rc);
             }
-            rc = (int) Execve.H.invokeExact(st, p, av, ev);
+            rc = (int) Execve.H.call(st, Native.ptr(p), Native.ptr(av), Native.ptr(ev));
             // Still here: execve failed. Put the JVM thread's mask back.
-            int restored = (int) PthreadSigmask.H.invokeExact(SIG_SETMASK, old, MemorySegment.NULL);
+            int restored = (int) PthreadSigmask.H.call(Native.NO_ERRNO, SIG_SETMASK, Native.ptr(old), 0);
             assert restored == 0;
             throw Native.fail("execve", path, st);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }

@@ -1,13 +1,9 @@
 package org.qmailj.common.sys;
 
 import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_LONG;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 
 /**
@@ -25,16 +21,15 @@ import java.util.Arrays;
 public final class Prot {
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Setgroups {
-        static final MethodHandle H = Native.errnoCall("setgroups",
-                FunctionDescriptor.of(C_INT, C_LONG, C_POINTER));
+        static final Native.Fn H = Native.fn("setgroups");
     }
 
     private static final class Setgid {
-        static final MethodHandle H = Native.errnoCall("setgid", FunctionDescriptor.of(C_INT, C_INT));
+        static final Native.Fn H = Native.fn("setgid");
     }
 
     private static final class Setuid {
-        static final MethodHandle H = Native.errnoCall("setuid", FunctionDescriptor.of(C_INT, C_INT));
+        static final Native.Fn H = Native.fn("setuid");
     }
 
     private Prot() {
@@ -48,11 +43,9 @@ public final class Prot {
         groups(new int[] {gid});
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) Setgid.H.invokeExact(st, gid) == -1) {
+            if ((int) Setgid.H.call(st, gid) == -1) {
                 throw Native.fail("setgid", gid, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -62,11 +55,9 @@ public final class Prot {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment list = gids.length == 0
                     ? MemorySegment.NULL : arena.allocateFrom(C_INT, gids);
-            if ((int) Setgroups.H.invokeExact(st, (long) gids.length, list) == -1) {
+            if ((int) Setgroups.H.call(st, gids.length, Native.ptr(list)) == -1) {
                 throw Native.fail("setgroups", Arrays.toString(gids), st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -74,11 +65,9 @@ public final class Prot {
     public static void uid(int uid) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) Setuid.H.invokeExact(st, uid) == -1) {
+            if ((int) Setuid.H.call(st, uid) == -1) {
                 throw Native.fail("setuid", uid, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -1,13 +1,9 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
 import static org.qmailj.common.sys.Native.C_LONG;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * getrlimit(2)/setrlimit(2), for daemontools' softlimit. Resource numbers are Linux's.
@@ -35,13 +31,11 @@ public final class Rlimit {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Getrlimit {
-        static final MethodHandle H = Native.errnoCall("getrlimit",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final Native.Fn H = Native.fn("getrlimit");
     }
 
     private static final class Setrlimit {
-        static final MethodHandle H = Native.errnoCall("setrlimit",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        static final Native.Fn H = Native.fn("setrlimit");
     }
 
     private Rlimit() {
@@ -51,12 +45,10 @@ public final class Rlimit {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment rl = arena.allocate(16, 8);
-            if ((int) Getrlimit.H.invokeExact(st, resource, rl) == -1) {
+            if ((int) Getrlimit.H.call(st, resource, Native.ptr(rl)) == -1) {
                 throw Native.fail("getrlimit", resource, st);
             }
             return new Limit(rl.get(C_LONG, 0), rl.get(C_LONG, 8));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -66,11 +58,9 @@ public final class Rlimit {
             MemorySegment rl = arena.allocate(16, 8);
             rl.set(C_LONG, 0, limit.soft());
             rl.set(C_LONG, 8, limit.hard());
-            if ((int) Setrlimit.H.invokeExact(st, resource, rl) == -1) {
+            if ((int) Setrlimit.H.call(st, resource, Native.ptr(rl)) == -1) {
                 throw Native.fail("setrlimit", resource, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }

@@ -1,13 +1,9 @@
 package org.qmailj.common.sys;
 
 import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
-import static org.qmailj.common.sys.Native.C_SHORT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,36 +88,21 @@ public final class Spawn {
     private static final long ATTR_BYTES = 1024;
 
     private static final class C {
-        static final MethodHandle POSIX_SPAWN = Native.call("posix_spawn", FunctionDescriptor.of(
-                C_INT, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
-        static final MethodHandle FA_INIT = Native.call("posix_spawn_file_actions_init",
-                FunctionDescriptor.of(C_INT, C_POINTER));
-        static final MethodHandle FA_DESTROY = Native.call("posix_spawn_file_actions_destroy",
-                FunctionDescriptor.of(C_INT, C_POINTER));
-        static final MethodHandle FA_DUP2 = Native.call("posix_spawn_file_actions_adddup2",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
-        static final MethodHandle FA_CLOSE = Native.call("posix_spawn_file_actions_addclose",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-        static final MethodHandle FA_OPEN = Native.call("posix_spawn_file_actions_addopen",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_POINTER, C_INT, C_INT));
+        static final Native.Fn POSIX_SPAWN = Native.fn("posix_spawn");
+        static final Native.Fn FA_INIT = Native.fn("posix_spawn_file_actions_init");
+        static final Native.Fn FA_DESTROY = Native.fn("posix_spawn_file_actions_destroy");
+        static final Native.Fn FA_DUP2 = Native.fn("posix_spawn_file_actions_adddup2");
+        static final Native.Fn FA_CLOSE = Native.fn("posix_spawn_file_actions_addclose");
+        static final Native.Fn FA_OPEN = Native.fn("posix_spawn_file_actions_addopen");
         /** glibc 2.34+; null before, and then leaking descriptors are not closed. */
-        static final MethodHandle FA_CLOSEFROM = Native.optionalCall(
-                "posix_spawn_file_actions_addclosefrom_np",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-        static final MethodHandle ATTR_INIT = Native.call("posix_spawnattr_init",
-                FunctionDescriptor.of(C_INT, C_POINTER));
-        static final MethodHandle ATTR_DESTROY = Native.call("posix_spawnattr_destroy",
-                FunctionDescriptor.of(C_INT, C_POINTER));
-        static final MethodHandle ATTR_SETFLAGS = Native.call("posix_spawnattr_setflags",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_SHORT));
-        static final MethodHandle ATTR_SETSIGMASK = Native.call("posix_spawnattr_setsigmask",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
-        static final MethodHandle ATTR_SETSIGDEFAULT = Native.call(
-                "posix_spawnattr_setsigdefault", FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER));
-        static final MethodHandle SIGFILLSET = Native.call("sigfillset",
-                FunctionDescriptor.of(C_INT, C_POINTER));
-        static final MethodHandle WAITPID = Native.errnoCall("waitpid",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final Native.Fn FA_CLOSEFROM = Native.optionalFn("posix_spawn_file_actions_addclosefrom_np");
+        static final Native.Fn ATTR_INIT = Native.fn("posix_spawnattr_init");
+        static final Native.Fn ATTR_DESTROY = Native.fn("posix_spawnattr_destroy");
+        static final Native.Fn ATTR_SETFLAGS = Native.fn("posix_spawnattr_setflags");
+        static final Native.Fn ATTR_SETSIGMASK = Native.fn("posix_spawnattr_setsigmask");
+        static final Native.Fn ATTR_SETSIGDEFAULT = Native.fn("posix_spawnattr_setsigdefault");
+        static final Native.Fn SIGFILLSET = Native.fn("sigfillset");
+        static final Native.Fn WAITPID = Native.fn("waitpid");
     }
 
     private Spawn() {
@@ -138,26 +119,27 @@ public final class Spawn {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fa = arena.allocate(FILE_ACTIONS_BYTES, 8);
             MemorySegment attr = arena.allocate(ATTR_BYTES, 8);
-            check("posix_spawn_file_actions_init", path, (int) C.FA_INIT.invokeExact(fa));
+            check("posix_spawn_file_actions_init", path,
+                    (int) C.FA_INIT.call(Native.NO_ERRNO, Native.ptr(fa)));
             try {
-                check("posix_spawnattr_init", path, (int) C.ATTR_INIT.invokeExact(attr));
+                check("posix_spawnattr_init", path,
+                        (int) C.ATTR_INIT.call(Native.NO_ERRNO, Native.ptr(attr)));
                 try {
                     addActions(arena, fa, path, actions);
                     cleanSignals(arena, attr, path);
                     MemorySegment pid = arena.allocate(C_INT);
-                    int rc = (int) C.POSIX_SPAWN.invokeExact(pid, Native.cString(arena, path),
-                            fa, attr, Native.cStringArray(arena, argv),
-                            Native.cStringArray(arena, envp));
+                    int rc = (int) C.POSIX_SPAWN.call(Native.NO_ERRNO, Native.ptr(pid),
+                            Native.ptr(Native.cString(arena, path)), Native.ptr(fa), Native.ptr(attr),
+                            Native.ptr(Native.cStringArray(arena, argv)),
+                            Native.ptr(Native.cStringArray(arena, envp)));
                     check("posix_spawn", path, rc);
                     return pid.get(C_INT, 0);
                 } finally {
-                    int ignored = (int) C.ATTR_DESTROY.invokeExact(attr);
+                    int ignored = (int) C.ATTR_DESTROY.call(Native.NO_ERRNO, Native.ptr(attr));
                 }
             } finally {
-                int ignored = (int) C.FA_DESTROY.invokeExact(fa);
+                int ignored = (int) C.FA_DESTROY.call(Native.NO_ERRNO, Native.ptr(fa));
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -170,44 +152,44 @@ public final class Spawn {
     }
 
     private static void addActions(Arena arena, MemorySegment fa, String path,
-            List<FdAction> actions) throws Throwable {
+            List<FdAction> actions) throws SysException {
         int highest = 2;
         for (FdAction action : actions) {
             switch (action) {
                 case FdAction.Dup2(int from, int to) -> {
                     check("posix_spawn_file_actions_adddup2", path,
-                            (int) C.FA_DUP2.invokeExact(fa, from, to));
+                            (int) C.FA_DUP2.call(Native.NO_ERRNO, Native.ptr(fa), from, to));
                     highest = Math.max(highest, to);
                 }
                 case FdAction.Close(int fd) -> check("posix_spawn_file_actions_addclose",
-                        path, (int) C.FA_CLOSE.invokeExact(fa, fd));
+                        path, (int) C.FA_CLOSE.call(Native.NO_ERRNO, Native.ptr(fa), fd));
                 case FdAction.Open(int fd, Path file, int flags, int mode) -> {
                     check("posix_spawn_file_actions_addopen", file,
-                            (int) C.FA_OPEN.invokeExact(fa, fd,
-                                    Native.cString(arena, file.toString()), flags, mode));
+                            (int) C.FA_OPEN.call(Native.NO_ERRNO, Native.ptr(fa), fd,
+                                    Native.ptr(Native.cString(arena, file.toString())), flags, mode));
                     highest = Math.max(highest, fd);
                 }
             }
         }
         if (C.FA_CLOSEFROM != null) {
             check("posix_spawn_file_actions_addclosefrom_np", path,
-                    (int) C.FA_CLOSEFROM.invokeExact(fa, highest + 1));
+                    (int) C.FA_CLOSEFROM.call(Native.NO_ERRNO, Native.ptr(fa), highest + 1));
         }
     }
 
     private static void cleanSignals(Arena arena, MemorySegment attr, String path)
-            throws Throwable {
+            throws SysException {
         MemorySegment none = arena.allocate(Proc.SIGSET_BYTES);
         MemorySegment all = arena.allocate(Proc.SIGSET_BYTES);
-        if ((int) C.SIGFILLSET.invokeExact(all) != 0) {
+        if ((int) C.SIGFILLSET.call(Native.NO_ERRNO, Native.ptr(all)) != 0) {
             throw new SysException("sigfillset", path, Errno.EINVAL);
         }
         check("posix_spawnattr_setsigmask", path,
-                (int) C.ATTR_SETSIGMASK.invokeExact(attr, none));
+                (int) C.ATTR_SETSIGMASK.call(Native.NO_ERRNO, Native.ptr(attr), Native.ptr(none)));
         check("posix_spawnattr_setsigdefault", path,
-                (int) C.ATTR_SETSIGDEFAULT.invokeExact(attr, all));
-        check("posix_spawnattr_setflags", path, (int) C.ATTR_SETFLAGS.invokeExact(attr,
-                (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
+                (int) C.ATTR_SETSIGDEFAULT.call(Native.NO_ERRNO, Native.ptr(attr), Native.ptr(all)));
+        check("posix_spawnattr_setflags", path, (int) C.ATTR_SETFLAGS.call(Native.NO_ERRNO,
+                Native.ptr(attr), (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
     }
 
     /** The posix_spawn family returns an error number instead of setting errno. */
@@ -235,7 +217,7 @@ public final class Spawn {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment status = arena.allocate(C_INT);
             while (true) {
-                int rc = (int) C.WAITPID.invokeExact(st, Math.toIntExact(pid), status, options);
+                int rc = (int) C.WAITPID.call(st, Math.toIntExact(pid), Native.ptr(status), options);
                 if (rc > 0) {
                     return Optional.of(new WaitStatus(rc, status.get(C_INT, 0)));
                 }
@@ -246,8 +228,6 @@ public final class Spawn {
                     throw Native.fail("waitpid", pid, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -1,13 +1,10 @@
 package org.qmailj.common.sys;
 
 import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * IPv4 TCP on raw descriptors: socket, bind, listen, accept4, connect, getsockname, getpeername,
@@ -32,47 +29,39 @@ public final class TcpSocket {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socket {
-        static final MethodHandle H = Native.errnoCall("socket",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("socket");
     }
 
     private static final class Bind {
-        static final MethodHandle H = Native.errnoCall("bind",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("bind");
     }
 
     private static final class Listen {
-        static final MethodHandle H = Native.errnoCall("listen", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("listen");
     }
 
     private static final class Accept4 {
-        static final MethodHandle H = Native.errnoCall("accept4",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("accept4");
     }
 
     private static final class Getsockname {
-        static final MethodHandle H = Native.errnoCall("getsockname",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("getsockname");
     }
 
     private static final class Getpeername {
-        static final MethodHandle H = Native.errnoCall("getpeername",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+        static final Native.Fn H = Native.fn("getpeername");
     }
 
     private static final class Setsockopt {
-        static final MethodHandle H = Native.errnoCall("setsockopt",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("setsockopt");
     }
 
     private static final class Connect {
-        static final MethodHandle H = Native.errnoCall("connect",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("connect");
     }
 
     private static final class Shutdown {
-        static final MethodHandle H = Native.errnoCall("shutdown",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("shutdown");
     }
 
     /** An IPv4 address (4 bytes, network order) and port. */
@@ -92,20 +81,18 @@ public final class TcpSocket {
     public static int listen(byte[] ip, int port, int backlog) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int fd = (int) Socket.H.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.call(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd == -1) throw Native.fail("socket", null, st);
             try {
                 setInt(arena, fd, SOL_SOCKET, SO_REUSEADDR, 1);
                 MemorySegment sa = sockaddr(arena, ip, port);
-                if ((int) Bind.H.invokeExact(st, fd, sa, 16) == -1) throw Native.fail("bind", new Endpoint(ip, port).ipString() + ":" + port, st);
-                if ((int) Listen.H.invokeExact(st, fd, backlog) == -1) throw Native.fail("listen", null, st);
+                if ((int) Bind.H.call(st, fd, Native.ptr(sa), 16) == -1) throw Native.fail("bind", new Endpoint(ip, port).ipString() + ":" + port, st);
+                if ((int) Listen.H.call(st, fd, backlog) == -1) throw Native.fail("listen", null, st);
                 return fd;
             } catch (Throwable t) {
                 Fd.close(fd);
                 throw t;
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -118,17 +105,17 @@ public final class TcpSocket {
     public static int connect(byte[] ip, int port, byte[] localIp, int localPort, int timeoutMillis) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int fd = (int) Socket.H.invokeExact(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.call(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd == -1) throw Native.fail("socket", null, st);
             try {
                 if (localIp != null || localPort != 0) {
                     MemorySegment la = sockaddr(arena, localIp == null ? new byte[4] : localIp, localPort);
-                    if ((int) Bind.H.invokeExact(st, fd, la, 16) == -1) throw Native.fail("bind", null, st);
+                    if ((int) Bind.H.call(st, fd, Native.ptr(la), 16) == -1) throw Native.fail("bind", null, st);
                 }
                 setTimeval(arena, fd, SO_SNDTIMEO, timeoutMillis);
                 MemorySegment sa = sockaddr(arena, ip, port);
                 while (true) {
-                    if ((int) Connect.H.invokeExact(st, fd, sa, 16) == 0) break;
+                    if ((int) Connect.H.call(st, fd, Native.ptr(sa), 16) == 0) break;
                     int errno = Native.errno(st);
                     if (errno == Errno.EINTR) continue;
                     // EINPROGRESS after SO_SNDTIMEO ran out is a timeout.
@@ -141,19 +128,17 @@ public final class TcpSocket {
                 Fd.close(fd);
                 throw t;
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
     private static final int SO_SNDTIMEO = 21;
 
-    private static void setTimeval(Arena arena, int fd, int name, int millis) throws Throwable {
+    private static void setTimeval(Arena arena, int fd, int name, int millis) throws SysException {
         MemorySegment st = Native.errnoState(arena);
         MemorySegment tv = arena.allocate(16, 8);
         tv.set(ValueLayout.JAVA_LONG, 0, millis / 1000);
         tv.set(ValueLayout.JAVA_LONG, 8, (millis % 1000) * 1000L);
-        if ((int) Setsockopt.H.invokeExact(st, fd, SOL_SOCKET, name, tv, 16) == -1) throw Native.fail("setsockopt", null, st);
+        if ((int) Setsockopt.H.call(st, fd, SOL_SOCKET, name, Native.ptr(tv), 16) == -1) throw Native.fail("setsockopt", null, st);
     }
 
     /** accept4 with SOCK_CLOEXEC, retried on EINTR and ECONNABORTED. */
@@ -164,13 +149,11 @@ public final class TcpSocket {
             MemorySegment len = arena.allocate(C_INT);
             while (true) {
                 len.set(C_INT, 0, 16);
-                int fd = (int) Accept4.H.invokeExact(st, listenFd, sa, len, SOCK_CLOEXEC);
+                int fd = (int) Accept4.H.call(st, listenFd, Native.ptr(sa), Native.ptr(len), SOCK_CLOEXEC);
                 if (fd >= 0) return new Accepted(fd, localEndpoint(fd), endpoint(sa));
                 int errno = Native.errno(st);
                 if (errno != Errno.EINTR && errno != 103 /* ECONNABORTED */) throw Native.fail("accept", null, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -181,10 +164,8 @@ public final class TcpSocket {
             MemorySegment sa = arena.allocate(16);
             MemorySegment len = arena.allocate(C_INT);
             len.set(C_INT, 0, 16);
-            if ((int) Getsockname.H.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getsockname", null, st);
+            if ((int) Getsockname.H.call(st, fd, Native.ptr(sa), Native.ptr(len)) == -1) throw Native.fail("getsockname", null, st);
             return endpoint(sa);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -195,10 +176,8 @@ public final class TcpSocket {
             MemorySegment sa = arena.allocate(16);
             MemorySegment len = arena.allocate(C_INT);
             len.set(C_INT, 0, 16);
-            if ((int) Getpeername.H.invokeExact(st, fd, sa, len) == -1) throw Native.fail("getpeername", null, st);
+            if ((int) Getpeername.H.call(st, fd, Native.ptr(sa), Native.ptr(len)) == -1) throw Native.fail("getpeername", null, st);
             return endpoint(sa);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -206,8 +185,6 @@ public final class TcpSocket {
     public static void noDelay(int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             setInt(arena, fd, IPPROTO_TCP, TCP_NODELAY, 1);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -215,17 +192,15 @@ public final class TcpSocket {
     public static void shutdown(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int ignored = (int) Shutdown.H.invokeExact(st, fd, SHUT_RDWR);
-        } catch (Throwable t) {
-            throw Native.unchecked(t);
+            int ignored = (int) Shutdown.H.call(st, fd, SHUT_RDWR);
         }
     }
 
-    private static void setInt(Arena arena, int fd, int level, int name, int value) throws Throwable {
+    private static void setInt(Arena arena, int fd, int level, int name, int value) throws SysException {
         MemorySegment st = Native.errnoState(arena);
         MemorySegment v = arena.allocate(C_INT);
         v.set(C_INT, 0, value);
-        if ((int) Setsockopt.H.invokeExact(st, fd, level, name, v, 4) == -1) throw Native.fail("setsockopt", null, st);
+        if ((int) Setsockopt.H.call(st, fd, level, name, Native.ptr(v), 4) == -1) throw Native.fail("setsockopt", null, st);
     }
 
     private static MemorySegment sockaddr(Arena arena, byte[] ip, int port) {

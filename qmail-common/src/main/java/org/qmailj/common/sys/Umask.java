@@ -1,9 +1,6 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.invoke.MethodHandle;
 
 /**
  * umask(2). It cannot fail. The mask is process-wide: set it early in main(), before other
@@ -11,8 +8,7 @@ import java.lang.invoke.MethodHandle;
  */
 public final class Umask {
     private static final class C {
-        static final MethodHandle UMASK = Native.call("umask",
-                FunctionDescriptor.of(C_INT, C_INT));
+        static final Native.Fn UMASK = Native.fn("umask");
     }
 
     private Umask() {
@@ -20,10 +16,6 @@ public final class Umask {
 
     /** Sets the file mode creation mask; returns the previous one. */
     public static int set(int mask) {
-        try {
-            return (int) C.UMASK.invokeExact(mask);
-        } catch (Throwable t) {
-            throw Native.unchecked(t);
-        }
+        return (int) C.UMASK.call(Native.NO_ERRNO, mask);
     }
 }

@@ -1,15 +1,10 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_LONG;
-import static org.qmailj.common.sys.Native.C_POINTER;
 import static org.qmailj.common.sys.Native.C_SHORT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -37,23 +32,19 @@ public final class UnixDatagram implements AutoCloseable {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socket {
-        static final MethodHandle H = Native.errnoCall("socket",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("socket");
     }
 
     private static final class Bind {
-        static final MethodHandle H = Native.errnoCall("bind",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("bind");
     }
 
     private static final class Sendto {
-        static final MethodHandle H = Native.errnoCall("sendto",
-                FunctionDescriptor.of( C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("sendto");
     }
 
     private static final class Recv {
-        static final MethodHandle H = Native.errnoCall("recv",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT));
+        static final Native.Fn H = Native.fn("recv");
     }
 
     private final int fd;
@@ -67,13 +58,11 @@ public final class UnixDatagram implements AutoCloseable {
     public static UnixDatagram open() throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            int fd = (int) Socket.H.invokeExact(st, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.call(st, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd == -1) {
                 throw Native.fail("socket", "AF_UNIX SOCK_DGRAM", st);
             }
             return new UnixDatagram(fd);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -83,7 +72,7 @@ public final class UnixDatagram implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment addr = address(arena, path);
-            if ((int) Bind.H.invokeExact(st, socket.fd, addr, (int) addr.byteSize()) == -1) {
+            if ((int) Bind.H.call(st, socket.fd, Native.ptr(addr), (int) addr.byteSize()) == -1) {
                 throw Native.fail("bind", path, st);
             }
             return socket;
@@ -107,8 +96,8 @@ public final class UnixDatagram implements AutoCloseable {
             MemorySegment buf = arena.allocate(Math.max(datagram.length, 1));
             MemorySegment.copy(datagram, 0, buf, ValueLayout.JAVA_BYTE, 0, datagram.length);
             while (true) {
-                long n = (long) Sendto.H.invokeExact(st, fd, buf, (long) datagram.length,
-                        MSG_DONTWAIT | MSG_NOSIGNAL, addr, (int) addr.byteSize());
+                long n = Sendto.H.call(st, fd, Native.ptr(buf), datagram.length,
+                        MSG_DONTWAIT | MSG_NOSIGNAL, Native.ptr(addr), addr.byteSize());
                 if (n >= 0) {
                     return true;
                 }
@@ -120,8 +109,6 @@ public final class UnixDatagram implements AutoCloseable {
                     throw Native.fail("sendto", path, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -137,7 +124,7 @@ public final class UnixDatagram implements AutoCloseable {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment buf = arena.allocate(Math.max(maxBytes, 1));
             while (true) {
-                long n = (long) Recv.H.invokeExact(st, fd, buf, (long) maxBytes, MSG_DONTWAIT);
+                long n = Recv.H.call(st, fd, Native.ptr(buf), maxBytes, MSG_DONTWAIT);
                 if (n >= 0) {
                     return Optional.of(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
                 }
@@ -155,8 +142,6 @@ public final class UnixDatagram implements AutoCloseable {
                 }
                 Fd.poll(fd, Fd.POLLIN, wait);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -5,10 +5,8 @@ import static org.qmailj.common.sys.Native.C_LONG;
 import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.Objects;
 
 /**
@@ -63,23 +61,19 @@ public final class UnixSeqpacket {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socketpair {
-        static final MethodHandle H = Native.errnoCall("socketpair",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
+        static final Native.Fn H = Native.fn("socketpair");
     }
 
     private static final class Sendmsg {
-        static final MethodHandle H = Native.errnoCall("sendmsg",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("sendmsg");
     }
 
     private static final class Recvmsg {
-        static final MethodHandle H = Native.errnoCall("recvmsg",
-                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("recvmsg");
     }
 
     private static final class Shutdown {
-        static final MethodHandle H = Native.errnoCall("shutdown",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("shutdown");
     }
 
     private UnixSeqpacket() {
@@ -90,13 +84,11 @@ public final class UnixSeqpacket {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment fds = arena.allocate(C_INT, 2);
-            int rc = (int) Socketpair.H.invokeExact(st, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+            int rc = (int) Socketpair.H.call(st, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, Native.ptr(fds));
             if (rc == -1) {
                 throw Native.fail("socketpair", "AF_UNIX SOCK_SEQPACKET", st);
             }
             return new Pair(fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1));
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -131,7 +123,7 @@ public final class UnixSeqpacket {
                 msg.set(C_LONG, 40, control.byteSize()); // CMSG_SPACE(sizeof(int))
             }
             while (true) {
-                long n = (long) Sendmsg.H.invokeExact(st, sock, msg, MSG_NOSIGNAL);
+                long n = Sendmsg.H.call(st, sock, Native.ptr(msg), MSG_NOSIGNAL);
                 if (n >= 0) {
                     return; // a packet goes whole or not at all
                 }
@@ -139,8 +131,6 @@ public final class UnixSeqpacket {
                     throw Native.fail("sendmsg", "fd " + sock, st);
                 }
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -164,7 +154,7 @@ public final class UnixSeqpacket {
                 msg.set(C_LONG, 24, 1L);
                 msg.set(C_POINTER, 32, control);
                 msg.set(C_LONG, 40, CONTROL_BYTES);
-                n = (long) Recvmsg.H.invokeExact(st, sock, msg, MSG_CMSG_CLOEXEC);
+                n = Recvmsg.H.call(st, sock, Native.ptr(msg), MSG_CMSG_CLOEXEC);
                 if (n >= 0) {
                     break;
                 }
@@ -190,8 +180,6 @@ public final class UnixSeqpacket {
             }
             MemorySegment.copy(data, C_BYTE, 0, buf, 0, (int) Math.min(n, buf.length));
             return new Received((int) Math.min(n, buf.length), fd, truncated);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -203,11 +191,9 @@ public final class UnixSeqpacket {
     public static void shutdown(int sock) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
-            if ((int) Shutdown.H.invokeExact(st, sock, SHUT_RDWR) == -1) {
+            if ((int) Shutdown.H.call(st, sock, SHUT_RDWR) == -1) {
                 throw Native.fail("shutdown", "fd " + sock, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }

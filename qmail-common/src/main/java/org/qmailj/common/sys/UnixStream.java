@@ -1,12 +1,8 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -24,13 +20,11 @@ public final class UnixStream {
 
     // A holder class per C function: each downcall handle is linked at its first use (see Fd).
     private static final class Socket {
-        static final MethodHandle H = Native.errnoCall("socket",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+        static final Native.Fn H = Native.fn("socket");
     }
 
     private static final class Connect {
-        static final MethodHandle H = Native.errnoCall("connect",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+        static final Native.Fn H = Native.fn("connect");
     }
 
     private UnixStream() {
@@ -41,20 +35,18 @@ public final class UnixStream {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment addr = UnixDatagram.address(arena, path);
-            int fd = (int) Socket.H.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) Socket.H.call(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd == -1) {
                 throw Native.fail("socket", "AF_UNIX SOCK_STREAM", st);
             }
             // No retry on EINTR: the connection may be under way (EALREADY). The caller tries
             // again with a new socket, as for any failure.
-            if ((int) Connect.H.invokeExact(st, fd, addr, (int) addr.byteSize()) == -1) {
+            if ((int) Connect.H.call(st, fd, Native.ptr(addr), (int) addr.byteSize()) == -1) {
                 SysException e = Native.fail("connect", path, st);
                 Fd.closeQuietly(fd);
                 throw e;
             }
             return fd;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }

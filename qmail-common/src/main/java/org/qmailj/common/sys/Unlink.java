@@ -1,12 +1,8 @@
 package org.qmailj.common.sys;
 
-import static org.qmailj.common.sys.Native.C_INT;
-import static org.qmailj.common.sys.Native.C_POINTER;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -17,7 +13,7 @@ import java.nio.file.Path;
  */
 public final class Unlink {
     private static final class C {
-        static final MethodHandle UNLINK = Native.errnoCall("unlink", FunctionDescriptor.of(C_INT, C_POINTER));
+        static final Native.Fn UNLINK = Native.fn("unlink");
     }
 
     private Unlink() {
@@ -29,14 +25,12 @@ public final class Unlink {
             MemorySegment st = Native.errnoState(arena);
             MemorySegment p = Native.cString(arena, path.toString());
             while (true) {
-                int rc = (int) C.UNLINK.invokeExact(st, p);
+                int rc = (int) C.UNLINK.call(st, Native.ptr(p));
                 if (rc == 0) return true;
                 int errno = Native.errno(st);
                 if (errno == Errno.ENOENT) return false;
                 if (errno != Errno.EINTR) throw Native.fail("unlink", path, st);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 }
