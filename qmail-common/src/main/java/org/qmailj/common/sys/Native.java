@@ -135,8 +135,15 @@ final class Native {
         return LIBC.find(name).map(s -> new Fn(LINKER.downcallHandle(s, SHAPE, CAPTURE_ERRNO))).orElse(null);
     }
 
-    /** The address of a C string, buffer or struct for {@link Fn#call}; 0 for NULL. */
+    /**
+     * The address of a C string, buffer or struct for {@link Fn#call}; 0 for NULL. Only native
+     * memory has one: a heap segment's address() is an offset into its array, which C would
+     * take for a pointer, so it is refused here as the linker refused it before.
+     */
     static long ptr(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("heap segment passed to C");
+        }
         return segment.address();
     }
 

@@ -1,6 +1,7 @@
 package org.qmailj.common.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -77,6 +78,14 @@ class NativeShapeTest {
     @Test
     void aPointerResultIsTheWholeRegister() {
         assertThat(Native.strerror(Errno.ENOENT)).isEqualTo("No such file or directory");
+    }
+
+    /** A heap segment has no address C could use: refused before the call, as the linker did. */
+    @Test
+    void aHeapSegmentIsRefused() {
+        assertThatThrownBy(() -> Native.ptr(MemorySegment.ofArray(new byte[8])))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(Native.ptr(MemorySegment.NULL)).isZero();
     }
 
     /** read into a native buffer by address, and a C ssize_t result of 0 at end of file. */
