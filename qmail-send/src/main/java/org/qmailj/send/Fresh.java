@@ -6,17 +6,12 @@ import org.qmailj.common.queue.RecipientFile;
 /**
  * What the todo thread made of a message (info/N's sender, its birth, the recipients of
  * local/N and remote/N, and those files' bytes), handed to the scheduler with
- * {@link Event.Preprocessed}, so that the scheduler does not read or stat those files for a
- * message it was told about. After a restart there is none: messages are rebuilt from the
- * files, as in qmail.
- *
- * <p>On its first attempt ({@link #provisional}) the message has no info/, local/, remote/
- * files at all (see {@link Todo}): these bytes, with the DONE marks of the deliveries made so
- * far ({@link #mark}), are what {@link Scheduler#materialize} writes if the attempt does not
- * simply succeed. After that the files exist, and this stays valid only while they are exactly
- * as written, so the scheduler drops it (and goes back to the files) as soon as anything else
- * writes them: a deferral (DONE marks, a new mtime), a qmail-qctl action (DONE marks, a new
- * birth). The constructor's data crosses threads through the event queue; everything mutable
+ * {@link Event.Preprocessed}, for the message's first attempt, on which it has no info/,
+ * local/, remote/ files at all (see {@link Todo}): these bytes, with the DONE marks of the
+ * deliveries made so far ({@link #mark}), are what {@link Scheduler#materialize} writes if the
+ * attempt does not simply succeed. Then the files exist and the scheduler drops this: from
+ * there on the message is read from its files, as every message is after a restart (as in
+ * qmail). The constructor's data crosses threads through the event queue; everything mutable
  * belongs to the scheduler thread.
  */
 final class Fresh {
@@ -32,21 +27,15 @@ final class Fresh {
     private final List<RecipientFile.Entry> remote;
     /** local/N's and remote/N's bytes, DONE marks included (scheduler thread); null if none. */
     private final byte[] localBytes, remoteBytes;
+    /**
+     * About the bytes of the envelope (info/N's, local/N's and remote/N's); what this holds
+     * in the heap grows with it (Todo's budget of messages in hand counts it).
+     */
+    final int weight;
     /** Scheduler thread: the channel's recipients were handed to a job (read from the file after that). */
     private boolean localTaken, remoteTaken;
     /** Scheduler thread: local/N, remote/N are still there, or still to be written (the scheduler alone unlinks them). */
     private boolean localFile, remoteFile;
-    /**
-     * Scheduler thread: bounce/N may exist (the scheduler's addBounce wrote to it). Otherwise
-     * it does not, so messdone need not look: bounce/N is written only by the scheduler, for a
-     * message whose todo/N is gone; this message's todo/N was there when the scheduler heard of
-     * it (and goes, {@link Scheduler#materialize}, before its first bounce paragraph), and an
-     * earlier message with the same number removed its bounce/N before its info/N and mess/N
-     * (messdone's order, and C qmail's).
-     */
-    boolean bounce;
-    /** Scheduler thread: on its first attempt, todo/N kept and no info/, local/, remote/ file written. */
-    boolean provisional = true;
     /** Scheduler thread: when the scheduler heard of it (for Todo.FIRST_ATTEMPT). */
     long since;
 
@@ -60,6 +49,7 @@ final class Fresh {
         this.remote = remote;
         this.localBytes = localBytes;
         this.remoteBytes = remoteBytes;
+        this.weight = info.length + (localBytes == null ? 0 : localBytes.length) + (remoteBytes == null ? 0 : remoteBytes.length);
         this.localFile = local != null;
         this.remoteFile = remote != null;
     }

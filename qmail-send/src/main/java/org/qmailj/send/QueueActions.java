@@ -115,7 +115,6 @@ final class QueueActions {
             return Files.exists(queue.todo(id)) ? "no " + id + " not yet preprocessed, try again" : "no " + id + " no such message";
         }
         if (Files.exists(queue.todo(id))) return "no " + id + " not yet preprocessed, try again";
-        s.forgetFresh(id); // DONE marks, a new birth: the scheduler reads the files from now on
         String result = switch (verb) {
             case HOLD -> hold(id);
             case RELEASE -> release(id);

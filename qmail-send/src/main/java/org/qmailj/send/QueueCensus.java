@@ -32,8 +32,8 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
 
     static QueueCensus scan(QueueLayout q) {
         long now = System.currentTimeMillis() / 1000;
-        java.util.Set<String> inTodo = names(q.dir("todo"));
-        long todo = inTodo.size();
+        long[] inTodo = numbers(q.dir("todo"));
+        long todo = inTodo.length;
         long bounces = count(q.dir("bounce"));
         long queued = 0;
         long oldest = 0;
@@ -50,7 +50,7 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
                         continue;
                     }
                     // Preprocessed but still in todo/: counted once, as todo.
-                    if (!inTodo.isEmpty() && inTodo.contains(Long.toString(id))) continue;
+                    if (java.util.Arrays.binarySearch(inTodo, id) >= 0) continue;
                     queued++;
                     if (oldest == 0 || birth < oldest) oldest = birth;
                     heap.add(new Birth(id, birth));
@@ -119,13 +119,29 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
         }
     }
 
-    private static java.util.Set<String> names(Path dir) {
-        java.util.Set<String> out = new java.util.HashSet<>();
+    /**
+     * The message numbers in {@code dir}, sorted: eight bytes each (a set of names took about a
+     * hundred, which a backlog of 100,000 in todo/ made a tenth of qmail-send's heap).
+     */
+    private static long[] numbers(Path dir) {
+        long[] out = new long[64];
+        int n = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) out.add(p.getFileName().toString());
+            for (Path p : ds) {
+                long id;
+                try {
+                    id = Long.parseLong(p.getFileName().toString());
+                } catch (NumberFormatException e) {
+                    continue; // not a message
+                }
+                if (n == out.length) out = java.util.Arrays.copyOf(out, n * 2);
+                out[n++] = id;
+            }
         } catch (IOException e) {
             // empty
         }
+        out = java.util.Arrays.copyOf(out, n);
+        java.util.Arrays.sort(out);
         return out;
     }
 

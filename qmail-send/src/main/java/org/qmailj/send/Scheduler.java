@@ -53,7 +53,11 @@ final class Scheduler {
     private final Map<Channel, Boolean> alive = new EnumMap<>(Channel.class);
     private final Prioq doneq = new Prioq();
     private final Prioq failq = new Prioq();
-    /** Messages preprocessed in this run whose files are still as the todo thread wrote them. */
+    /**
+     * Messages on their first attempt (see {@link Todo}): no info/, local/, remote/ files, this
+     * is all there is. Bounded by {@link Todo#IN_HAND}: each entry leaves ({@link #dropFresh}) when
+     * its message is finished or made durable.
+     */
     private final Map<Long, Fresh> fresh = new java.util.HashMap<>();
     private final QueueActions actions;
     private long masterDelid;
@@ -243,7 +247,8 @@ final class Scheduler {
     private void pqaddNew(Event.Preprocessed p, long now) {
         Fresh f = p.fresh();
         f.since = now;
-        fresh.put(p.id(), f);
+        Fresh before = fresh.put(p.id(), f);
+        if (before != null) todo.released(before.weight);
         firstAttempts.addLast(new FirstAttempt(now, p.id()));
         boolean any = false;
         for (Channel c : Channel.values()) {
@@ -255,15 +260,10 @@ final class Scheduler {
         if (!any) doneq.add(now, p.id());
     }
 
-    /**
-     * Something other than the scheduler's own unlinks changed message {@code id}'s files (a
-     * deferral, a qmail-qctl action): from now on they are read from disk. Only for a message
-     * with files: one on its first attempt is materialized first (its Fresh is all there is).
-     */
-    void forgetFresh(long id) {
-        Fresh f = fresh.get(id);
-        if (f != null && f.provisional) throw new IllegalStateException("msg " + id + " forgotten on its first attempt");
-        fresh.remove(id);
+    /** The scheduler holds no {@link Fresh} of message {@code id} any more: the todo thread may hand on another. */
+    private void dropFresh(long id) {
+        Fresh f = fresh.remove(id);
+        if (f != null) todo.released(f.weight);
     }
 
     // ---- the first attempt (see Todo) ----
@@ -281,7 +281,7 @@ final class Scheduler {
             FirstAttempt a = firstAttempts.pollFirst();
             Fresh f = fresh.get(a.id());
             // Finished, made durable already, or another message with the number since.
-            if (f != null && f.provisional && f.since == a.since()) due.add(a.id());
+            if (f != null && f.since == a.since()) due.add(a.id());
         }
         for (int i = 0; i < due.size(); i += Todo.BATCH) {
             List<Long> batch = due.subList(i, Math.min(due.size(), i + Todo.BATCH));
@@ -299,7 +299,7 @@ final class Scheduler {
      */
     boolean materialize(long id) {
         Fresh f = fresh.get(id);
-        if (f == null || !f.provisional) return true;
+        if (f == null) return true;
         return materialize(List.of(id)).contains(id);
     }
 
@@ -311,7 +311,9 @@ final class Scheduler {
             ms.add(new Todo.ToWrite(id, f.birth, f.info, f.file(Channel.LOCAL), f.file(Channel.REMOTE)));
         }
         Set<Long> ok = todo.materialize(ms);
-        for (long id : ok) fresh.get(id).provisional = false;
+        // Its files are all there is now, as after a restart: read from disk from here on, so
+        // that a message waiting for a slow channel holds no memory (Todo.IN_HAND).
+        for (long id : ok) dropFresh(id);
         return ok;
     }
 
@@ -332,7 +334,6 @@ final class Scheduler {
                 chanq.get(c).add(now + SLEEP_SYSFAIL, id);
                 return null;
             }
-            forgetFresh(id);
         }
         String sender;
         long birth;
@@ -368,7 +369,7 @@ final class Scheduler {
     void closeJob(Job j, long now) {
         Path f = chanFile(j.id, j.channel);
         Fresh first = fresh.get(j.id);
-        if (first != null && first.provisional) {
+        if (first != null) {
             if (!j.deferred) { // no file to unlink: it was never written
                 first.unlinked(j.channel);
                 checkDone(j.id, now);
@@ -393,15 +394,11 @@ final class Scheduler {
                     }
                 }
                 chanq.get(j.channel).add(now + SLEEP_SYSFAIL, j.id);
-                forgetFresh(j.id);
                 return;
             }
-            Fresh fr = fresh.get(j.id);
-            if (fr != null) fr.unlinked(j.channel);
             checkDone(j.id, now);
             return;
         }
-        forgetFresh(j.id); // DONE marks and a new mtime: the files know better now
         long retry = j.rush ? now : j.channel.nextRetry(j.birth, now);
         try {
             Files.setLastModifiedTime(f, FileTime.fromMillis(retry * 1000));
@@ -500,7 +497,7 @@ final class Scheduler {
             return;
         }
         Fresh f = fresh.get(j.id);
-        if (f != null && f.provisional) { // no file yet: the mark goes into what materialize would write
+        if (f != null) { // no file yet: the mark goes into what materialize would write
             f.mark(j.channel, del.entry().offset());
             return;
         }
@@ -517,8 +514,6 @@ final class Scheduler {
      * recipient is marked done next, so the name must survive a crash); false if that failed.
      */
     boolean addBounce(long id, String recipient, String text) {
-        Fresh f = fresh.get(id);
-        if (f != null) f.bounce = true; // before the open: a failed append may leave bounce/N
         byte[] para = Bounce.paragraph(recipient, text).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         boolean created = !Files.exists(queue.bounce(id));
         try (var ch = java.nio.channels.FileChannel.open(queue.bounce(id), java.nio.file.StandardOpenOption.CREATE,
@@ -606,7 +601,7 @@ final class Scheduler {
      */
     private void messdone(long id, long now, List<CleanRequest> foops, Set<Path> emptied) {
         Fresh f = fresh.get(id);
-        boolean first = f != null && f.provisional;
+        boolean first = f != null;
         CleanRequest foop = messdone(id, now, first);
         if (foop == null) return;
         // todo/N first: without it, a crash leaves at most mess/N for the 36-hour cleanup.
@@ -636,11 +631,14 @@ final class Scheduler {
         Fresh f = fresh.get(id);
         boolean bounce;
         if (f != null) {
-            // Preprocessed in this run: its todo/N (gone, or kept on its first attempt) cannot
-            // be another message's while mess/N is there; info/N is there (or, on the first
-            // attempt, not written), the channel files gone (the scheduler alone unlinks them).
+            // On its first attempt: its todo/N, kept, cannot be another message's while mess/N
+            // is there; no info/N was written, the channel files are gone or never were (the
+            // scheduler alone unlinks them), and no bounce/N: a failure makes the message
+            // durable before its paragraph is written (deliveryDone), which ends its first
+            // attempt. A bounce/N from an earlier message with the number went before its
+            // info/N and mess/N (messdone's order, and C qmail's).
             for (Channel c : Channel.values()) if (f.has(c)) return null;
-            bounce = f.bounce; // see Fresh.bounce: no bounce/N unless addBounce wrote it
+            bounce = false;
         } else {
             if (Files.exists(queue.todo(id))) return null; // queued again meanwhile: todo handles it
             if (!Files.exists(queue.info(id))) return null; // finished already
@@ -670,7 +668,7 @@ final class Scheduler {
      */
     private CleanRequest finished(long id, long now, boolean firstAttempt) {
         actions.forget(id);
-        fresh.remove(id);
+        dropFresh(id);
         if (!firstAttempt) try {
             Unlink.ifExists(queue.info(id));
         } catch (IOException e) {
@@ -690,7 +688,7 @@ final class Scheduler {
     /** qmail's pqfinish: record each queued message's next attempt as its file's mtime. */
     private void finish() {
         // Nothing left on its first attempt: the queue at rest is qmail's, todo/ holds only the new.
-        List<Long> first = fresh.entrySet().stream().filter(e -> e.getValue().provisional).map(Map.Entry::getKey).sorted().toList();
+        List<Long> first = fresh.keySet().stream().sorted().toList();
         for (int i = 0; i < first.size(); i += Todo.BATCH) materialize(first.subList(i, Math.min(first.size(), i + Todo.BATCH)));
         for (Channel c : Channel.values()) {
             for (Prioq.Entry e : chanq.get(c).entries()) {

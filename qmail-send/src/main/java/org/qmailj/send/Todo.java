@@ -49,6 +49,11 @@ import org.qmailj.common.sys.Unlink;
  * qmail-send does): deliveries done in between may be repeated, never lost. Without the
  * directory fsync a crash after todo/N's removal could lose info/N's name and the message.
  *
+ * <p>A message handed to the scheduler stays in its heap (a {@link Fresh}) until it is
+ * finished or made durable, so the scheduler is handed at most {@link #IN_HAND} messages (and
+ * {@link #IN_HAND_BYTES} of envelopes) at a time; a backlog beyond that waits in todo/, on
+ * disk, as in qmail, and is taken in turns ({@link #scan}).
+ *
  * <p>Runs on its own platform thread, so a burst of injections never holds up the
  * deliveries of messages already preprocessed. It wakes on lock/trigger (opened for reading
  * non-blocking and reopened before each scan, as qmail-send does; a write descriptor is kept
@@ -184,46 +189,136 @@ final class Todo {
      */
     static final long GATHER_MILLIS = 10;
 
-    /** One pass over todo/, oldest-numbered first; returns how many messages it found. */
+    /**
+     * One pass over todo/; returns how many messages it handed on. Everything it lists goes, in
+     * the order of the numbers, while the messages in hand leave room ({@link #IN_HAND}); with
+     * more in todo/ than that, the numbers after the last one taken go first, wrapping around
+     * (so each todo/N has its turn however the numbers fall), and the rest waits in todo/.
+     */
     int scan() {
-        List<Long> ids = new ArrayList<>();
+        int room = inHandLimit - inHand.get();
+        // Cut short last time: the next pass waits until half the room is free again
+        // (released() wakes it), not a listing of a big todo/ for every message finished.
+        if (room <= 0 || inHandBytes.get() >= inHandBytesLimit || starved && !halfFree()) {
+            starved = true;
+            return 0;
+        }
+        long after = cursor;
+        java.util.Comparator<Long> fromCursor = (a, b) -> Long.compareUnsigned(a - after - 1, b - after - 1);
+        // The room nearest numbers after the cursor, in a heap whose head is the farthest: a
+        // listing of any size takes memory for `room` numbers only.
+        java.util.PriorityQueue<Long> pick = new java.util.PriorityQueue<>(fromCursor.reversed());
+        int found = 0;
+        synchronized (kept) {
+            skipped.clear();
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.dir("todo"))) {
             for (Path p : ds) {
+                long id;
                 try {
-                    ids.add(Long.parseLong(p.getFileName().toString()));
+                    id = Long.parseLong(p.getFileName().toString());
                 } catch (NumberFormatException e) {
-                    // not a message: qmail ignores it as well
+                    continue; // not a message: qmail ignores it as well
                 }
+                synchronized (kept) {
+                    // todo/N kept on purpose: not preprocessed again. Once its message is being
+                    // finished, the todo/N seen may already be a new message's with the same
+                    // number (mess/N unlinked before the reply that todo/N went came back):
+                    // finished(N) looks.
+                    Boolean finishing = kept.get(id);
+                    if (finishing != null) {
+                        if (finishing) skipped.add(id);
+                        continue;
+                    }
+                }
+                found++;
+                pick.add(id);
+                if (pick.size() > room) pick.poll();
             }
         } catch (IOException e) {
             log.line(QmailLog.unableToOpendir("todo"));
             return 0;
         }
-        synchronized (kept) {
-            // todo/N kept on purpose: not preprocessed again. Once its message is being
-            // finished, the todo/N seen may already be a new message's with the same number
-            // (mess/N unlinked before the reply that todo/N went came back): finished(N) looks.
-            skipped.clear();
-            ids.removeIf(id -> {
-                Boolean finishing = kept.get(id);
-                if (finishing == null) return false;
-                if (finishing) skipped.add(id);
-                return true;
-            });
-        }
-        ids.sort(null);
-        // Every todo/N there when this qmail-send started is in this first listing (readdir
-        // returns each entry that stays throughout): those may have files of an attempt
-        // before the start.
-        boolean startup = !listed;
-        listed = true;
-        for (int i = 0; i < ids.size() && !stopped; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)), startup);
-        return ids.size();
+        boolean cut = found > room;
+        List<Long> ids = new ArrayList<>(pick);
+        ids.sort(cut ? fromCursor : null);
+        starved = cut;
+        // Every todo/N there when this qmail-send started is in the listings until one took
+        // all it found (readdir returns each entry that stays throughout): those may have
+        // files of an attempt before the start.
+        boolean startup = startupPending;
+        cutByBytes = false;
+        handed = 0;
+        for (int i = 0; i < ids.size() && !stopped && !cutByBytes; i += BATCH) batch(ids.subList(i, Math.min(ids.size(), i + BATCH)), startup);
+        if (!cut && !cutByBytes && !stopped) startupPending = false;
+        return handed;
     }
 
-    /** A listing of todo/ succeeded once (todo thread only). */
-    private boolean listed;
+    /**
+     * Messages in hand at most: handed to the scheduler and not yet {@link #released} by it.
+     * Each is a {@link Fresh} in qmail-send's heap (its envelope and recipients), so a backlog
+     * of any size (a long outage, a flood) waits in todo/ on disk instead: 100,000 in hand
+     * were more than qmail-send's 32 MB heap, which it then left with an OutOfMemoryError at
+     * every start. A thousand is a few seconds of deliveries, and at most a hundred a second
+     * reach {@link #FIRST_ATTEMPT} undelivered and are written out the qmail way.
+     */
+    static final int IN_HAND = 1000;
 
+    /**
+     * And at most about this many bytes of envelopes in hand ({@link Fresh#weight}; the heap
+     * holds two or three times that): a message with many recipients weighs as many small ones.
+     * One message is handed on whatever it weighs when none is in hand.
+     */
+    static final long IN_HAND_BYTES = 2 << 20;
+
+    /**
+     * {@link #IN_HAND}, or -Dqmail.send.inhand=N (QMAIL_JAVA_OPTS, with a bigger -Xmx), and
+     * {@link #IN_HAND_BYTES}; tests set small ones.
+     */
+    int inHandLimit = Math.max(1, Integer.getInteger("qmail.send.inhand", IN_HAND));
+    long inHandBytesLimit = IN_HAND_BYTES;
+
+    /** Handed to the scheduler and not yet released, and their weight. */
+    private final java.util.concurrent.atomic.AtomicInteger inHand = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong inHandBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Todo thread: the pass in progress stopped for the weight in hand. */
+    private boolean cutByBytes;
+
+    /** Todo thread: messages the pass in progress handed on. */
+    private int handed;
+
+    /** The last pass left messages in todo/ for want of room. */
+    private volatile boolean starved;
+
+    /** Todo thread: the last number a pass took (see {@link #scan}). */
+    private long cursor;
+
+    /** Todo thread: no pass has yet taken everything it listed since the start. */
+    private boolean startupPending = true;
+
+    /**
+     * The scheduler let go of a message it was handed (finished it, made it durable the qmail
+     * way, or reads its files from now on): room for another. The pass cut short for want of
+     * room is woken once half the room is free.
+     */
+    void released(int weight) {
+        inHandBytes.addAndGet(-weight);
+        inHand.decrementAndGet();
+        if (starved && halfFree()) {
+            starved = false;
+            wake();
+        }
+    }
+
+    private boolean halfFree() {
+        return inHand.get() <= inHandLimit / 2 && inHandBytes.get() <= inHandBytesLimit / 2;
+    }
+
+    /** Messages in hand (for tests and the status page). */
+    int inHand() {
+        return inHand.get();
+    }
 
     /**
      * Messages per batch: a scan's log lines go out in one write per batch, and the
@@ -251,11 +346,20 @@ final class Todo {
     private void batchHeld(List<Long> ids, boolean startup) {
         for (long id : ids) {
             if (stopped) return; // todo/N stays: preprocessed again at the next start
+            if (inHandBytes.get() >= inHandBytesLimit) { // big envelopes: the rest waits in todo/
+                starved = true;
+                cutByBytes = true;
+                return;
+            }
+            cursor = id;
             Fresh f = preprocess(id, startup);
             if (f == null) continue;
             synchronized (kept) {
                 kept.put(id, false);
             }
+            inHand.incrementAndGet();
+            inHandBytes.addAndGet(f.weight);
+            handed++;
             events.add(new Event.Preprocessed(id, f));
         }
     }

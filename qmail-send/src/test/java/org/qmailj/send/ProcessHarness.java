@@ -53,6 +53,12 @@ final class ProcessHarness {
         return this;
     }
 
+    /** bin/qmail-send with this maximum heap ({@code -Xmx...}) instead of the harness's 128 MB. */
+    ProcessHarness sendHeap(String xmx) throws IOException {
+        script(tq.home.resolve("bin"), "qmail-send", jvm.replace("-Xmx128m", xmx) + " org.qmailj.send.QmailSend");
+        return this;
+    }
+
     /** bin/qmail-send becomes {@link FaultyQmailSend}, failing once {@code marker} exists. */
     ProcessHarness faultySend(Path marker) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
