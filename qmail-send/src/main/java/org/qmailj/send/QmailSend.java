@@ -5,7 +5,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -100,10 +99,11 @@ public final class QmailSend {
                 buffered("/proc/self/fd/4"), new FileOutputStream("/proc/self/fd/3", true),
                 cleanSocket ? new java.io.BufferedInputStream(Fd.inputStream(6), 4096) : buffered("/proc/self/fd/6"),
                 cleanSocket ? Fd.outputStream(5) : new FileOutputStream("/proc/self/fd/5", true));
+        // Standard output and error go to the log: what the JVM itself writes there (its
+        // "Terminating due to java.lang.OutOfMemoryError" under -XX:+ExitOnOutOfMemoryError, a
+        // thread dump on SIGQUIT) must reach the administrator, not /dev/null.
         try {
-            int devnull = Fd.open(Path.of("/dev/null"), Fd.O_WRONLY, 0);
-            Fd.dup2(devnull, 1);
-            Fd.close(devnull);
+            Fd.dup2(0, 1);
             Fd.dup2(0, 2);
         } catch (SysException e) {
             throw new IOException(e);

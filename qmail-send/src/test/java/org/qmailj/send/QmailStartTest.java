@@ -50,6 +50,23 @@ class QmailStartTest {
         assertThat(tq.leftovers()).isEmpty();
     }
 
+    /**
+     * What the JVM writes to standard output reaches the log (it was /dev/null): under the
+     * launchers' -XX:+ExitOnOutOfMemoryError its last words "Terminating due to
+     * java.lang.OutOfMemoryError", here the thread dump SIGQUIT asks for.
+     */
+    @Test
+    void theJvmsOwnOutputGoesToTheLog() throws Exception {
+        TestQueue tq = new TestQueue(home, "domain");
+        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
+        h.signal(Proc.SIGQUIT);
+        h.await("a thread dump in the log", () -> h.logText().contains("Full thread dump"), 60);
+        assertThat(h.logText()).contains("\"todo\"");
+        h.signal(Proc.SIGTERM);
+        assertThat(h.waitExit(60)).isZero();
+    }
+
     @Test
     void activityRecordGoesThroughTheLogger() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
