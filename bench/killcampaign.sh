@@ -63,6 +63,14 @@ suite() {
     index($0, home " ") && match($0, /-Dqmail\.program=[^ ]+/) {print $1, substr($0, RSTART + 16, RLENGTH - 16)}'
 }
 pids_of() { suite | awk -v r="$1" '$2 == r {print $1}'; }
+# A process that has exited is gone, though its zombie lingers until its parent reaps it: an
+# orphan's parent is pid 1, which on some machines reaps late (here up to seconds: "gone in"
+# measured that, not the suite, until 2026-12-07).
+running_pid() {
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
 # Up: the three top-level daemons and qmail-send's spawners (qmail-clean is a session in
 # qmail-queued, a process of its own only when no writer took it).
 suite_up() {
@@ -146,7 +154,7 @@ for i in $(seq "$N"); do
   kill -9 "$pid" 2>/dev/null || true
   killed[$role]=$(( ${killed[$role]:-0} + 1 ))
   t0=$(date +%s%N)
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  while running_pid "$pid"; do sleep 0.05; done
   # qmail-send and its helpers go together: a helper's death takes qmail-send down (qmail:
   # "lost spawn connection"), qmail-send's death the helpers (end of their input). Wait for
   # that, as supervise would only see qmail-send exit. qmail-queued serves qmail-clean for
@@ -156,7 +164,7 @@ for i in $(seq "$N"); do
   if [[ $role =~ ^($group)$ ]]; then
     deadline=$(( $(date +%s) + 30 ))
     for p in $(qmail_send_pid) $helpers; do
-      while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+      while running_pid "$p" && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
     done
   fi
   t1=$(date +%s%N)
