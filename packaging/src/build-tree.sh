@@ -21,11 +21,15 @@ inject_cp='$h/lib/qmail-common.jar:$h/lib/qmail-queue.jar'
 ln -sfn "$JAVA_HOME" "$tree/lib/jdk"
 
 # JVM flags. Warnings go to stderr, never to stdout: stdout is a protocol pipe for many
-# programs (qmail-queue's envelope, the spawners' reports).
+# programs (qmail-queue's envelope, the spawners' reports) or a client's socket (a program
+# tcpserver spawns). So does what the JVM itself prints (DisplayVMOutputToStderr): a thread dump
+# on SIGQUIT, "Terminating due to java.lang.OutOfMemoryError". On stdout, a kill -QUIT of
+# qmail-lspawn put 5 KB of dump into its report pipe: qmail-send logged "delivery report out of
+# range" and waited for that delivery's report for as long as the spawner lived.
 # ArchiveRelocationMode=0 maps the AOT cache where it was built instead of at a random address
 # (JDK 25's default): relocation writes every pointer in it, which made all 12 MiB of it
 # private to each process; mapped in place, its read-only part is shared by every JVM.
-common='-XX:+UseSerialGC -XX:-UsePerfData --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0'
+common='-XX:+UseSerialGC -XX:-UsePerfData -XX:+DisplayVMOutputToStderr --enable-native-access=ALL-UNNAMED -Xlog:disable -Xlog:all=warning:stderr -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0'
 tool_flags="$common -XX:TieredStopAtLevel=1 -Xss512k"
 # Long-lived programs: a broken daemon (heap exhausted) exits so supervise restarts it, and
 # nothing grows toward the JVM's default limits (a quarter of RAM for the heap).

@@ -54,14 +54,19 @@ class SandboxIT {
 
     /** kill -9 every process of this sandbox running {@code mainClass}. */
     static int kill9(Path dir, String mainClass) throws IOException {
+        return signal(dir, mainClass, "KILL");
+    }
+
+    /** Sends {@code sig} to every process of this sandbox running {@code mainClass}. */
+    static int signal(Path dir, String mainClass, String sig) throws IOException {
         int n = 0;
         try (Stream<Path> ps = Files.list(Path.of("/proc"))) {
             for (Path p : ps.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
                 try {
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1);
                     if (cmd.contains("-Dqmail.home=" + dir) && cmd.contains(mainClass)) {
-                        ProcessHandle.of(Long.parseLong(p.getFileName().toString())).ifPresent(ProcessHandle::destroyForcibly);
-                        n++;
+                        Cmd.Result r = Cmd.run(List.of("kill", "-" + sig, p.getFileName().toString()));
+                        if (r.exit() == 0) n++;
                     }
                 } catch (IOException e) {
                     // gone already
@@ -103,6 +108,22 @@ class SandboxIT {
                     return false;
                 }
             }, 60);
+
+            // A thread dump of a spawner, as an administrator asks for one (kill -QUIT), goes to
+            // the log: on their stdout, the report pipe, it left qmail-send waiting for ever for
+            // the next delivery's report ("delivery report out of range").
+            for (String daemon : List.of("org.qmailj.send.QmailSend", "org.qmailj.lspawn.QmailLspawn", "org.qmailj.rspawn.QmailRspawn")) {
+                assertThat(signal(dir, daemon, "QUIT")).as(daemon).isEqualTo(1);
+            }
+            Path sendLog = dir.resolve("log/qmail-send");
+            await("three thread dumps in qmail-send's log", () -> logText(sendLog).split("Full thread dump", -1).length - 1 == 3, 60);
+            int mark = logText(sendLog).length();
+            Cmd.Result second = Cmd.run(List.of(dir.resolve("bin/qmail-inject").toString(), "-fbob@sandbox.localdomain", "alice", "nobody@invalid.example"),
+                    Map.of(), null, "Subject: second\nMessage-ID: <second@sandbox>\n\nhello\n".getBytes(StandardCharsets.US_ASCII), 60);
+            assertThat(second.exit()).as(second.toString()).isZero();
+            await("a report for the local and the remote delivery", () -> everyDeliveryReported(logText(sendLog).substring(mark)), 60);
+            assertThat(messageIds(maildirNew)).contains("second@sandbox");
+            assertThat(logText(sendLog)).doesNotContain("internal error");
 
             // 300 messages over one SMTP session, then kill -9 the delivery side while it works.
             String py = """
@@ -148,6 +169,33 @@ class SandboxIT {
             assertThat(remove.exit()).as(remove.toString()).isZero();
             assertThat(dir).doesNotExist();
         }
+    }
+
+    /**
+     * Whether {@code log} (qmail-send's lines) starts a local and a remote delivery and reports
+     * every delivery it starts (success, failure or deferral).
+     */
+    static boolean everyDeliveryReported(String log) {
+        Matcher started = Pattern.compile("starting delivery (\\d+): msg \\d+ to (local|remote) ").matcher(log);
+        Set<String> channels = new HashSet<>();
+        while (started.find()) {
+            channels.add(started.group(2));
+            if (!Pattern.compile("delivery " + started.group(1) + ": (success|failure|deferral): ").matcher(log).find()) return false;
+        }
+        return channels.size() == 2;
+    }
+
+    /** Every file of a multilog directory (current and the rotated ones), one string. */
+    static String logText(Path logDir) {
+        StringBuilder b = new StringBuilder();
+        try (Stream<Path> s = Files.list(logDir)) {
+            for (Path f : s.filter(x -> x.getFileName().toString().startsWith("@") || x.getFileName().toString().equals("current")).sorted().toList()) {
+                b.append(Files.readString(f, StandardCharsets.ISO_8859_1));
+            }
+        } catch (IOException e) {
+            return "";
+        }
+        return b.toString();
     }
 
     private static String sandbox0(Path dir, int port) {

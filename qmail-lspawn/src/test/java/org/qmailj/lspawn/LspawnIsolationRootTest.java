@@ -127,6 +127,36 @@ class LspawnIsolationRootTest {
         }
     }
 
+    /**
+     * What the worker's JVM prints itself (a thread dump on SIGQUIT, as an administrator asks
+     * for one) goes to its stderr, not into its response pipe on stdout: the worker keeps
+     * running and the next delivery through it is done. With the dump on stdout the worker
+     * broke the protocol, was killed, and the delivery failed.
+     */
+    @Test
+    void aThreadDumpOfTheWorkerLeavesItsResponsePipeAlone() throws Exception {
+        mess("3/50", MSG, QMAILQ);
+        TestUsers.file(u, ".qmail-dump", "|echo $PPID > dump-ppid\n./Maildir/\n", 0644);
+        Path err = base.resolve("lspawn-dump.err");
+        try (Lspawn l = new Lspawn(qhome, env, "./Maildir/", List.of(), err, List.of())) {
+            assertThat(l.deliver("3/50", "s@x.org", "qlsiso-dump@example.com")).isEqualTo("Kdid 1+0+1\n");
+            long pid = Long.parseLong(Files.readString(u.home().resolve("dump-ppid")).trim());
+            assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline"))).contains("org.qmailj.local.LocalWorker");
+            Cmd.Result quit = Cmd.run(List.of("kill", "-QUIT", Long.toString(pid)));
+            assertThat(quit.exit()).as(quit.toString()).isZero();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!(Files.exists(err) && Files.readString(err).contains("Full thread dump"))) {
+                assertThat(System.nanoTime()).as("a thread dump on lspawn's stderr").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            long before = TestUsers.list(maildir.resolve("new")).size();
+            assertThat(l.deliver("3/50", "s@x.org", "qlsiso-dump@example.com")).isEqualTo("Kdid 1+0+1\n");
+            assertThat(TestUsers.list(maildir.resolve("new"))).hasSize((int) before + 1);
+            assertThat(Long.parseLong(Files.readString(u.home().resolve("dump-ppid")).trim())).as("the same worker").isEqualTo(pid);
+            assertThat(Files.readString(err)).doesNotContain("killing worker");
+        }
+    }
+
     /** Compiles a stand-in worker that writes {@code frame} on its fd 1, then hangs. */
     Path fakeWorker(String name, String frame) throws IOException {
         Path dir = Files.createDirectories(base.resolve("fake-" + name));
