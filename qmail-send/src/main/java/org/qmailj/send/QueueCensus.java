@@ -35,31 +35,20 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
         long[] inTodo = numbers(q.dir("todo"));
         long todo = inTodo.length;
         long bounces = count(q.dir("bounce"));
-        long queued = 0;
-        long oldest = 0;
         PriorityQueue<Birth> heap = new PriorityQueue<>(Comparator.comparingLong(Birth::birth).reversed());
-        for (int i = 0; i < QueueLayout.SPLIT; i++) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(q.dir("info").resolve(Integer.toString(i)))) {
-                for (Path p : ds) {
-                    long id;
-                    long birth;
-                    try {
-                        id = Long.parseLong(p.getFileName().toString());
-                        birth = Files.getLastModifiedTime(p).toMillis() / 1000;
-                    } catch (NumberFormatException | IOException e) {
-                        continue;
-                    }
-                    // Preprocessed but still in todo/: counted once, as todo.
-                    if (java.util.Arrays.binarySearch(inTodo, id) >= 0) continue;
-                    queued++;
-                    if (oldest == 0 || birth < oldest) oldest = birth;
-                    heap.add(new Birth(id, birth));
-                    if (heap.size() > OLDEST) heap.poll();
-                }
+        long[] births = {0, 0}; // messages, oldest birth
+        forEachQueued(q, inTodo, (id, info) -> {
+            long birth;
+            try {
+                birth = Files.getLastModifiedTime(info).toMillis() / 1000;
             } catch (IOException e) {
-                // a missing split directory counts as empty
+                return; // finished meanwhile
             }
-        }
+            births[0]++;
+            if (births[1] == 0 || birth < births[1]) births[1] = birth;
+            heap.add(new Birth(id, birth));
+            if (heap.size() > OLDEST) heap.poll();
+        });
         int ch = Channel.values().length;
         long[] messages = new long[ch], pending = new long[ch], done = new long[ch];
         for (Channel c : Channel.values()) {
@@ -83,7 +72,43 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
         olds.sort(Comparator.comparingLong(Birth::birth).thenComparingLong(Birth::id));
         List<Oldest> details = new ArrayList<>();
         for (Birth b : olds) details.add(details(q, b));
-        return new QueueCensus(now, todo, queued, bounces, messages, pending, done, oldest, details);
+        return new QueueCensus(now, todo, births[0], bounces, messages, pending, done, births[1], details);
+    }
+
+    /**
+     * Messages in the queue ({@link #messages()} of a scan) from the directories' names alone,
+     * no file opened or stat'ed: what the chart samples every 15 s. A scan reads every local/
+     * and remote/ file, 2.7 CPU-seconds with 100,000 messages queued, which the sampler then
+     * spent every 15 s while the backlog drained.
+     */
+    static long queueSize(QueueLayout q) {
+        long[] inTodo = numbers(q.dir("todo"));
+        long[] queued = {0};
+        forEachQueued(q, inTodo, (id, info) -> queued[0]++);
+        return inTodo.length + queued[0];
+    }
+
+    private interface QueuedVisitor {
+        void visit(long id, Path info);
+    }
+
+    /** Each message in info/ not also in todo/ (counted once, as todo): its number and info file. */
+    private static void forEachQueued(QueueLayout q, long[] inTodo, QueuedVisitor v) {
+        for (int i = 0; i < QueueLayout.SPLIT; i++) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(q.dir("info").resolve(Integer.toString(i)))) {
+                for (Path p : ds) {
+                    long id;
+                    try {
+                        id = Long.parseLong(p.getFileName().toString());
+                    } catch (NumberFormatException e) {
+                        continue;
+                    }
+                    if (java.util.Arrays.binarySearch(inTodo, id) < 0) v.visit(id, p);
+                }
+            } catch (IOException e) {
+                // a missing split directory counts as empty
+            }
+        }
     }
 
     private static Oldest details(QueueLayout q, Birth b) {

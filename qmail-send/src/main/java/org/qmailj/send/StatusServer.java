@@ -19,8 +19,14 @@ import org.qmailj.common.queue.QueueLayout;
  */
 final class StatusServer implements AutoCloseable {
     static final int MAX_CONNECTIONS = MetricsServer.MAX_CONNECTIONS;
-    /** A scrape reuses a census this recent (a busy scraper cannot make the status thread spin on the queue). */
+    /**
+     * A scrape reuses a census this recent (a busy scraper cannot make the status thread spin on
+     * the queue), or {@link #CENSUS_COST_FACTOR} times as old as that census took to make: a
+     * census reads every local/ and remote/ file, seconds of CPU with a backlog of 100,000, and
+     * scrapes then cost the draining queue at most a tenth of a core.
+     */
     static final long CENSUS_TTL_MS = 1000;
+    static final long CENSUS_COST_FACTOR = 10;
 
     private final QueueLayout queue;
     private final SendMetrics metrics;
@@ -28,6 +34,8 @@ final class StatusServer implements AutoCloseable {
     private MetricsServer http;
     private Thread sampler;
     private QueueCensus census;
+    private long censusTakenMs;
+    private long censusCostMs;
     private volatile boolean closed;
 
     /** Where the status server of the home at {@code root} listens (tests bind port 0), or null. */
@@ -39,9 +47,9 @@ final class StatusServer implements AutoCloseable {
     static Optional<StatusServer> start(QmailHome home, QueueLayout queue, SendMetrics metrics, SendLog log) {
         StatusServer s = new StatusServer(queue, metrics);
         Optional<MetricsServer> http = MetricsServer.start(home, "statusaddr", Optional.empty(), "status", Map.of(
-                "/metrics", () -> Page.metrics(SendExposition.render(metrics, s.census(false))),
+                "/metrics", () -> Page.metrics(SendExposition.render(metrics, s.census())),
                 "/", () -> new Page("text/html; charset=utf-8",
-                        StatusPage.render(metrics, s.census(false), s.history.samples(), log.tail()))),
+                        StatusPage.render(metrics, s.census(), s.history.samples(), log.tail()))),
                 w -> log.line(QmailLog.warning(w.replace("no metrics", "no status page"))));
         if (http.isEmpty()) return Optional.empty();
         s.http = http.get();
@@ -54,7 +62,7 @@ final class StatusServer implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** The first census here too, not on the main thread: a big queue must not delay the scheduler's start. */
+    /** Samples on a thread of their own, not the main thread: a big queue must not delay the scheduler's start. */
     private void sampleLoop() {
         while (!closed) {
             sample();
@@ -66,14 +74,26 @@ final class StatusServer implements AutoCloseable {
         }
     }
 
+    /** The chart's point: the queue's size from directory names only, never a whole census. */
     private void sample() {
-        QueueCensus c = census(true);
-        history.add(new StatusHistory.Sample(c.at(), c.messages(), metrics.deliveries(SendMetrics.Result.SUCCESS),
+        long at = System.currentTimeMillis() / 1000;
+        history.add(new StatusHistory.Sample(at, QueueCensus.queueSize(queue), metrics.deliveries(SendMetrics.Result.SUCCESS),
                 metrics.deliveries(SendMetrics.Result.DEFERRAL), metrics.deliveries(SendMetrics.Result.FAILURE)));
     }
 
-    private synchronized QueueCensus census(boolean fresh) {
-        if (fresh || census == null || System.currentTimeMillis() - census.at() * 1000 > CENSUS_TTL_MS) census = QueueCensus.scan(queue);
+    /** Whether a census {@code ageMs} old, which took {@code costMs} to make, is made again. */
+    static boolean stale(long ageMs, long costMs) {
+        return ageMs > Math.max(CENSUS_TTL_MS, CENSUS_COST_FACTOR * costMs);
+    }
+
+    private synchronized QueueCensus census() {
+        long now = System.currentTimeMillis();
+        if (census == null || stale(now - censusTakenMs, censusCostMs)) {
+            long t0 = System.nanoTime();
+            census = QueueCensus.scan(queue);
+            censusCostMs = (System.nanoTime() - t0) / 1_000_000;
+            censusTakenMs = now;
+        }
         return census;
     }
 
