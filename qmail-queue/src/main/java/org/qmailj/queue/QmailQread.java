@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.qmailj.common.Exit;
 import org.qmailj.common.QmailHome;
 import org.qmailj.common.queue.QueueLayout;
@@ -62,15 +61,7 @@ public final class QmailQread {
 
     private static List<Long> numbers(Path dir) throws IOException {
         List<Long> ids = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.toList()) {
-                try {
-                    ids.add(Long.parseLong(p.getFileName().toString()));
-                } catch (NumberFormatException e) {
-                    // not a message file
-                }
-            }
-        }
+        QueueLayout.forEachMessageIn(dir, (id, p) -> ids.add(id));
         ids.sort(null);
         return ids;
     }

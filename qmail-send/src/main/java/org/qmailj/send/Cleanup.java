@@ -1,7 +1,6 @@
 package org.qmailj.send;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.qmailj.clean.CleanReply;
@@ -47,24 +46,13 @@ final class Cleanup {
 
     /** One sweep; returns how many leftovers were removed. */
     int run(long now) throws IOException {
-        int removed = 0;
-        for (int i = 0; i < QueueLayout.SPLIT; i++) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue.dir("mess").resolve(Integer.toString(i)))) {
-                for (Path p : ds) removed += consider(p, now);
-            } catch (IOException e) {
-                log.line(QmailLog.unableToOpendir("mess/" + i));
-            }
-        }
-        return removed;
+        int[] removed = {0};
+        queue.forEachMessage("mess", (id, p) -> removed[0] += consider(id, p, now),
+                i -> log.line(QmailLog.unableToOpendir("mess/" + i)));
+        return removed[0];
     }
 
-    private int consider(Path p, long now) throws IOException {
-        long id;
-        try {
-            id = Long.parseLong(p.getFileName().toString());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+    private int consider(long id, Path p, long now) throws IOException {
         if (Files.exists(queue.todo(id)) || Files.exists(queue.info(id))) return 0;
         long mtime;
         try {

@@ -52,21 +52,15 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
         int ch = Channel.values().length;
         long[] messages = new long[ch], pending = new long[ch], done = new long[ch];
         for (Channel c : Channel.values()) {
-            for (int i = 0; i < QueueLayout.SPLIT; i++) {
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(q.dir(c.word).resolve(Integer.toString(i)))) {
-                    for (Path p : ds) {
-                        List<RecipientFile.Entry> es = entries(p);
-                        if (es == null) continue;
-                        messages[c.ordinal()]++;
-                        for (RecipientFile.Entry e : es) {
-                            if (e.done()) done[c.ordinal()]++;
-                            else pending[c.ordinal()]++;
-                        }
-                    }
-                } catch (IOException e) {
-                    // as above
+            q.forEachMessage(c.word, (id, p) -> {
+                List<RecipientFile.Entry> es = entries(p);
+                if (es == null) return;
+                messages[c.ordinal()]++;
+                for (RecipientFile.Entry e : es) {
+                    if (e.done()) done[c.ordinal()]++;
+                    else pending[c.ordinal()]++;
                 }
-            }
+            }, i -> {}); // a missing split directory counts as empty
         }
         List<Birth> olds = new ArrayList<>(heap);
         olds.sort(Comparator.comparingLong(Birth::birth).thenComparingLong(Birth::id));
@@ -88,27 +82,11 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
         return inTodo.length + queued[0];
     }
 
-    private interface QueuedVisitor {
-        void visit(long id, Path info);
-    }
-
     /** Each message in info/ not also in todo/ (counted once, as todo): its number and info file. */
-    private static void forEachQueued(QueueLayout q, long[] inTodo, QueuedVisitor v) {
-        for (int i = 0; i < QueueLayout.SPLIT; i++) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(q.dir("info").resolve(Integer.toString(i)))) {
-                for (Path p : ds) {
-                    long id;
-                    try {
-                        id = Long.parseLong(p.getFileName().toString());
-                    } catch (NumberFormatException e) {
-                        continue;
-                    }
-                    if (java.util.Arrays.binarySearch(inTodo, id) < 0) v.visit(id, p);
-                }
-            } catch (IOException e) {
-                // a missing split directory counts as empty
-            }
-        }
+    private static void forEachQueued(QueueLayout q, long[] inTodo, QueueLayout.MessageFile f) {
+        q.forEachMessage("info", (id, p) -> {
+            if (java.util.Arrays.binarySearch(inTodo, id) < 0) f.found(id, p);
+        }, i -> {}); // a missing split directory counts as empty
     }
 
     private static Oldest details(QueueLayout q, Birth b) {
@@ -149,25 +127,13 @@ record QueueCensus(long at, long todo, long queued, long bounces, long[] channel
      * hundred, which a backlog of 100,000 in todo/ made a tenth of qmail-send's heap).
      */
     private static long[] numbers(Path dir) {
-        long[] out = new long[64];
-        int n = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                long id;
-                try {
-                    id = Long.parseLong(p.getFileName().toString());
-                } catch (NumberFormatException e) {
-                    continue; // not a message
-                }
-                if (n == out.length) out = java.util.Arrays.copyOf(out, n * 2);
-                out[n++] = id;
-            }
+        java.util.stream.LongStream.Builder ids = java.util.stream.LongStream.builder();
+        try {
+            QueueLayout.forEachMessageIn(dir, (id, p) -> ids.add(id));
         } catch (IOException e) {
             // empty
         }
-        out = java.util.Arrays.copyOf(out, n);
-        java.util.Arrays.sort(out);
-        return out;
+        return ids.build().sorted().toArray();
     }
 
     private static long count(Path dir) {

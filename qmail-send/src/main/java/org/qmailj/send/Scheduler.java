@@ -1,7 +1,6 @@
 package org.qmailj.send;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -198,24 +197,10 @@ final class Scheduler {
 
     private void rebuild() {
         long now = now();
-        Path info = queue.dir("info");
-        for (int i = 0; i < QueueLayout.SPLIT; i++) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(info.resolve(Integer.toString(i)))) {
-                for (Path p : ds) {
-                    long id;
-                    try {
-                        id = Long.parseLong(p.getFileName().toString());
-                    } catch (NumberFormatException e) {
-                        continue;
-                    }
-                    // Still in todo/ (S4): the todo thread preprocesses it again.
-                    if (Files.exists(queue.todo(id))) continue;
-                    pqadd(id, now);
-                }
-            } catch (IOException e) {
-                log.line(QmailLog.unableToOpendir("info/" + i));
-            }
-        }
+        queue.forEachMessage("info", (id, p) -> {
+            // Still in todo/ (S4): the todo thread preprocesses it again.
+            if (!Files.exists(queue.todo(id))) pqadd(id, now);
+        }, i -> log.line(QmailLog.unableToOpendir("info/" + i)));
     }
 
     /** qmail's pqadd: queue message {@code id} on each channel that still has recipients. */

@@ -1,7 +1,11 @@
 package org.qmailj.common.queue;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * The directories and file names of a qmail queue (INTERNALS.md section 2, FORMATS.md).
@@ -80,6 +84,45 @@ public record QueueLayout(Path root) {
     /** The {@code S/N} form qmail-send passes to the spawners: the path below mess/. */
     public static String messName(long n) {
         return split(n) + "/" + n;
+    }
+
+    /** Receives a message's file found in a queue directory: the message number and the path. */
+    public interface MessageFile {
+        void found(long id, Path file) throws IOException;
+    }
+
+    /**
+     * Each file of the flat directory {@code dir} whose name is a message number, in directory
+     * order; other names are skipped, as qmail skips them. Memory for one name at a time,
+     * whatever the size of the directory.
+     */
+    public static void forEachMessageIn(Path dir, MessageFile f) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                long id;
+                try {
+                    id = Long.parseLong(p.getFileName().toString());
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                f.found(id, p);
+            }
+        }
+    }
+
+    /**
+     * {@link #forEachMessageIn} for each of the {@link #SPLIT} subdirectories of the split
+     * directory {@code name} (mess, info, local, remote); a subdirectory that cannot be listed,
+     * or where {@code f} fails, goes to {@code unreadable} with its index, and the walk goes on.
+     */
+    public void forEachMessage(String name, MessageFile f, IntConsumer unreadable) {
+        for (int i = 0; i < SPLIT; i++) {
+            try {
+                forEachMessageIn(dir(name).resolve(Integer.toString(i)), f);
+            } catch (IOException e) {
+                unreadable.accept(i);
+            }
+        }
     }
 
     private Path splitPath(String dir, long n) {
