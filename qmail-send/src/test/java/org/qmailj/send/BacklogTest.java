@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.queue.QueueLayout;
@@ -23,12 +22,9 @@ import org.qmailj.common.sys.Proc;
  */
 class BacklogTest {
     @TempDir Path home;
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    @AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     /**
      * 500 messages of 40 recipients each, with local parts of 900 bytes (18 MB of envelopes,
@@ -55,7 +51,7 @@ class BacklogTest {
             tq.inject("backlog" + i + "@x", "s@domain", rcpt, n -> { });
         }
         ProcessHarness h = new ProcessHarness(tq).sendHeap("-Xmx16m");
-        harnesses.add(h);
+        harnesses.track(h);
         h.start();
         long end = System.nanoTime() + 600_000_000_000L;
         while (!empty(tq, "todo") || !empty(tq, "info") || !empty(tq, "mess")) {
@@ -86,7 +82,7 @@ class BacklogTest {
         for (int i = 0; i < 10; i++) deferred.add(tq.inject("room-d" + i + "@x", "s@domain", "defer" + i));
         for (int i = 0; i < 10; i++) tq.inject("room-k" + i + "@x", "s@domain", "k" + i);
         ProcessHarness h = new ProcessHarness(tq).sendHeap("-Xmx128m -Dqmail.send.inhand=3");
-        harnesses.add(h);
+        harnesses.track(h);
         h.start();
         h.await("20 first attempts", () -> h.logLines().stream().filter(l -> l.startsWith("starting delivery ")).count() >= 20, 120);
         h.await("10 deliveries", () -> SendHarness.quiet(() -> h.delivered().size() >= 10), 60);

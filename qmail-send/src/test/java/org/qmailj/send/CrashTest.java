@@ -20,17 +20,10 @@ import org.qmailj.common.sys.Proc;
  * more messages ({@code -Dcrash.messages=500}).
  */
 class CrashTest {
-    private final java.util.List<ProcessHarness> harnesses = new java.util.ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    private ProcessHarness track(ProcessHarness h) {
-        harnesses.add(h);
-        return h;
-    }
 
-    @org.junit.jupiter.api.AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     @TempDir Path home;
 
@@ -53,7 +46,7 @@ class CrashTest {
                 if (injected % 3 == 0) tq.inject(id, "s@domain", "u" + injected, "r" + injected + "@remote.example");
                 else tq.inject(id, "s@domain", "u" + injected);
             }
-            ProcessHarness h = track(new ProcessHarness(tq)).start();
+            ProcessHarness h = harnesses.track(new ProcessHarness(tq)).start();
             int before = h.delivered().size();
             int target = before + 1 + rnd.nextInt(Math.max(1, share));
             h.await("some deliveries", () -> quietSize(h) >= target || h.logLines().contains("status: local 0/20 remote 0/20") && quietSize(h) > before, 120);
@@ -82,7 +75,7 @@ class CrashTest {
             tq.inject(id, "s@domain", "u" + injected);
         }
         // Final run: everything drains.
-        ProcessHarness h = track(new ProcessHarness(tq));
+        ProcessHarness h = harnesses.track(new ProcessHarness(tq));
         int mark = h.logLines().size();
         h.start();
         // qmail-send handles TERM once it is up (its first status line); before, TERM kills it.

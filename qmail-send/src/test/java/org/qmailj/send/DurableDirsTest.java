@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.queue.QueueLayout;
@@ -22,19 +20,16 @@ import org.qmailj.common.sys.Proc;
  */
 class DurableDirsTest {
     @TempDir Path home;
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    @AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     @Test
     void failedMessageIsSyncedBeforeTodoGoesAndDeliveredOneKeepsTodoUntilItsEnd() throws Exception {
         TestQueue tq = new TestQueue(home.resolve("qmail"), "domain");
         Path trace = home.resolve("trace");
         ProcessHarness h = new ProcessHarness(tq);
-        harnesses.add(h);
+        harnesses.track(h);
         // Bounces go to a qmail-queue that takes the message and the envelope and drops them.
         Path sink = home.resolve("qq-sink");
         Files.writeString(sink, "#!/bin/sh\ncat > /dev/null\ncat <&1 > /dev/null\n");

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.sys.Proc;
@@ -19,16 +17,13 @@ import org.qmailj.common.sys.Proc;
  */
 class FirstAttemptTest {
     @TempDir Path home;
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    @AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     private ProcessHarness started(TestQueue tq) throws Exception {
         ProcessHarness h = new ProcessHarness(tq);
-        harnesses.add(h);
+        harnesses.track(h);
         h.start();
         h.await("qmail-send up", () -> h.logLines().stream().anyMatch(l -> l.startsWith("status: local")), 120);
         return h;
@@ -94,7 +89,7 @@ class FirstAttemptTest {
         assertThat(tq.q.mess(n)).exists();
 
         ProcessHarness again = new ProcessHarness(tq);
-        harnesses.add(again);
+        harnesses.track(again);
         int mark = again.logLines().size();
         again.start();
         again.await("delivered after the restart", () -> {

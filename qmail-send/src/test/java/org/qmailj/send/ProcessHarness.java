@@ -18,6 +18,26 @@ import java.util.concurrent.TimeUnit;
  * qmail-send and qmail-clean (real) and qmail-lspawn / qmail-rspawn ({@link FakeSpawner}).
  */
 final class ProcessHarness {
+    /**
+     * Destroys, after each test, every harness it tracked: a test that fails half way leaves no
+     * qmail-send and no spawners behind. {@code @RegisterExtension final ProcessHarness.Tracker
+     * harnesses = new ProcessHarness.Tracker();}, then {@code harnesses.track(new ProcessHarness(tq))}.
+     */
+    static final class Tracker implements org.junit.jupiter.api.extension.AfterEachCallback {
+        private final List<ProcessHarness> tracked = new java.util.ArrayList<>();
+
+        ProcessHarness track(ProcessHarness h) {
+            tracked.add(h);
+            return h;
+        }
+
+        @Override
+        public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) {
+            tracked.forEach(ProcessHarness::destroy);
+            tracked.clear();
+        }
+    }
+
     final TestQueue tq;
     final Path deliveries;
     final Path log;

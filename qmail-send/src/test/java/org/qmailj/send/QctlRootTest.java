@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.ArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.sys.Proc;
@@ -37,12 +35,9 @@ class QctlRootTest {
             + "sys.stdout.write(b.decode())\n";
 
     @TempDir Path home;
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    @AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     private static void openUp(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
@@ -69,7 +64,7 @@ class QctlRootTest {
     void qmailSendStartedAsRootServesAfterBecomingQmails() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         ProcessHarness h = new ProcessHarness(tq);
-        harnesses.add(h);
+        harnesses.track(h);
         Files.createDirectories(home.resolve("lib"));
         Files.writeString(home.resolve("lib/ids"), IDS);
         Path out = home.resolve("logger.out");

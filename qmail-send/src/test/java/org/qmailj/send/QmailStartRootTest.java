@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.sys.Proc;
@@ -34,12 +33,9 @@ class QmailStartRootTest {
             + "\nroot:0:0\nqmailp:40016:" + NOFILES + "\nqmailq:" + QMAILQ + ":" + QMAIL + "\nqmailr:" + QMAILR + ":" + QMAIL
             + "\nqmails:" + QMAILS + ":" + QMAIL + "\nnofiles:" + NOFILES + "\nqmail:" + QMAIL + "\n";
 
-    private final java.util.List<ProcessHarness> harnesses = new java.util.ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    @AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     @TempDir Path home;
 
@@ -78,7 +74,7 @@ class QmailStartRootTest {
     void eachDaemonRunsAsExactlyItsUser() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         ProcessHarness h = new ProcessHarness(tq);
-        harnesses.add(h);
+        harnesses.track(h);
         Files.createDirectories(home.resolve("lib"));
         Files.writeString(home.resolve("lib/ids"), IDS);
         Path out = home.resolve("logger.out");
@@ -129,7 +125,7 @@ class QmailStartRootTest {
     void aDaemonThatIsNotWhatLibIdsSaysStops() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         ProcessHarness h = new ProcessHarness(tq);
-        harnesses.add(h);
+        harnesses.track(h);
         Files.createDirectories(home.resolve("lib"));
         Files.writeString(home.resolve("lib/ids"), IDS);
         // qmail-send reopens its fd 0 (here the log file, not a pipe) by /proc/self/fd/0.

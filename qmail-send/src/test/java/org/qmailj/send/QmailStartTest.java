@@ -10,24 +10,17 @@ import org.qmailj.common.sys.Proc;
 
 /** qmail-start in sandbox mode: the four daemons, qmail-send keeping qmail-start's pid, signals. */
 class QmailStartTest {
-    private final java.util.List<ProcessHarness> harnesses = new java.util.ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    private ProcessHarness track(ProcessHarness h) {
-        harnesses.add(h);
-        return h;
-    }
 
-    @org.junit.jupiter.api.AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     @TempDir Path home;
 
     @Test
     void startsTheDaemonsBecomesQmailSendAndStopsOnTerm() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
-        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        ProcessHarness h = harnesses.track(new ProcessHarness(tq)).start();
         h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
         // qmail-start's pid is now qmail-send, with the spawners and qmail-clean as its children.
         assertThat(ProcessHandle.of(h.sendPid()).orElseThrow().info().commandLine().orElse("")).contains("org.qmailj.send.QmailSend");
@@ -58,7 +51,7 @@ class QmailStartTest {
     @Test
     void theJvmsOwnOutputGoesToTheLog() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
-        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        ProcessHarness h = harnesses.track(new ProcessHarness(tq)).start();
         h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
         h.signal(Proc.SIGQUIT);
         // The dump is written a thread at a time: wait for the todo thread's entry in it.
@@ -71,7 +64,7 @@ class QmailStartTest {
     void activityRecordGoesThroughTheLogger() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         Path out = home.resolve("logger.out");
-        ProcessHarness h = track(new ProcessHarness(tq)).start("sh", "-c", "exec cat > " + out);
+        ProcessHarness h = harnesses.track(new ProcessHarness(tq)).start("sh", "-c", "exec cat > " + out);
         h.await("status line via the logger", () -> {
             try {
                 return java.nio.file.Files.exists(out) && java.nio.file.Files.readString(out).contains("status: local 0/10 remote 0/20\n");
@@ -94,9 +87,9 @@ class QmailStartTest {
     @Test
     void secondQmailSendCannotStart() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
-        ProcessHarness h = track(new ProcessHarness(tq)).start();
+        ProcessHarness h = harnesses.track(new ProcessHarness(tq)).start();
         h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
-        ProcessHarness h2 = track(new ProcessHarness(tq)).start();
+        ProcessHarness h2 = harnesses.track(new ProcessHarness(tq)).start();
         assertThat(h2.waitExit(60)).isEqualTo(111);
         assertThat(h2.logLines()).contains("alert: cannot start: qmail-send is already running");
         h.signal(Proc.SIGTERM);

@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qmailj.common.queue.Envelope;
@@ -45,12 +44,9 @@ class QmailStartWriterRootTest {
             + "\nroot:0:0\nqmailp:40116:" + NOFILES + "\nqmailq:" + QMAILQ + ":" + QMAIL + "\nqmailr:" + QMAILR + ":" + QMAIL
             + "\nqmails:" + QMAILS + ":" + QMAIL + "\nnofiles:" + NOFILES + "\nqmail:" + QMAIL + "\n";
 
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
 
-    @AfterEach
-    void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
-    }
 
     @TempDir Path home;
 
@@ -120,7 +116,7 @@ class QmailStartWriterRootTest {
     void startsTheWriterSoBouncesLeaveAndStopsItWithQmailSend() throws Exception {
         TestQueue tq = new TestQueue(home, "domain");
         ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
-        harnesses.add(h);
+        harnesses.track(h);
         Files.createDirectories(home.resolve("lib"));
         Files.writeString(home.resolve("lib/ids"), IDS);
         Files.writeString(tq.home.resolve("deliveries"), "");
@@ -222,7 +218,7 @@ class QmailStartWriterRootTest {
         String user = "qsw" + (ProcessHandle.current().pid() % 100000);
         TestQueue tq = new TestQueue(home, "domain");
         ProcessHarness h = new ProcessHarness(tq).withQueueWriter().withRealLspawn();
-        harnesses.add(h);
+        harnesses.track(h);
         Files.createDirectories(home.resolve("lib"));
         Files.writeString(home.resolve("lib/ids"), IDS);
         Files.writeString(tq.home.resolve("deliveries"), "");

@@ -26,12 +26,12 @@ import org.qmailj.common.sys.Proc;
  * killed under qmail-send takes qmail-send down with it.
  */
 class QmailStartWriterTest {
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
     private final List<Process> writers = new ArrayList<>();
 
     @AfterEach
     void killLeftovers() throws InterruptedException {
-        harnesses.forEach(ProcessHarness::destroy);
         for (Process p : writers) {
             p.destroyForcibly();
             p.waitFor();
@@ -66,7 +66,7 @@ class QmailStartWriterTest {
     /** qmail-start with no writer answering: it starts its own; returns once both serve. */
     private ProcessHarness startWithItsOwnWriter(TestQueue tq, SocketQueueClient c) throws Exception {
         ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
-        harnesses.add(h);
+        harnesses.track(h);
         h.start();
         h.await("qmail-start's writer", () -> h.logLines().contains("status: local 0/10 remote 0/20") && c.answers(), 60);
         return h;
@@ -100,7 +100,7 @@ class QmailStartWriterTest {
     void noWriterIsStartedWhenOneAnswers() throws Exception {
         TestQueue tq = queue();
         ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
-        harnesses.add(h);
+        harnesses.track(h);
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));
         Process service = supervisedWriter(tq, home.resolve("service.err"));
         h.await("the service's socket", c::answers, 60);
@@ -140,7 +140,7 @@ class QmailStartWriterTest {
     void aSupervisedWriterStartingLateIsWaitedFor() throws Exception {
         TestQueue tq = queue();
         ProcessHarness h = new ProcessHarness(tq).withQueueWriter();
-        harnesses.add(h);
+        harnesses.track(h);
         Files.createDirectories(home.resolve("supervise/qmail-queued"));
         Files.writeString(home.resolve("supervise/qmail-queued/run"), "#!/bin/sh\n");
         SocketQueueClient c = new SocketQueueClient(WriterProtocol.socket(tq.q));

@@ -24,12 +24,12 @@ class SchedulerFaultTest {
             + " in thread main; exiting 111";
 
     @TempDir Path home;
-    private final List<ProcessHarness> harnesses = new ArrayList<>();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ProcessHarness.Tracker harnesses = new ProcessHarness.Tracker();
     private final List<Process> others = new ArrayList<>();
 
     @AfterEach
     void killLeftovers() {
-        harnesses.forEach(ProcessHarness::destroy);
         for (Process p : others) {
             List<ProcessHandle> kids = p.toHandle().descendants().toList();
             p.destroyForcibly();
@@ -42,7 +42,7 @@ class SchedulerFaultTest {
         TestQueue tq = new TestQueue(home.resolve("qmail"), "domain");
         Path marker = home.resolve("fault");
         ProcessHarness h = new ProcessHarness(tq).faultySend(marker);
-        harnesses.add(h);
+        harnesses.track(h);
         h.start();
         h.await("status line", () -> h.logLines().contains("status: local 0/10 remote 0/20"), 60);
         h.await("three helpers", () -> h.children().size() == 3, 30);
