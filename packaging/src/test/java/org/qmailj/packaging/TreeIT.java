@@ -222,6 +222,40 @@ class TreeIT {
         }
     }
 
+    /**
+     * qmail-pop3d runs as the user, who may signal it: a SIGQUIT ends it (-Xrs) instead of
+     * having its JVM write a thread dump into the POP3 service's log on stderr.
+     */
+    @Test
+    void theUsersSignalEndsQmailPop3dWithoutAThreadDump() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "qmail-pop3d-");
+        try {
+            for (String d : List.of("cur", "new", "tmp")) Files.createDirectories(dir.resolve("Maildir").resolve(d));
+            boolean root = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+            List<String> cmd = new ArrayList<>();
+            if (root) {
+                Files.setAttribute(dir, "unix:mode", 0755);
+                assertThat(Cmd.run(List.of("chown", "-R", "65534:65534", dir.toString())).exit()).isZero();
+                cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+            }
+            cmd.addAll(List.of(tree.resolve("bin/qmail-pop3d").toString(), "./Maildir/"));
+            Path err = dir.resolve("stderr");
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(err.toFile()).start();
+            try {
+                byte[] greeting = new byte[5];
+                assertThat(p.getInputStream().readNBytes(greeting, 0, 5)).isEqualTo(5);
+                assertThat(new String(greeting, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("+OK \r");
+                assertThat(Cmd.run(List.of("kill", "-QUIT", Long.toString(p.pid()))).exit()).isZero();
+                assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("qmail-pop3d ended by SIGQUIT").isTrue();
+                assertThat(Files.readString(err)).doesNotContain("Full thread dump");
+            } finally {
+                p.destroyForcibly().waitFor();
+            }
+        } finally {
+            Cmd.run(List.of("rm", "-rf", dir.toString()));
+        }
+    }
+
     @Test
     void usageErrors(@TempDir Path tmp) throws IOException {
         Cmd.Result r = Cmd.run(List.of(tree.resolve("bin/qmail-install").toString()));

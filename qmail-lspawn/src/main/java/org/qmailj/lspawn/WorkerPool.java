@@ -101,14 +101,18 @@ public final class WorkerPool implements AutoCloseable {
      * C1 only, no attach mechanism (the worker runs as the user, who must not be able to
      * attach to it and load code while it still holds anything from root), the install's AOT
      * cache when there is one (same JDK and class path as this JVM), what the JVM itself prints
-     * (a thread dump on SIGQUIT, its last words on OutOfMemoryError) on stderr, since stdout is
-     * the response pipe, plus -Dqmail.worker.jvm's words.
+     * (its last words on OutOfMemoryError) on stderr, since stdout is the response pipe, and no
+     * JVM signal handlers (-Xrs): the user may signal their worker, and a SIGQUIT would have it
+     * write a thread dump (~5 KB, as often as the user likes) into lspawn's stderr, the log, or
+     * before that into the response pipe; with -Xrs it just ends the worker, as the user's kill
+     * -9 would (a jcmd attach, which the worker refuses, sends SIGQUIT too). Plus
+     * -Dqmail.worker.jvm's words.
      */
     public static List<String> jvmOptions(QmailHome home) {
         String extra = System.getProperty("qmail.worker.jvm", "");
         List<String> o = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
                 "-XX:+DisableAttachMechanism", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-XX:+DisplayVMOutputToStderr", "-Xms8m", "-Xmx" + WORKER_HEAP_MB + "m", "-Xss512k",
+                "-XX:-UsePerfData", "-XX:+DisplayVMOutputToStderr", "-Xrs", "-Xms8m", "-Xmx" + WORKER_HEAP_MB + "m", "-Xss512k",
                 "-XX:ReservedCodeCacheSize=32m", "-XX:MetaspaceSize=16m", "-XX:CICompilerCount=1",
                 "-Xlog:disable", "-Xlog:all=warning:stderr"));
         Path aot = home.root().resolve("lib/qmail.aot");
