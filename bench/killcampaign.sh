@@ -66,10 +66,11 @@ pids_of() { suite | awk -v r="$1" '$2 == r {print $1}'; }
 # A process that has exited is gone, though its zombie lingers until its parent reaps it: an
 # orphan's parent is pid 1, which on some machines reaps late (here up to seconds: "gone in"
 # measured that, not the suite, until 2026-12-07).
-running_pid() {
+running_pid() { # no fork: it runs every 50 ms while the suite is measured
   local st
-  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
+  { read -r st < "/proc/$1/stat"; } 2>/dev/null || return 1
+  st=${st##*) }
+  [ "${st%% *}" != Z ]
 }
 # Up: the three top-level daemons and qmail-send's spawners (qmail-clean is a session in
 # qmail-queued, a process of its own only when no writer took it).
